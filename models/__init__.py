@@ -1,0 +1,23 @@
+"""Typed SQLAlchemy models, a module per aggregate."""
+
+from models.audit import AuditEvent
+from models.base import Base
+from models.campaigns import Campaign
+from models.criteria import CriteriaSet, Criterion, Disqualifier, Standard
+from models.dossiers import (
+    AssessmentItem,
+    Decision,
+    Dossier,
+    GroupMeeting,
+    InspectionItem,
+    Objection,
+    Vote,
+)
+from models.units import Unit
+from models.users import ApiToken, LoginFailure, RoleAssignment, User
+
+__all__ = [
+    "ApiToken", "AssessmentItem", "AuditEvent", "Base", "Campaign", "CriteriaSet", "Criterion", "Decision",
+    "Disqualifier", "Dossier", "GroupMeeting", "InspectionItem", "LoginFailure", "Objection", "RoleAssignment",
+    "Standard", "Unit", "User", "Vote",
+]

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+from models.campaigns import Campaign
+from models.criteria import CriteriaSet, Criterion
+from models.units import Unit
+from models.users import User
+
+
+class Dossier(Base):
+    """One application for one title, for one subject, in one campaign."""
+
+    __tablename__ = "dossiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(30), comment="Title value")
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True, comment="residential group or agency")
+    criteria_set_id: Mapped[int] = mapped_column(
+        ForeignKey("criteria_sets.id"), comment="the set it is assessed under, fixed at creation"
+    )
+    subject_name: Mapped[str] = mapped_column(String(200))
+    subject_ref: Mapped[str] = mapped_column(String(100), index=True, comment="ID / household book / unit code")
+    subject_address: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(30), index=True, comment="State value; moved only by the machine")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, comment="optimistic lock")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recommendation: Mapped[str | None] = mapped_column(String(10), comment="inspection: pass | fail")
+    council_recommended: Mapped[bool | None] = mapped_column(Boolean, comment="set when the review closes")
+    disqualifiers_found: Mapped[list] = mapped_column(JSON, default=list, comment="codes standing now")
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    campaign: Mapped[Campaign] = relationship()
+    unit: Mapped[Unit] = relationship()
+    criteria_set: Mapped[CriteriaSet] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    decision: Mapped[Decision | None] = relationship(back_populates="dossiers")
+    assessment_items: Mapped[list[AssessmentItem]] = relationship(cascade="all, delete-orphan")
+    inspection_items: Mapped[list[InspectionItem]] = relationship(cascade="all, delete-orphan")
+    meeting: Mapped[GroupMeeting | None] = relationship(cascade="all, delete-orphan")
+    votes: Mapped[list[Vote]] = relationship(cascade="all, delete-orphan")
+    objections: Mapped[list[Objection]] = relationship(cascade="all, delete-orphan")
+
+
+class AssessmentItem(Base):
+    """The group's self-assessment of one criterion."""
+
+    __tablename__ = "assessment_items"
+    __table_args__ = (UniqueConstraint("dossier_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"))
+    met: Mapped[bool | None] = mapped_column(Boolean)
+    points: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    criterion: Mapped[Criterion] = relationship(lazy="joined")
+
+
+class GroupMeeting(Base):
+    """Minutes of the group's review meeting (biên bản họp bình xét)."""
+
+    __tablename__ = "group_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), unique=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    invited: Mapped[int] = mapped_column(Integer)
+    attendees: Mapped[int] = mapped_column(Integer)
+    votes_for: Mapped[int] = mapped_column(Integer)
+
+
+class InspectionItem(Base):
+    """The ward inspector's verdict on one criterion."""
+
+    __tablename__ = "inspection_items"
+    __table_args__ = (UniqueConstraint("dossier_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"))
+    met: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    criterion: Mapped[Criterion] = relationship(lazy="joined")
+
+
+class Vote(Base):
+    """A council member's vote; one per member, replaced until the review closes."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("dossier_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    choice: Mapped[str] = mapped_column(String(10), comment="VoteChoice value")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Objection(Base):
+    """A resident's objection during the public notice; it must be answered before the notice closes."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    upheld: Mapped[bool | None] = mapped_column(Boolean)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Decision(Base):
+    """The chairman's signed decision; one decision usually lists many dossiers."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("unit_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), comment="the ward that decides")
+    number: Mapped[str] = mapped_column(String(60))
+    signed_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(10), comment="Outcome value")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    dossiers: Mapped[list[Dossier]] = relationship(back_populates="decision")
+

@@ -1,0 +1,104 @@
+"""The workflow's vocabulary: states, triggers, roles, titles and non-transition event names."""
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    REGISTERED = "registered"
+    REGISTRATION_REJECTED = "registration_rejected"
+    SELF_ASSESSMENT = "self_assessment"
+    PUBLIC_NOTICE = "public_notice"
+    WARD_INSPECTION = "ward_inspection"
+    COUNCIL_REVIEW = "council_review"
+    AWAITING_DECISION = "awaiting_decision"
+    RECOGNIZED = "recognized"
+    NOT_RECOGNIZED = "not_recognized"
+    REVOKED = "revoked"
+    WITHDRAWN = "withdrawn"
+
+
+class Trigger(StrEnum):
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    REJECT_REGISTRATION = "reject_registration"
+    SUBMIT_ASSESSMENT = "submit_assessment"
+    CLOSE_NOTICE = "close_notice"
+    RETURN_TO_GROUP = "return_to_group"
+    COMPLETE_INSPECTION = "complete_inspection"
+    CLOSE_REVIEW = "close_review"
+    RECOGNIZE = "recognize"
+    REFUSE = "refuse"
+    SEND_BACK = "send_back"
+    REVOKE = "revoke"
+    WITHDRAW = "withdraw"
+
+
+class EventName(StrEnum):
+    """Audited changes that are not state transitions."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    ASSESSMENT_SAVED = "assessment_saved"
+    INSPECTION_SAVED = "inspection_saved"
+    VOTE_CAST = "vote_cast"
+    OBJECTION_RECORDED = "objection_recorded"
+    OBJECTION_ANSWERED = "objection_answered"
+    CAMPAIGN_CREATED = "campaign_created"
+    CAMPAIGN_UPDATED = "campaign_updated"
+
+
+class Role(StrEnum):
+    APPLICANT = "applicant"
+    GROUP_COMMITTEE = "group_committee"
+    WARD_INSPECTOR = "ward_inspector"
+    COUNCIL_MEMBER = "council_member"
+    COUNCIL_SECRETARY = "council_secretary"
+    CHAIRMAN = "chairman"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class Title(StrEnum):
+    MODEL_CITIZEN = "model_citizen"
+    MODEL_FAMILY = "model_family"
+    MODEL_GROUP = "model_group"
+    MODEL_AGENCY = "model_agency"
+
+
+class SubjectKind(StrEnum):
+    PERSON = "person"
+    HOUSEHOLD = "household"
+    RESIDENTIAL_GROUP = "residential_group"
+    AGENCY = "agency"
+
+
+class UnitKind(StrEnum):
+    PROVINCE = "province"
+    TOWN = "town"
+    WARD = "ward"
+    GROUP = "group"
+    AGENCY = "agency"
+
+
+class VoteChoice(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    ABSTAIN = "abstain"
+
+
+class Recommendation(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+
+
+class Outcome(StrEnum):
+    RECOGNIZE = "recognize"
+    REFUSE = "refuse"
+
+
+TERMINAL_STATES = frozenset(
+    {State.REGISTRATION_REJECTED, State.NOT_RECOGNIZED, State.REVOKED, State.WITHDRAWN}
+)
+# A "live" dossier blocks a second one for the same subject, title and campaign.
+DEAD_STATES = TERMINAL_STATES

@@ -1,0 +1,176 @@
+"""Guards: pure predicates over a dossier's facts that return why they refuse (None when satisfied).
+
+A guard never touches the database itself; it asks the `facts` object the service hands it, so the same
+guard answers the transition, the "which buttons" question and the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+
+class Facts(Protocol):
+    def criteria_codes(self) -> list[str]: ...
+    def assessed_codes(self) -> list[str]: ...
+    def inspected_codes(self) -> list[str]: ...
+    def disqualifiers(self) -> list[str]: ...
+    def meeting(self) -> Any | None: ...
+    def live_duplicates(self) -> int: ...
+    def open_objections(self) -> int: ...
+    def notice_started_at(self) -> datetime | None: ...
+    def council_size(self) -> int: ...
+    def vote_counts(self) -> dict[str, int]: ...
+
+
+@dataclass
+class GuardContext:
+    dossier: Any
+    campaign: Any
+    facts: Facts
+    now: datetime
+
+
+Guard = Callable[[GuardContext], str | None]
+
+
+def meets_share(count: int, total: int, share: float) -> bool:
+    """True when count/total reaches share; a hair of tolerance so 2/3 stored as a float still means 2 of 3."""
+    if total <= 0:
+        return False
+    return count / total + 1e-9 >= share
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.4g}%"
+
+
+def in_registration_window(ctx: GuardContext) -> str | None:
+    today: date = ctx.now.date()
+    opens, closes = ctx.campaign.registration_opens, ctx.campaign.registration_closes
+    if today < opens or today > closes:
+        return (
+            f"ngoài thời gian đăng ký: từ {opens:%d/%m/%Y} đến {closes:%d/%m/%Y}, "
+            f"hôm nay {today:%d/%m/%Y}"
+        )
+    return None
+
+
+def required_fields(ctx: GuardContext) -> str | None:
+    missing = [name for name in ("subject_name", "subject_ref") if not (getattr(ctx.dossier, name) or "").strip()]
+    if missing:
+        return "thiếu thông tin bắt buộc: " + ", ".join(missing)
+    return None
+
+
+def one_live_dossier(ctx: GuardContext) -> str | None:
+    if ctx.facts.live_duplicates():
+        return "đối tượng này đã có một hồ sơ khác cho cùng danh hiệu trong đợt thi đua này"
+    return None
+
+
+def all_criteria_self_assessed(ctx: GuardContext) -> str | None:
+    missing = sorted(set(ctx.facts.criteria_codes()) - set(ctx.facts.assessed_codes()))
+    if missing:
+        total = len(ctx.facts.criteria_codes())
+        return (
+            f"chưa tự đánh giá đủ tiêu chí: {total - len(missing)}/{total}, "
+            f"còn thiếu {', '.join(missing)}"
+        )
+    return None
+
+
+def no_disqualifier(ctx: GuardContext) -> str | None:
+    found = ctx.facts.disqualifiers()
+    if found:
+        return "có trường hợp không xét: " + ", ".join(found)
+    return None
+
+
+def group_meeting_recorded(ctx: GuardContext) -> str | None:
+    if ctx.facts.meeting() is None:
+        return "chưa ghi biên bản họp bình xét của tổ (ngày họp, số được mời, số dự họp, số đồng ý)"
+    return None
+
+
+def group_meeting_quorum(ctx: GuardContext) -> str | None:
+    meeting = ctx.facts.meeting()
+    if meeting is None:
+        return None  # reported by group_meeting_recorded
+    share = ctx.campaign.group_quorum
+    if not meets_share(meeting.attendees, meeting.invited, share):
+        return (
+            f"họp bình xét chưa đủ số người dự: {meeting.attendees}/{meeting.invited} người được mời, "
+            f"cần ≥ {percent(share)}"
+        )
+    return None
+
+
+def group_meeting_approval(ctx: GuardContext) -> str | None:
+    meeting = ctx.facts.meeting()
+    if meeting is None:
+        return None
+    share = ctx.campaign.group_approval
+    if not meets_share(meeting.votes_for, meeting.attendees, share):
+        return (
+            f"chưa đủ số người dự họp đồng ý: {meeting.votes_for}/{meeting.attendees}, cần ≥ {percent(share)}"
+        )
+    return None
+
+
+def notice_period_over(ctx: GuardContext) -> str | None:
+    started = ctx.facts.notice_started_at()
+    days = ctx.campaign.notice_days
+    if started is None:
+        return "không tìm thấy thời điểm bắt đầu niêm yết"
+    ends = started + timedelta(days=days)
+    if ctx.now < ends:
+        return f"chưa hết thời gian niêm yết {days} ngày: kết thúc lúc {ends:%d/%m/%Y %H:%M} (UTC)"
+    return None
+
+
+def objections_answered(ctx: GuardContext) -> str | None:
+    open_count = ctx.facts.open_objections()
+    if open_count:
+        return f"còn {open_count} ý kiến phản ánh chưa được trả lời"
+    return None
+
+
+def all_criteria_inspected(ctx: GuardContext) -> str | None:
+    codes = ctx.facts.criteria_codes()
+    missing = sorted(set(codes) - set(ctx.facts.inspected_codes()))
+    if missing:
+        return (
+            f"chưa có kết luận kiểm tra cho mọi tiêu chí: {len(codes) - len(missing)}/{len(codes)}, "
+            f"còn thiếu {', '.join(missing)}"
+        )
+    return None
+
+
+def recommendation_given(ctx: GuardContext) -> str | None:
+    if not ctx.dossier.recommendation:
+        return "chưa có kiến nghị của đoàn kiểm tra (đạt / không đạt)"
+    return None
+
+
+def council_quorum(ctx: GuardContext) -> str | None:
+    size = ctx.facts.council_size()
+    counts = ctx.facts.vote_counts()
+    voted = sum(counts.values())
+    share = ctx.campaign.council_quorum
+    if not meets_share(voted, size, share):
+        return f"Hội đồng chưa đủ số thành viên bỏ phiếu: {voted}/{size}, cần ≥ {percent(share)}"
+    return None
+
+
+def council_recommended(ctx: GuardContext) -> str | None:
+    if ctx.dossier.council_recommended is not True:
+        return "Hội đồng Thi đua – Khen thưởng không đề nghị công nhận hồ sơ này"
+    return None
+
+
+def evaluate(guards: tuple[Guard, ...], ctx: GuardContext) -> list[str]:
+    """Every reason the guards give, in table order."""
+    return [reason for guard in guards if (reason := guard(ctx))]

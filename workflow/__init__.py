@@ -1,0 +1,77 @@
+"""kieumau: the Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from workflow.extensions import csrf, db, login_manager, migrate
+
+HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_failed",
+              429: "too_many_attempts"}
+HTTP_MESSAGES = {400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.", 403: "Bạn không có quyền truy cập.",
+                 404: "Không tìm thấy trang hoặc dữ liệu.", 405: "Phương thức không được hỗ trợ.",
+                 413: "Tệp hoặc nội dung quá lớn.", 429: "Quá nhiều yêu cầu, vui lòng thử lại sau."}
+
+
+def create_app(config: object | None = None) -> Flask:
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    if config is None:
+        import os
+
+        from config import Config, ProductionConfig
+
+        config = ProductionConfig() if os.environ.get("FLASK_ENV") == "production" else Config
+    app.config.from_object(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    import models  # noqa: F401  (register every table on the metadata)
+    from workflow import cli, filters
+    from workflow.api import bp as api_bp
+    from workflow.auth import bp as auth_bp
+    from workflow.dossiers import bp as dossiers_bp
+    from workflow.public import bp as public_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dossiers_bp)
+    app.register_blueprint(public_bp)
+    cli.register(app)
+    filters.register(app)
+    _register_errors(app)
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    from workflow.services.errors import ServiceError
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        db.session.rollback()
+        status = error.code or 500
+        message = HTTP_MESSAGES.get(status, error.description or "Lỗi")
+        if wants_json():
+            if status == 400 and "CSRF" not in (error.description or ""):
+                message = "Yêu cầu không hợp lệ (JSON sai cú pháp?)."
+            return jsonify({"error": {"code": HTTP_CODES.get(status, "error"), "message": message,
+                                      "fields": {}}}), status
+        if "CSRF" in (error.description or ""):
+            message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). Vui lòng tải lại trang."
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error.as_json()), error.status
+        return render_template("error.html", status=error.status, message=error.message), error.status

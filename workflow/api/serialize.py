@@ -1,0 +1,113 @@
+"""JSON shapes of the API (API.md); field names are fixed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from models import AuditEvent, Campaign, CriteriaSet, Decision, Dossier, Unit, User
+from states.enums import State, Title
+from states.labels import STATE_LABELS, TITLE_LABELS
+from workflow.services.criteria import SUBJECT_KINDS, current_set
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# Which campaign date a dossier in each state is due by.
+DUE_FIELD = {
+    State.DRAFT: "registration_closes",
+    State.REGISTERED: "assessment_due",
+    State.SELF_ASSESSMENT: "assessment_due",
+    State.PUBLIC_NOTICE: "inspection_due",
+    State.WARD_INSPECTION: "inspection_due",
+    State.COUNCIL_REVIEW: "decision_due",
+    State.AWAITING_DECISION: "decision_due",
+}
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def end_of_local_day(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL).astimezone(UTC)
+
+
+def due_at(dossier: Dossier) -> datetime | None:
+    field = DUE_FIELD.get(State(dossier.state))
+    return end_of_local_day(getattr(dossier.campaign, field)) if field else None
+
+
+def unit_json(unit: Unit) -> dict:
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind, "parent_id": unit.parent_id}
+
+
+def campaign_json(c: Campaign) -> dict:
+    return {
+        "id": c.id, "year": c.year, "unit_id": c.unit_id, "name": c.name,
+        "registration_opens": c.registration_opens.isoformat(),
+        "registration_closes": c.registration_closes.isoformat(),
+        "assessment_due": c.assessment_due.isoformat(), "inspection_due": c.inspection_due.isoformat(),
+        "decision_due": c.decision_due.isoformat(), "settings": c.settings,
+    }
+
+
+def criteria_set_json(s: CriteriaSet | None) -> dict | None:
+    if s is None:
+        return None
+    return {
+        "code": s.code, "version": s.version, "name": s.name, "shape": s.shape, "pass_points": s.pass_points,
+        "standards": [{"code": st.code, "name": st.name, "max_points": st.max_points} for st in s.standards],
+        "criteria": [{"code": c.code, "name": c.name, "mandatory": c.mandatory, "max_points": c.max_points,
+                      "standard": c.standard.code if c.standard else None} for c in s.criteria],
+        "disqualifiers": [{"code": d.code, "name": d.name} for d in s.disqualifiers],
+    }
+
+
+def title_json(title: Title) -> dict:
+    return {"code": title.value, "name": TITLE_LABELS[title], "subject_kind": SUBJECT_KINDS[title],
+            "criteria_set": criteria_set_json(current_set(title))}
+
+
+def dossier_json(d: Dossier, available: list[str], blocked: list[dict] | None = None) -> dict:
+    due = due_at(d)
+    return {
+        "id": d.id, "tracking_code": d.tracking_code, "title": d.title, "campaign_id": d.campaign_id,
+        "unit_id": d.unit_id, "subject_name": d.subject_name, "subject_ref": d.subject_ref,
+        "subject_address": d.subject_address, "note": d.note, "state": d.state,
+        "state_label": STATE_LABELS[State(d.state)], "version": d.version,
+        "created_at": iso(d.created_at), "updated_at": iso(d.updated_at), "due_at": iso(due),
+        "criteria_set": {"code": d.criteria_set.code, "version": d.criteria_set.version},
+        "recommendation": d.recommendation, "council_recommended": d.council_recommended,
+        "disqualifiers": list(d.disqualifiers_found or []), "decision_id": d.decision_id,
+        "available_triggers": available, "blocked_triggers": blocked or [],
+    }
+
+
+def dossier_list_item(d: Dossier) -> dict:
+    due = due_at(d)
+    return {
+        "id": d.id, "tracking_code": d.tracking_code, "title": d.title, "campaign_id": d.campaign_id,
+        "unit_id": d.unit_id, "subject_name": d.subject_name, "subject_ref": d.subject_ref, "state": d.state,
+        "version": d.version, "created_at": iso(d.created_at), "updated_at": iso(d.updated_at),
+        "due_at": iso(due),
+    }
+
+
+def event_json(e: AuditEvent) -> dict:
+    return {
+        "id": e.id, "seq": e.seq, "stream": e.stream, "dossier_id": e.dossier_id, "trigger": e.trigger,
+        "name": e.name, "from_state": e.from_state, "to_state": e.to_state, "actor": e.actor, "role": e.role,
+        "at": iso(e.at), "comment": e.comment, "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash,
+    }
+
+
+def decision_json(d: Decision) -> dict:
+    return {"id": d.id, "number": d.number, "signed_on": d.signed_on.isoformat(), "outcome": d.outcome,
+            "comment": d.comment, "dossier_ids": sorted(x.id for x in d.dossiers)}
+
+
+def me_json(user: User) -> dict:
+    return {"username": user.username, "full_name": user.full_name,
+            "roles": [{"role": a.role, "unit_id": a.unit_id, "unit_code": a.unit.code} for a in user.roles]}

@@ -1,0 +1,82 @@
+"""Command line: `flask --app wsgi init-db | load-demo | create-user | audit-verify | load-criteria`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+
+from workflow.extensions import db
+from workflow.services.errors import ServiceError
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or migrate the schema to the newest revision (Alembic)."""
+        from flask_migrate import upgrade
+
+        upgrade()
+        click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+    @app.cli.command("load-criteria")
+    @click.argument("path")
+    def load_criteria(path: str) -> None:
+        """Load a criteria set file (JSON); a new version never changes dossiers already assessed."""
+        from workflow.services.criteria import load_criteria_file
+
+        try:
+            criteria_set, created = load_criteria_file(path)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+        state = "đã nạp" if created else "đã có sẵn"
+        click.echo(f"{criteria_set.title} {criteria_set.version}: {state} ({len(criteria_set.criteria)} tiêu chí)")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--password", required=True)
+    @click.option("--full-name", required=True)
+    @click.option("--role", "roles", multiple=True, help="ROLE@UNIT_CODE, may repeat")
+    def create_user(username: str, password: str, full_name: str, roles: tuple[str, ...]) -> None:
+        """Create a user with roles such as ward_inspector@P-TANDAN."""
+        from workflow.services.accounts import create_user as create
+
+        try:
+            user = create(username, password, full_name, list(roles))
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            detail = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
+            raise click.ClickException(f"{error.message} {detail}".strip()) from None
+        click.echo(f"Đã tạo {user.username} ({', '.join(a.role + '@' + a.unit.code for a in user.roles)})")
+
+    @app.cli.command("audit-verify")
+    def audit_verify() -> None:
+        """Check every hash chain; exit 1 when any is broken."""
+        from workflow.services.audit import verify
+
+        report = verify()
+        click.echo(f"Đã kiểm tra {report.events_checked} sự kiện của {report.dossiers_checked} hồ sơ "
+                   f"({report.streams_checked} chuỗi).")
+        for broken in report.broken:
+            click.echo(f"HỎNG: hồ sơ {broken['dossier_id']} ({broken['stream']}) seq {broken['seq']}: "
+                       f"{broken['reason']}")
+        if not report.valid:
+            sys.exit(1)
+        click.echo("Toàn vẹn: mọi chuỗi hợp lệ.")
+
+    @app.cli.command("load-demo")
+    def load_demo() -> None:
+        """Load the demo ward, its users, campaign and ~30 dossiers (idempotent)."""
+        from workflow.services.demo import DEMO_PASSWORD
+        from workflow.services.demo import load_demo as load
+
+        created = load(current_app.config["CRITERIA_DIR"])
+        db.session.commit()
+        if created:
+            click.echo(f"Đã nạp dữ liệu mẫu. Mọi tài khoản mẫu dùng mật khẩu: {DEMO_PASSWORD} (chỉ để thử)")
+        else:
+            click.echo("Dữ liệu mẫu đã có sẵn; không thay đổi gì.")

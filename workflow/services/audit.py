@@ -1,0 +1,161 @@
+"""The audit trail: one helper writes events; a SHA-256 chain per stream lets anyone prove nothing was altered."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from models import AuditEvent, Unit, User
+from workflow.extensions import db
+
+GENESIS = "0" * 64
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy of `value` (dates as ISO strings), so what is hashed is exactly what is stored."""
+
+    def default(obj: Any) -> str:
+        if isinstance(obj, datetime | date):
+            return obj.isoformat()
+        return str(obj)
+
+    return json.loads(json.dumps(value or {}, default=default, ensure_ascii=False))
+
+
+def format_at(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(event: AuditEvent) -> str:
+    canonical = {
+        "seq": event.seq,
+        "stream": event.stream,
+        "dossier_id": event.dossier_id,
+        "trigger": event.trigger,
+        "from": event.from_state,
+        "to": event.to_state,
+        "actor": event.actor,
+        "role": event.role,
+        "at": format_at(event.at),
+        "comment": event.comment or "",
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record(
+    *,
+    stream: str,
+    unit_id: int,
+    trigger: str,
+    actor: User | None,
+    role: str | None,
+    at: datetime,
+    dossier_id: int | None = None,
+    campaign_id: int | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    comment: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    """Append one event to `stream`, chained to the stream's last event, in the caller's transaction."""
+    last = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    event = AuditEvent(
+        stream=stream,
+        seq=(last.seq + 1) if last else 1,
+        dossier_id=dossier_id,
+        campaign_id=campaign_id,
+        unit_id=unit_id,
+        trigger=str(trigger),
+        from_state=str(from_state) if from_state else None,
+        to_state=str(to_state) if to_state else None,
+        actor_id=actor.id if actor else None,
+        actor=actor.username if actor else "system",
+        role=str(role) if role else None,
+        at=at,
+        comment=comment or "",
+        data=_plain(data),
+        prev_hash=last.hash if last else GENESIS,
+    )
+    event.hash = event_hash(event)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+@dataclass
+class ChainReport:
+    valid: bool = True
+    streams_checked: int = 0
+    dossiers_checked: int = 0
+    events_checked: int = 0
+    broken: list[dict] = field(default_factory=list)
+
+
+def check_chain(events: list[AuditEvent]) -> list[tuple[int, str]]:
+    """(seq, reason) for every event of one stream (oldest first) that breaks the chain."""
+    problems: list[tuple[int, str]] = []
+    previous_hash = GENESIS
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            problems.append((event.seq, f"seq_gap: expected {expected_seq}"))
+        if event.prev_hash != previous_hash:
+            problems.append((event.seq, "prev_hash_mismatch"))
+        if event_hash(event) != event.hash:
+            problems.append((event.seq, "hash_mismatch"))
+        previous_hash = event.hash
+    return problems
+
+
+def stream_events(stream: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq)))
+
+
+def verify(unit_paths: list[str] | None = None) -> ChainReport:
+    """Check every chain (or those of events in the given unit paths)."""
+    query = select(AuditEvent).order_by(AuditEvent.stream, AuditEvent.seq)
+    if unit_paths is not None:
+        from workflow.services.scope import unit_filter
+
+        condition = unit_filter(Unit.path, unit_paths)
+        if condition is None:
+            return ChainReport()
+        streams = select(AuditEvent.stream).join(Unit, AuditEvent.unit_id == Unit.id).where(condition)
+        query = query.where(AuditEvent.stream.in_(streams))
+    report = ChainReport()
+    current: list[AuditEvent] = []
+
+    def flush_stream() -> None:
+        if not current:
+            return
+        report.streams_checked += 1
+        dossier_id = current[0].dossier_id
+        if dossier_id is not None:
+            report.dossiers_checked += 1
+        for seq, reason in check_chain(current):
+            report.broken.append({"dossier_id": dossier_id, "stream": current[0].stream, "seq": seq,
+                                  "reason": reason})
+
+    for event in db.session.scalars(query).yield_per(1000):
+        report.events_checked += 1
+        if current and current[0].stream != event.stream:
+            flush_stream()
+            current = []
+        current.append(event)
+    flush_stream()
+    report.valid = not report.broken
+    return report
+
+
+def count_events() -> int:
+    return db.session.scalar(select(func.count(AuditEvent.id))) or 0

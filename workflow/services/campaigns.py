@@ -1,0 +1,110 @@
+"""Campaigns: one per ward and year, with windows, deadlines and the numbers the guards use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from models import Campaign, Unit, User
+from models.campaigns import DEFAULT_SETTINGS
+from states.enums import EventName, Role, UnitKind
+from workflow import clock
+from workflow.extensions import db
+from workflow.services import audit
+from workflow.services.errors import Conflict, Forbidden, ValidationFailed
+from workflow.services.scope import holds_role_over
+from workflow.services.validate import Fields
+
+DATE_FIELDS = ("registration_opens", "registration_closes", "assessment_due", "inspection_due", "decision_due")
+SHARE_SETTINGS = ("group_quorum", "group_approval", "council_quorum", "council_approval")
+INT_SETTINGS = {"notice_days": (0, 90), "pass_points": (1, 100)}
+
+
+def _parse_settings(raw: Any, fields: Fields, *, partial: bool) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        fields.error("settings", "phải là một đối tượng")
+        return {}
+    unknown = set(raw) - set(DEFAULT_SETTINGS)
+    if unknown:
+        fields.error("settings", "không có tham số: " + ", ".join(sorted(unknown)))
+    sub = Fields(raw)
+    out: dict[str, Any] = {}
+    for key in SHARE_SETTINGS:
+        if key in raw:
+            out[key] = sub.share(key)
+    for key, (low, high) in INT_SETTINGS.items():
+        if key in raw:
+            out[key] = sub.integer(key, minimum=low, maximum=high)
+    for key, message in sub.errors.items():
+        fields.error(f"settings.{key}", message)
+    return out
+
+
+def _check_order(values: dict[str, Any], fields: Fields) -> None:
+    opens, closes = values.get("registration_opens"), values.get("registration_closes")
+    if opens and closes and closes < opens:
+        fields.error("registration_closes", "phải sau ngày mở đăng ký")
+
+
+def _admin_over(actor: User, unit: Unit) -> None:
+    if not holds_role_over(actor, Role.ADMIN, unit):
+        raise Forbidden("Chỉ quản trị của đơn vị mới được quản lý đợt thi đua.")
+
+
+def create_campaign(actor: User, payload: Any, now: datetime | None = None) -> Campaign:
+    """A new campaign for a ward and year (admin)."""
+    now = now or clock.now()
+    fields = Fields(payload)
+    year = fields.integer("year", minimum=2000, maximum=2100)
+    unit_id = fields.integer("unit_id")
+    name = fields.text("name", required=True, max_length=200)
+    values = {key: fields.day(key) for key in DATE_FIELDS}
+    settings = _parse_settings(fields.payload.get("settings"), fields, partial=False)
+    _check_order(values, fields)
+    fields.done("Đợt thi đua chưa hợp lệ.")
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.kind != UnitKind.WARD:
+        raise ValidationFailed("Đợt thi đua thuộc một phường (xã, thị trấn).", {"unit_id": "không phải phường"})
+    _admin_over(actor, unit)
+    if db.session.scalars(select(Campaign).where(Campaign.unit_id == unit.id, Campaign.year == year)).first():
+        raise Conflict(f"Phường đã có đợt thi đua năm {year}.", {"year": "đã có"})
+    campaign = Campaign(year=year, unit_id=unit.id, name=name, created_at=now, **values,
+                        **{**DEFAULT_SETTINGS, **settings})
+    db.session.add(campaign)
+    db.session.flush()
+    audit.record(stream=f"campaign:{campaign.id}", campaign_id=campaign.id, unit_id=unit.id,
+                 trigger=EventName.CAMPAIGN_CREATED, actor=actor, role=Role.ADMIN, at=now,
+                 data={"year": year, "name": name, **values, "settings": campaign.settings})
+    return campaign
+
+
+def update_campaign(actor: User, campaign: Campaign, payload: Any, now: datetime | None = None) -> Campaign:
+    """Change only the fields sent; settings are merged key by key. The change is audited."""
+    now = now or clock.now()
+    _admin_over(actor, campaign.unit)
+    fields = Fields(payload)
+    changes: dict[str, Any] = {}
+    if "name" in fields.payload:
+        changes["name"] = fields.text("name", required=True, max_length=200)
+    for key in DATE_FIELDS:
+        if key in fields.payload:
+            changes[key] = fields.day(key)
+    changes.update(_parse_settings(fields.payload.get("settings"), fields, partial=True))
+    for key in ("year", "unit_id"):
+        if key in fields.payload and fields.payload[key] != getattr(campaign, key):
+            fields.error(key, "không đổi được; hãy tạo đợt thi đua mới")
+    merged = {key: changes.get(key, getattr(campaign, key)) for key in DATE_FIELDS}
+    _check_order(merged, fields)
+    fields.done("Thay đổi đợt thi đua chưa hợp lệ.")
+    diff = {key: {"from": getattr(campaign, key), "to": value}
+            for key, value in changes.items() if getattr(campaign, key) != value}
+    for key, change in diff.items():
+        setattr(campaign, key, change["to"])
+    db.session.flush()
+    audit.record(stream=f"campaign:{campaign.id}", campaign_id=campaign.id, unit_id=campaign.unit_id,
+                 trigger=EventName.CAMPAIGN_UPDATED, actor=actor, role=Role.ADMIN, at=now, data={"changes": diff})
+    return campaign

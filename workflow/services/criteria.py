@@ -1,0 +1,184 @@
+"""Criteria sets: loading them from data files, finding the current one, and scoring an assessment."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from models import CriteriaSet, Criterion, Disqualifier, Standard
+from states.enums import Title
+from workflow.extensions import db
+from workflow.services.errors import Conflict, ValidationFailed
+
+SUBJECT_KINDS = {
+    Title.MODEL_CITIZEN: "person",
+    Title.MODEL_FAMILY: "household",
+    Title.MODEL_GROUP: "residential_group",
+    Title.MODEL_AGENCY: "agency",
+}
+
+
+def current_set(title: Title) -> CriteriaSet | None:
+    """The newest version loaded for the title; dossiers keep the set they were created under."""
+    return db.session.scalars(
+        select(CriteriaSet).where(CriteriaSet.title == title.value).order_by(CriteriaSet.id.desc()).limit(1)
+    ).first()
+
+
+def _check(document: Any) -> list[str]:
+    problems = []
+    if not isinstance(document, dict):
+        return ["the file must hold one JSON object"]
+    for key in ("title", "code", "version", "name", "shape"):
+        if not isinstance(document.get(key), str) or not document[key].strip():
+            problems.append(f"'{key}' is required")
+    if document.get("title") not in set(Title):
+        problems.append("'title' must be one of " + ", ".join(Title))
+    shape = document.get("shape")
+    if shape not in ("checklist", "points"):
+        problems.append("'shape' must be checklist or points")
+    codes: set[str] = set()
+
+    def check_criterion(item: Any, where: str) -> None:
+        if not isinstance(item, dict) or not item.get("code") or not item.get("name"):
+            problems.append(f"{where}: each criterion needs code and name")
+            return
+        if item["code"] in codes:
+            problems.append(f"{where}: criterion code {item['code']} repeated")
+        codes.add(item["code"])
+        if shape == "points" and not isinstance(item.get("max_points"), int):
+            problems.append(f"{where}: criterion {item['code']} needs integer max_points")
+
+    if shape == "points":
+        standards = document.get("standards")
+        if not isinstance(standards, list) or not standards:
+            problems.append("a points set needs 'standards'")
+        else:
+            total = 0
+            for standard in standards:
+                if not isinstance(standard, dict) or not standard.get("code"):
+                    problems.append("each standard needs code, name, max_points and criteria")
+                    continue
+                criteria = standard.get("criteria") or []
+                for item in criteria:
+                    check_criterion(item, f"standard {standard['code']}")
+                points = sum(c.get("max_points", 0) for c in criteria if isinstance(c, dict)
+                             and isinstance(c.get("max_points"), int))
+                if points != standard.get("max_points"):
+                    problems.append(f"standard {standard['code']}: criteria add to {points}, "
+                                    f"not {standard.get('max_points')}")
+                total += points
+            if total != 100:
+                problems.append(f"a points set totals 100 points, this one {total}")
+    elif shape == "checklist":
+        criteria = document.get("criteria")
+        if not isinstance(criteria, list) or not criteria:
+            problems.append("a checklist set needs 'criteria'")
+        else:
+            for item in criteria:
+                check_criterion(item, "criteria")
+    for item in document.get("disqualifiers") or []:
+        if not isinstance(item, dict) or not item.get("code") or not item.get("name"):
+            problems.append("each disqualifier needs code and name")
+    return problems
+
+
+def load_criteria_document(document: Any, source: str = "") -> tuple[CriteriaSet, bool]:
+    """Add a criteria set version from its JSON form; (set, False) when that version is already loaded
+    with the same content, Conflict when it is loaded with different content."""
+    problems = _check(document)
+    if problems:
+        raise ValidationFailed("Tệp bộ tiêu chí không hợp lệ: " + "; ".join(problems), {"file": problems[0]})
+    existing = db.session.scalars(
+        select(CriteriaSet).where(CriteriaSet.title == document["title"],
+                                  CriteriaSet.version == document["version"])
+    ).first()
+    if existing is not None:
+        if existing.source == _canonical(document):
+            return existing, False
+        raise Conflict(f"Phiên bản {document['version']} của bộ tiêu chí đã có với nội dung khác; "
+                       "hãy đặt một phiên bản mới.", {"version": "đã tồn tại"})
+    criteria_set = CriteriaSet(
+        title=document["title"], code=document["code"], version=document["version"], name=document["name"],
+        shape=document["shape"], pass_points=document.get("pass_points"), source=_canonical(document),
+    )
+    position = 0
+    if document["shape"] == "points":
+        for s_pos, item in enumerate(document["standards"]):
+            standard = Standard(code=item["code"], name=item["name"], max_points=item["max_points"],
+                                position=s_pos)
+            criteria_set.standards.append(standard)
+            for c in item["criteria"]:
+                position += 1
+                criteria_set.criteria.append(Criterion(
+                    code=c["code"], name=c["name"], mandatory=c.get("mandatory", True),
+                    max_points=c["max_points"], position=position, standard=standard))
+    else:
+        for c in document["criteria"]:
+            position += 1
+            criteria_set.criteria.append(Criterion(code=c["code"], name=c["name"],
+                                                   mandatory=c.get("mandatory", True), position=position))
+    for d_pos, item in enumerate(document.get("disqualifiers") or []):
+        criteria_set.disqualifiers.append(Disqualifier(code=item["code"], name=item["name"], position=d_pos))
+    db.session.add(criteria_set)
+    db.session.flush()
+    return criteria_set, True
+
+
+def _canonical(document: dict) -> str:
+    return json.dumps(document, sort_keys=True, ensure_ascii=False)
+
+
+def load_criteria_file(path: str | Path) -> tuple[CriteriaSet, bool]:
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(f"Không đọc được tệp {path.name}: {exc}", {"file": str(exc)}) from exc
+    return load_criteria_document(document, source=str(path))
+
+
+def load_criteria_dir(folder: str | Path) -> list[tuple[CriteriaSet, bool]]:
+    return [load_criteria_file(p) for p in sorted(Path(folder).glob("*.json"))]
+
+
+@dataclass
+class Score:
+    shape: str
+    total: int = 0
+    met: int = 0
+    count: int = 0
+    passed: bool = False
+    reasons: list[str] = field(default_factory=list)
+    standards: list[dict] = field(default_factory=list)
+
+
+def score(criteria_set: CriteriaSet, items: dict[str, Any], pass_points: int) -> Score:
+    """Score assessment items (criterion code → object with .met / .points) against the set's rule."""
+    result = Score(shape=criteria_set.shape, count=len(criteria_set.criteria))
+    if criteria_set.shape == "points":
+        for standard in criteria_set.standards:
+            got = sum((items[c.code].points or 0) for c in criteria_set.criteria
+                      if c.standard_id == standard.id and c.code in items)
+            result.total += got
+            half = standard.max_points / 2
+            result.standards.append({"code": standard.code, "points": got, "max_points": standard.max_points})
+            if got < half:
+                result.reasons.append(f"tiêu chuẩn {standard.code} đạt {got}/{standard.max_points}, "
+                                      f"cần ≥ {half:g}")
+        if result.total < pass_points:
+            result.reasons.append(f"tổng điểm {result.total}/100, cần ≥ {pass_points}")
+    else:
+        for criterion in criteria_set.criteria:
+            item = items.get(criterion.code)
+            if item is not None and item.met:
+                result.met += 1
+            elif criterion.mandatory:
+                result.reasons.append(f"tiêu chí {criterion.code} chưa đạt")
+        result.total = result.met
+    result.passed = not result.reasons
+    return result

@@ -1,0 +1,98 @@
+"""Small field parsers that collect Vietnamese messages per field instead of failing on the first."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from workflow.services.errors import ValidationFailed
+
+
+class Fields:
+    """Collects per-field errors; `done()` raises ValidationFailed when any were found."""
+
+    def __init__(self, payload: Any):
+        self.payload = payload if isinstance(payload, dict) else {}
+        self.errors: dict[str, str] = {}
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def text(self, name: str, *, required: bool = False, max_length: int = 300, default: str = "") -> str:
+        value = self.payload.get(name, default)
+        if value is None:
+            value = default
+        if not isinstance(value, str):
+            self.error(name, "phải là chuỗi ký tự")
+            return default
+        value = value.strip()
+        if required and not value:
+            self.error(name, "bắt buộc")
+        elif len(value) > max_length:
+            self.error(name, f"dài quá {max_length} ký tự")
+        return value
+
+    def integer(self, name: str, *, required: bool = True, minimum: int | None = None,
+                maximum: int | None = None) -> int | None:
+        value = self.payload.get(name)
+        if value is None or value == "":
+            if required:
+                self.error(name, "bắt buộc")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                value = int(value.strip())
+            else:
+                self.error(name, "phải là số nguyên")
+                return None
+        if minimum is not None and value < minimum:
+            self.error(name, f"phải ≥ {minimum}")
+        if maximum is not None and value > maximum:
+            self.error(name, f"phải ≤ {maximum}")
+        return value
+
+    def share(self, name: str, *, required: bool = True) -> float | None:
+        value = self.payload.get(name)
+        if value is None:
+            if required:
+                self.error(name, "bắt buộc")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            self.error(name, "phải là tỉ lệ trong khoảng (0, 1], ví dụ 0.6 cho 60%")
+            return None
+        return float(value)
+
+    def day(self, name: str, *, required: bool = True) -> date | None:
+        value = self.payload.get(name)
+        if value is None or value == "":
+            if required:
+                self.error(name, "bắt buộc")
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.error(name, "ngày không hợp lệ, dùng dạng YYYY-MM-DD")
+            return None
+
+    def boolean(self, name: str, *, required: bool = False) -> bool | None:
+        value = self.payload.get(name)
+        if value is None:
+            if required:
+                self.error(name, "bắt buộc")
+            return None
+        if not isinstance(value, bool):
+            self.error(name, "phải là true hoặc false")
+            return None
+        return value
+
+    def done(self, message: str = "Dữ liệu chưa hợp lệ.") -> None:
+        if self.errors:
+            raise ValidationFailed(message, self.errors)
+
+
+def require_version(version: Any) -> int:
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationFailed("Thiếu số phiên bản (version) của hồ sơ.", {"version": "bắt buộc, là số nguyên"})
+    return version

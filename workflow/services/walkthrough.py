@@ -1,0 +1,123 @@
+"""Walk a dossier along the real path, step by step through the services (demo data and test set-up).
+
+Nothing here shortcuts the workflow: every step is the same call a page or the API makes, so the history
+that results is a real chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from models import Dossier, User
+from states.enums import Recommendation, State, Trigger, VoteChoice
+from workflow.services import records
+from workflow.services.dossiers import apply_transition
+
+# The happy path: each target state and the step that reaches it from the one before.
+HAPPY_PATH = [State.REGISTERED, State.SELF_ASSESSMENT, State.PUBLIC_NOTICE, State.WARD_INSPECTION,
+              State.COUNCIL_REVIEW, State.AWAITING_DECISION, State.RECOGNIZED]
+
+
+@dataclass
+class Cast:
+    applicant: User
+    committee: User
+    inspector: User
+    council: list[User]
+    secretary: User
+    chairman: User
+
+
+@dataclass
+class Timeline:
+    """Hands out step times from `start`, jumping past the notice period when it has to."""
+
+    start: datetime
+    step: timedelta = timedelta(hours=6)
+    current: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.current = self.start
+
+    def next(self, after: timedelta | None = None) -> datetime:
+        self.current += after or self.step
+        return self.current
+
+    def __iter__(self) -> Iterator[datetime]:  # pragma: no cover - convenience
+        while True:
+            yield self.next()
+
+
+def full_assessment(dossier: Dossier, *, invited: int = 40, attendees: int = 32, votes_for: int = 30,
+                    held_on=None, missing: int = 0) -> dict:
+    points = dossier.criteria_set.shape == "points"
+    criteria = dossier.criteria_set.criteria[: len(dossier.criteria_set.criteria) - missing]
+    return {
+        "version": dossier.version,
+        "items": [{"criterion": c.code, "met": True, "points": c.max_points if points else None,
+                   "note": "Đạt"} for c in criteria],
+        "meeting": {"held_on": (held_on or dossier.updated_at.date()).isoformat(), "invited": invited,
+                    "attendees": attendees, "votes_for": votes_for},
+    }
+
+
+def full_inspection(dossier: Dossier, recommendation: Recommendation = Recommendation.PASS) -> dict:
+    return {"version": dossier.version, "recommendation": recommendation.value,
+            "items": [{"criterion": c.code, "met": True, "note": "Kiểm tra thực tế: đạt"}
+                      for c in dossier.criteria_set.criteria]}
+
+
+def step(actor: User, dossier: Dossier, trigger: Trigger, when: datetime, comment: str = "",
+         data: dict | None = None) -> None:
+    apply_transition(actor, dossier, trigger, dossier.version, comment, data or {}, now=when)
+
+
+def drive(dossier: Dossier, target: State, cast: Cast, timeline: Timeline, *, notice_days: int = 10,
+          approve: bool = True, decision_number: str = "01/QĐ-UBND") -> Dossier:
+    """Move a fresh draft to `target` along the real path (the side exits included)."""
+    if target == State.DRAFT:
+        return dossier
+    if target == State.WITHDRAWN:
+        step(cast.applicant, dossier, Trigger.WITHDRAW, timeline.next(), "Gia đình xin rút đăng ký")
+        return dossier
+    step(cast.applicant, dossier, Trigger.SUBMIT, timeline.next())
+    if target == State.REGISTRATION_REJECTED:
+        step(cast.committee, dossier, Trigger.REJECT_REGISTRATION, timeline.next(),
+             "Chưa đủ điều kiện đăng ký: hộ mới chuyển đến chưa đủ 12 tháng")
+        return dossier
+    if target == State.REGISTERED:
+        return dossier
+    step(cast.committee, dossier, Trigger.ACCEPT, timeline.next())
+    if target == State.SELF_ASSESSMENT:
+        return dossier
+    when = timeline.next()
+    records.save_assessment(cast.committee, dossier, full_assessment(dossier, held_on=when.date()), now=when)
+    step(cast.committee, dossier, Trigger.SUBMIT_ASSESSMENT, timeline.next())
+    if target == State.PUBLIC_NOTICE:
+        return dossier
+    step(cast.inspector, dossier, Trigger.CLOSE_NOTICE, timeline.next(timedelta(days=notice_days, hours=1)))
+    if target == State.WARD_INSPECTION:
+        return dossier
+    recommendation = Recommendation.PASS if approve else Recommendation.FAIL
+    records.save_inspection(cast.inspector, dossier, full_inspection(dossier, recommendation), now=timeline.next())
+    step(cast.inspector, dossier, Trigger.COMPLETE_INSPECTION, timeline.next())
+    if target == State.COUNCIL_REVIEW:
+        return dossier
+    choice = VoteChoice.APPROVE if approve else VoteChoice.REJECT
+    for member in cast.council:
+        records.cast_vote(member, dossier, choice.value, "", now=timeline.next(timedelta(minutes=5)))
+    step(cast.secretary, dossier, Trigger.CLOSE_REVIEW, timeline.next())
+    if target == State.AWAITING_DECISION:
+        return dossier
+    when = timeline.next()
+    if target == State.NOT_RECOGNIZED:
+        step(cast.chairman, dossier, Trigger.REFUSE, when, "Hội đồng không đề nghị công nhận")
+        return dossier
+    step(cast.chairman, dossier, Trigger.RECOGNIZE, when, "",
+         {"decision_number": decision_number, "signed_on": when.date().isoformat()})
+    if target == State.REVOKED:
+        step(cast.chairman, dossier, Trigger.REVOKE, timeline.next(timedelta(days=3)),
+             "Phát hiện thành viên gia đình vi phạm trật tự công cộng sau khi công nhận")
+    return dossier
