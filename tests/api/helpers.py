@@ -1,0 +1,38 @@
+"""Small API steps shared by the API tests."""
+
+from __future__ import annotations
+
+
+def read(api, dossier_id: int) -> dict:
+    response = api.get(f"/dossiers/{dossier_id}")
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def fire(api, dossier_id: int, trigger: str, comment: str = "", data: dict | None = None, expect: int = 200):
+    version = read(api, dossier_id)["version"]
+    response = api.post(f"/dossiers/{dossier_id}/transitions",
+                        json={"trigger": trigger, "version": version, "comment": comment, "data": data or {}})
+    assert response.status_code == expect, response.json
+    return response.json
+
+
+def criteria_of(api, title: str) -> dict:
+    titles = {t["code"]: t for t in api.get("/titles").json["items"]}
+    return titles[title]["criteria_set"]
+
+
+def assessment_payload(criteria_set: dict, version: int, *, invited=20, attendees=15, votes_for=12,
+                       held_on="2026-01-05") -> dict:
+    points = criteria_set["shape"] == "points"
+    return {
+        "version": version,
+        "items": [{"criterion": c["code"], "met": True, "points": c["max_points"] if points else None,
+                   "note": "Đạt"} for c in criteria_set["criteria"]],
+        "meeting": {"held_on": held_on, "invited": invited, "attendees": attendees, "votes_for": votes_for},
+    }
+
+
+def inspection_payload(criteria_set: dict, version: int, recommendation: str = "pass") -> dict:
+    return {"version": version, "recommendation": recommendation,
+            "items": [{"criterion": c["code"], "met": True, "note": "Kiểm tra thực tế"} for c in criteria_set["criteria"]]}

