@@ -294,15 +294,22 @@ def apply_transition(
             f"Không thể '{rule.trigger.value}' khi hồ sơ đang ở trạng thái '{from_state.value}'."
         )
     event_data = _validate_data(rule, comment, data, dossier)
-    try:
-        fire(dossier, rule.trigger, guard_context(dossier, now))
-    except GuardFailed as exc:
-        raise GuardRefused("Chưa đủ điều kiện: " + "; ".join(exc.reasons) + ".",
-                           {"trigger": "; ".join(exc.reasons)}) from None
-    except TransitionNotPossible:  # pragma: no cover - the table check above already refused it
-        raise InvalidTransition("Không thể thực hiện thao tác ở trạng thái hiện tại.") from None
-    event_data.update(_after_step(actor, rule, dossier, event_data, comment, now, decision))
-    dossier.state_changed_at = now
+    if rule.trigger in (Trigger.RECOGNIZE, Trigger.REFUSE) and (decision or event_data.get("decision_number")):
+        # Resolved before the dossier changes, so writing a new decision row does not flush a half step.
+        outcome = Outcome.RECOGNIZE if rule.trigger == Trigger.RECOGNIZE else Outcome.REFUSE
+        decision = decision or find_or_create_decision(actor, dossier, event_data["decision_number"],
+                                                       event_data["signed_on"], outcome, comment, now)
+    # One step, one flush: queries made by guards and follow-ups must not write the half-changed dossier.
+    with db.session.no_autoflush:
+        try:
+            fire(dossier, rule.trigger, guard_context(dossier, now))
+        except GuardFailed as exc:
+            raise GuardRefused("Chưa đủ điều kiện: " + "; ".join(exc.reasons) + ".",
+                               {"trigger": "; ".join(exc.reasons)}) from None
+        except TransitionNotPossible:  # pragma: no cover - the table check above already refused it
+            raise InvalidTransition("Không thể thực hiện thao tác ở trạng thái hiện tại.") from None
+        event_data.update(_after_step(actor, rule, dossier, event_data, comment, now, decision))
+        dossier.state_changed_at = now
     touch(dossier, now)
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
                  trigger=rule.trigger, actor=actor, role=role, at=now, from_state=from_state,
@@ -350,10 +357,7 @@ def _after_step(actor: User, rule: Rule, dossier: Dossier, data: dict[str, Any],
         dossier.council_recommended = recommended
         extra = {"votes": counts, "council_size": size, "recommended": recommended,
                  "approval_share": dossier.campaign.council_approval}
-    elif rule.trigger in (Trigger.RECOGNIZE, Trigger.REFUSE) and (decision or data.get("decision_number")):
-        outcome = Outcome.RECOGNIZE if rule.trigger == Trigger.RECOGNIZE else Outcome.REFUSE
-        decision = decision or find_or_create_decision(actor, dossier, data["decision_number"],
-                                                       data["signed_on"], outcome, comment, now)
+    elif decision is not None:
         dossier.decision_id = decision.id
         extra = {"decision_id": decision.id, "decision_number": decision.number,
                  "signed_on": decision.signed_on}
