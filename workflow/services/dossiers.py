@@ -274,8 +274,8 @@ def apply_transition(
     """Fire `trigger` on `dossier` as `actor`: role, scope, self-approval, version, input and guards are
     checked; then the state moves and the audit event is written in the caller's transaction."""
     now = now or clock.now()
-    data = dict(data or {}) if isinstance(data, dict) else None
-    if data is None:
+    data = {} if data is None else data
+    if not isinstance(data, dict):
         raise ValidationFailed("Trường data phải là một đối tượng JSON.", {"data": "phải là đối tượng"})
     comment = comment if isinstance(comment, str) else ""
     comment = comment.strip()
