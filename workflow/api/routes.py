@@ -421,7 +421,7 @@ def audit_verify():
 
 @bp.get("/track/<code>")
 def track(code: str):
-    if not track_limiter.allow(request.remote_addr or "unknown"):
+    if not track_limiter.allow(request.remote_addr or "unknown", current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
         raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
     dossier = db.session.scalars(select(Dossier).where(Dossier.tracking_code == code.strip().upper())).first()
     if dossier is None:

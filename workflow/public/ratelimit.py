@@ -7,12 +7,11 @@ import time
 
 
 class WindowLimiter:
-    def __init__(self, per_minute: int = 60):
-        self.per_minute = per_minute
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._hits: dict[str, tuple[int, int]] = {}
 
-    def allow(self, key: str) -> bool:
+    def allow(self, key: str, per_minute: int) -> bool:
         window = int(time.monotonic() // 60)
         with self._lock:
             if len(self._hits) > 10_000:  # forget old windows so memory stays bounded
@@ -20,7 +19,7 @@ class WindowLimiter:
             seen_window, count = self._hits.get(key, (window, 0))
             if seen_window != window:
                 count = 0
-            if count >= self.per_minute:
+            if count >= per_minute:
                 return False
             self._hits[key] = (window, count + 1)
             return True

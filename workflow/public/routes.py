@@ -1,4 +1,4 @@
-from flask import render_template, request
+from flask import current_app, render_template, request
 from sqlalchemy import select
 
 from models import Dossier
@@ -16,7 +16,7 @@ def track(code: str | None = None):
     code = (code or request.args.get("code") or "").strip().upper()
     if not code:
         return render_template("public/track.html", code="", dossier=None, steps=[])
-    if not track_limiter.allow(request.remote_addr or "unknown"):
+    if not track_limiter.allow(request.remote_addr or "unknown", current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
         return render_template("public/track.html", code=code, dossier=None, steps=[],
                                error="Tra cứu quá nhiều lần, vui lòng thử lại sau một phút."), 429
     dossier = db.session.scalars(select(Dossier).where(Dossier.tracking_code == code)).first()
