@@ -29,6 +29,7 @@ class Dossier(Base):
     subject_ref: Mapped[str] = mapped_column(String(100), index=True, comment="ID / household book / unit code")
     subject_address: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", comment="folded name, ref and code for search")
     state: Mapped[str] = mapped_column(String(30), index=True, comment="State value; moved only by the machine")
     version: Mapped[int] = mapped_column(Integer, nullable=False, comment="optimistic lock")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -51,6 +51,7 @@ from workflow.services.scope import (
     visible_dossiers,
     visible_units,
 )
+from workflow.services.search import fold
 from workflow.services.validate import Fields
 from workflow.tracking import public_steps
 
@@ -228,9 +229,7 @@ def list_dossiers():
     if campaign_id is not None:
         query = query.where(Dossier.campaign_id == campaign_id)
     if args.get("q"):
-        needle = f"%{args['q'].strip().lower()}%"
-        query = query.where(or_(Dossier.subject_name.ilike(needle), Dossier.subject_ref.ilike(needle),
-                                Dossier.tracking_code.ilike(needle)))
+        query = query.where(Dossier.search_text.contains(fold(args["q"]), autoescape=True))
     if args.get("overdue") == "true":
         today = clock.now().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
         query = query.join(Campaign, Campaign.id == Dossier.campaign_id).where(overdue_condition(today))

@@ -28,6 +28,7 @@ from workflow.services.errors import (
     VersionConflict,
 )
 from workflow.services.scope import holds_role_over
+from workflow.services.search import fold
 from workflow.services.validate import Fields, require_version
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -208,6 +209,7 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
         criteria_set_id=criteria_set.id, state=State.DRAFT.value, created_by_id=actor.id,
         state_changed_at=now, created_at=now, updated_at=now, disqualifiers_found=[], **values,
     )
+    refresh_search_text(dossier)
     db.session.add(dossier)
     db.session.flush()
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=unit.id, trigger="created",
@@ -236,10 +238,15 @@ def edit_dossier(actor: User, dossier: Dossier, payload: dict[str, Any], now: da
     fields.done()
     for name, change in changes.items():
         setattr(dossier, name, change["to"])
+    refresh_search_text(dossier)
     touch(dossier, now)
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id, trigger="edited",
                  actor=actor, role=Role.APPLICANT, at=now, data={"changes": changes})
     return dossier
+
+
+def refresh_search_text(dossier: Dossier) -> None:
+    dossier.search_text = fold(" ".join([dossier.subject_name, dossier.subject_ref, dossier.tracking_code]))
 
 
 def check_version(dossier: Dossier, version: int) -> None:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e7b6e06281b8
+Revision ID: b2bf22fae390
 Revises: 
-Create Date: 2026-11-25 08:30:38.968100
+Create Date: 2026-11-25 08:37:50.624775
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e7b6e06281b8'
+revision = 'b2bf22fae390'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -177,6 +177,7 @@ def upgrade():
     sa.Column('subject_ref', sa.String(length=100), nullable=False, comment='ID / household book / unit code'),
     sa.Column('subject_address', sa.String(length=300), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False, comment='folded name, ref and code for search'),
     sa.Column('state', sa.String(length=30), nullable=False, comment='State value; moved only by the machine'),
     sa.Column('version', sa.Integer(), nullable=False, comment='optimistic lock'),
     sa.Column('created_by_id', sa.Integer(), nullable=False),

@@ -1,0 +1,9 @@
+"""Search text folding for Vietnamese: lower case, no diacritics, đ → d, so "dinh van" finds "Đinh Văn"."""
+
+import unicodedata
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return " ".join(stripped.lower().split())
