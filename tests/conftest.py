@@ -6,6 +6,7 @@ Choose one backend with `pytest --db sqlite` or `--db postgresql`.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -66,10 +67,7 @@ def _config(url: str):
 @pytest.fixture(scope="session")
 def database_url(request, tmp_path_factory):
     tmp_root = str(tmp_path_factory.mktemp("db"))
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_root}/test.sqlite"
-    else:
-        url = _postgres_url(tmp_root)
+    url = f"sqlite:///{tmp_root}/test.sqlite" if request.param == "sqlite" else _postgres_url(tmp_root)
     _migrate(url)
     return url
 
@@ -174,6 +172,13 @@ def api(client, world) -> Api:
     return Api(client, world)
 
 
+def csrf_from(html: str) -> str:
+    """The CSRF token a page embeds in its forms."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
 class Auth:
     """Cookie sign-in for the web pages: `auth.login("inspector")`."""
 
@@ -182,11 +187,15 @@ class Auth:
 
     def login(self, username: str, password: str = "demo12345"):
         page = self.client.get("/login")
-        token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        if page.status_code == 302:  # someone is signed in: sign them out first
+            self.logout()
+            page = self.client.get("/login")
+        token = csrf_from(page.get_data(as_text=True))
         return self.client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
     def logout(self):
-        return self.client.post("/logout")
+        token = csrf_from(self.client.get("/").get_data(as_text=True))
+        return self.client.post("/logout", data={"csrf_token": token})
 
 
 @pytest.fixture

@@ -83,6 +83,8 @@ class World:
                 **fields) -> Dossier:
         """A dossier created by the group's applicant and walked to `state` through the services."""
         cast = self.cast(group)
+        # Each dossier walks its own month, ending in the past, so any number of them fit before "now".
+        self.timeline = Timeline(clock.now() - timedelta(days=30))
         unit = self.units["AG" if title == Title.MODEL_AGENCY else group]
         number = db.session.query(Dossier).count() + 1
         payload = {"campaign_id": self.campaign.id, "title": title.value, "unit_id": unit.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
@@ -20,12 +21,11 @@ HTTP_MESSAGES = {400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập
 def create_app(config: object | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     if config is None:
-        import os
-
         from config import Config, ProductionConfig
 
         config = ProductionConfig() if os.environ.get("FLASK_ENV") == "production" else Config
     app.config.from_object(config)
+    _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -47,6 +47,11 @@ def create_app(config: object | None = None) -> Flask:
     filters.register(app)
     _register_errors(app)
     return app
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _register_errors(app: Flask) -> None:

@@ -34,5 +34,5 @@ def assessment_payload(criteria_set: dict, version: int, *, invited=20, attendee
 
 
 def inspection_payload(criteria_set: dict, version: int, recommendation: str = "pass") -> dict:
-    return {"version": version, "recommendation": recommendation,
-            "items": [{"criterion": c["code"], "met": True, "note": "Kiểm tra thực tế"} for c in criteria_set["criteria"]]}
+    items = [{"criterion": c["code"], "met": True, "note": "Kiểm tra thực tế"} for c in criteria_set["criteria"]]
+    return {"version": version, "recommendation": recommendation, "items": items}

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from states.enums import Title
@@ -8,7 +8,7 @@ from states.labels import TITLE_LABELS
 
 class DossierForm(FlaskForm):
     campaign_id = SelectField("Đợt thi đua", coerce=int, validators=[InputRequired("Chọn đợt thi đua")])
-    title = SelectField("Danh hiệu", choices=[(t.value, TITLE_LABELS[t]) for t in Title],
+    title = SelectField("Danh hiệu", choices=[SelectChoice(t.value, TITLE_LABELS[t]) for t in Title],
                         validators=[DataRequired("Chọn danh hiệu")])
     unit_id = SelectField("Tổ dân phố / cơ quan", coerce=int, validators=[InputRequired("Chọn đơn vị")])
     subject_name = StringField("Họ tên / tên hộ / tên đơn vị",

@@ -1,6 +1,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from models import Campaign, Dossier, Unit
 from states.enums import Role, State, UnitKind
@@ -30,7 +31,7 @@ def index():
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), state=state, states=list(State))
 
 
-def _unit_choices() -> list[tuple[int, str]]:
+def _unit_choices() -> list[SelectChoice]:
     """Groups and agencies where the user may register a dossier."""
     paths = [unit.path for unit in role_units(current_user, Role.APPLICANT)]
     condition = unit_filter(Unit.path, paths)
@@ -38,7 +39,7 @@ def _unit_choices() -> list[tuple[int, str]]:
         return []
     units = db.session.scalars(select(Unit).where(
         condition, Unit.kind.in_([UnitKind.GROUP.value, UnitKind.AGENCY.value])).order_by(Unit.code))
-    return [(u.id, f"{u.name} ({u.code})") for u in units]
+    return [SelectChoice(u.id, f"{u.name} ({u.code})") for u in units]
 
 
 @bp.route("/dossiers/new", methods=["GET", "POST"])
@@ -46,7 +47,7 @@ def _unit_choices() -> list[tuple[int, str]]:
 def new():
     form = DossierForm()
     form.unit_id.choices = _unit_choices()
-    form.campaign_id.choices = [(c.id, c.name) for c in db.session.scalars(select(Campaign)
+    form.campaign_id.choices = [SelectChoice(c.id, c.name) for c in db.session.scalars(select(Campaign)
                                                                           .order_by(Campaign.year.desc()))]
     if not form.unit_id.choices:
         flash("Bạn chưa có vai trò người đăng ký ở tổ dân phố hay cơ quan nào.", "warning")

@@ -1,0 +1,36 @@
+# kieumau — two set-up commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Create the SQLite database (or migrate it), load the demo ward when empty, serve on http://127.0.0.1:5000
+run: install
+	$(FLASK) init-db
+	$(FLASK) load-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## The whole suite, on SQLite and on an embedded PostgreSQL server the tests start themselves
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	$(PY) bench/walk_dossiers.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .coverage

@@ -1,0 +1,77 @@
+"""The command line of API.md: init-db, load-demo, create-user, audit-verify, load-criteria."""
+
+import json
+
+from sqlalchemy import func, select
+
+from models import AuditEvent, CriteriaSet, Dossier, User
+from states.enums import State
+from tests.factories import CRITERIA_DIR
+from workflow.extensions import db
+
+
+def test_load_demo_builds_a_ward_with_dossiers_in_every_state_and_is_idempotent(runner):
+    result = runner.invoke(args=["load-demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo12345" in result.output
+    states = set(db.session.scalars(select(Dossier.state)))
+    assert states == set(State)
+    assert db.session.scalar(select(func.count(Dossier.id))) >= 30
+    names = set(db.session.scalars(select(User.username)))
+    assert {"admin", "applicant1", "applicant2", "committee1", "inspector", "council1", "council5", "secretary",
+            "chairman", "auditor"} <= names
+    events = db.session.scalar(select(func.count(AuditEvent.id)))
+    again = runner.invoke(args=["load-demo"])
+    assert again.exit_code == 0 and "không thay đổi" in again.output
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == events
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
+
+
+def test_create_user_with_roles_and_clear_errors(runner, world):
+    ok = runner.invoke(args=["create-user", "inspector2", "--password", "mật khẩu dài", "--full-name", "Lê Thị Kiểm",
+                             "--role", "ward_inspector@WARD", "--role", "auditor@WARD"])
+    assert ok.exit_code == 0, ok.output
+    user = db.session.scalars(select(User).where(User.username == "inspector2")).one()
+    assert sorted(a.role for a in user.roles) == ["auditor", "ward_inspector"]
+    assert user.check_password("mật khẩu dài") and user.password_hash.startswith("scrypt:")
+    bad = runner.invoke(args=["create-user", "x", "--password", "short", "--full-name", "X", "--role", "king@WARD"])
+    assert bad.exit_code != 0 and "password" in bad.output
+    dup = runner.invoke(args=["create-user", "inspector2", "--password", "12345678", "--full-name", "Y"])
+    assert dup.exit_code != 0 and "đã có" in dup.output
+
+
+def test_load_criteria_adds_a_version_without_touching_existing_dossiers(runner, world, tmp_path):
+    dossier = world.dossier(State.SELF_ASSESSMENT)
+    old_set = dossier.criteria_set_id
+    document = json.loads((CRITERIA_DIR / "model_citizen.json").read_text(encoding="utf-8"))
+    document["version"] = "QĐ 12/2027"
+    document["criteria"] = document["criteria"][:3]
+    path = tmp_path / "citizen-2027.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["load-criteria", str(path)])
+    assert result.exit_code == 0 and "QĐ 12/2027" in result.output
+    assert runner.invoke(args=["load-criteria", str(path)]).output.strip().endswith("(3 tiêu chí)")
+    db.session.expire_all()
+    assert dossier.criteria_set_id == old_set
+    assert db.session.scalar(select(func.count(CriteriaSet.id)).where(CriteriaSet.title == "model_citizen")) == 2
+    document["criteria"] = document["criteria"][:2]
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    changed = runner.invoke(args=["load-criteria", str(path)])
+    assert changed.exit_code != 0 and "phiên bản mới" in changed.output
+
+
+def test_load_criteria_refuses_a_broken_file(runner, world, tmp_path):
+    document = json.loads((CRITERIA_DIR / "model_family.json").read_text(encoding="utf-8"))
+    document["version"] = "hỏng"
+    document["standards"][0]["criteria"][0]["max_points"] = 1
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["load-criteria", str(path)])
+    assert result.exit_code != 0 and "TC1" in result.output
+    (tmp_path / "notjson.json").write_text("{", encoding="utf-8")
+    assert runner.invoke(args=["load-criteria", str(tmp_path / "notjson.json")]).exit_code != 0
+
+
+def test_init_db_is_safe_to_run_again(runner):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0 and "phiên bản mới nhất" in result.output

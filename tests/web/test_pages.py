@@ -1,0 +1,116 @@
+"""The basic pages: sign-in, CSRF on every POST, lists and pages in scope, one button per trigger with the
+reason when a guard blocks it, the create form, public tracking and friendly errors."""
+
+from states.enums import State
+from tests.conftest import csrf_from
+from workflow.extensions import db
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_sign_in_and_out(client, auth, world):
+    assert client.get("/").status_code == 302  # to the login page
+    wrong = auth.login("chairman", "nope")
+    assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in html(wrong)
+    ok = auth.login("chairman")
+    assert ok.status_code == 302 and ok.headers["Location"] == "/"
+    page = client.get("/")
+    assert page.status_code == 200 and "Người dùng chairman" in html(page)
+    out = client.post("/logout", data={"csrf_token": csrf_from(html(page))})
+    assert out.status_code == 302 and client.get("/").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused_kindly(client, world):
+    response = client.post("/login", data={"username": "chairman", "password": "demo12345"})
+    assert response.status_code == 400
+    assert "CSRF" in html(response) and "tải lại trang" in html(response)
+    assert client.get("/").status_code == 302  # still signed out
+
+
+def test_list_shows_only_dossiers_in_scope(client, auth, world):
+    world.dossier(State.REGISTERED, subject_name="Hộ ông Tổ Một")
+    world.dossier(State.REGISTERED, group="G2", subject_name="Hộ bà Tổ Hai")
+    auth.login("applicant2")
+    page = html(client.get("/"))
+    assert "Hộ bà Tổ Hai" in page and "Hộ ông Tổ Một" not in page and "1 hồ sơ" in page
+    auth.login("chairman")
+    page = html(client.get("/?state=registered"))
+    assert "Hộ bà Tổ Hai" in page and "Hộ ông Tổ Một" in page
+
+
+def test_dossier_outside_scope_is_a_friendly_404(client, auth, world):
+    dossier = world.dossier(State.REGISTERED)
+    auth.login("outsider_committee")
+    response = client.get(f"/dossiers/{dossier.id}")
+    assert response.status_code == 404 and "Không tìm thấy" in html(response)
+
+
+def test_a_blocked_trigger_is_shown_disabled_with_its_reason(client, auth, world):
+    dossier = world.dossier(State.SELF_ASSESSMENT)
+    auth.login("group_committee")
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    assert "Gửi kết quả bình xét lên phường" in page
+    assert "disabled" in page and "chưa tự đánh giá đủ tiêu chí" in page
+    assert "Rút hồ sơ" not in page  # the applicant's button is not the committee's
+
+
+def test_firing_a_trigger_from_the_page(client, auth, world):
+    dossier = world.dossier(State.REGISTERED)
+    auth.login("group_committee")
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    response = client.post(f"/dossiers/{dossier.id}/transitions", data={
+        "csrf_token": csrf_from(page), "trigger": "accept", "version": dossier.version, "comment": "Đủ điều kiện"})
+    assert response.status_code == 302
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    assert "Đã thực hiện." in page and "Tự đánh giá tại tổ" in page and "Đủ điều kiện" in page
+
+
+def test_a_refused_step_on_the_page_says_why_and_changes_nothing(client, auth, world):
+    dossier = world.dossier(State.REGISTERED)
+    auth.login("group_committee")
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    client.post(f"/dossiers/{dossier.id}/transitions", data={
+        "csrf_token": csrf_from(page), "trigger": "reject_registration", "version": dossier.version, "comment": ""})
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    assert "bắt buộc ghi rõ lý do" in page
+    db.session.expire_all()
+    assert dossier.state == State.REGISTERED
+
+
+def test_a_transition_post_without_csrf_changes_nothing(client, auth, world):
+    dossier = world.dossier(State.REGISTERED)
+    auth.login("group_committee")
+    client.post(f"/dossiers/{dossier.id}/transitions", data={"trigger": "accept", "version": dossier.version})
+    db.session.expire_all()
+    assert dossier.state == State.REGISTERED
+
+
+def test_create_form_keeps_input_and_shows_errors_by_the_field(client, auth, world):
+    auth.login("applicant")
+    page = html(client.get("/dossiers/new"))
+    assert "Tổ dân phố 1 (G1)" in page and "Tổ dân phố 2" not in page
+    response = client.post("/dossiers/new", data={
+        "csrf_token": csrf_from(page), "campaign_id": world.campaign.id, "title": "model_family",
+        "unit_id": world.units["G1"].id, "subject_name": "Hộ ông Lưu Văn Giữ", "subject_ref": ""})
+    assert response.status_code == 422
+    assert "Nhập số định danh" in html(response) and 'value="Hộ ông Lưu Văn Giữ"' in html(response)
+    response = client.post("/dossiers/new", data={
+        "csrf_token": csrf_from(page), "campaign_id": world.campaign.id, "title": "model_family",
+        "unit_id": world.units["G1"].id, "subject_name": "Hộ ông Lưu Văn Giữ", "subject_ref": "HK-1"})
+    assert response.status_code == 302
+    assert "Hộ ông Lưu Văn Giữ" in html(client.get(response.headers["Location"]))
+
+
+def test_public_tracking_page(client, world):
+    dossier = world.dossier(State.PUBLIC_NOTICE, subject_name="Hộ ông Kín Tiếng")
+    page = html(client.get(f"/track/{dossier.tracking_code}"))
+    assert "Niêm yết công khai" in page and "Kín Tiếng" not in page and dossier.subject_ref not in page
+    missing = client.get("/track?code=KMKHONGCO1")
+    assert missing.status_code == 404 and "Không tìm thấy hồ sơ có mã này" in html(missing)
+
+
+def test_unknown_page_is_a_vietnamese_404(client):
+    response = client.get("/khong-co-trang-nay")
+    assert response.status_code == 404 and "Không tìm thấy" in html(response)
