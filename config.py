@@ -21,6 +21,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a 10 MB evidence file and its form; larger bodies get 413
     CRITERIA_DIR = str(BASE_DIR / "data" / "criteria")
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "12"))
     LOGIN_MAX_FAILURES_PER_USER = 5

@@ -55,7 +55,9 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    from workflow.services.errors import ServiceError
+    from sqlalchemy.exc import IntegrityError
+
+    from workflow.services.errors import Conflict, ServiceError
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")
@@ -73,6 +75,14 @@ def _register_errors(app: Flask) -> None:
         if "CSRF" in (error.description or ""):
             message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). Vui lòng tải lại trang."
         return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError):
+        # Two writers raced for the same unique row (a chain's next seq, a decision number): tell the
+        # client to retry instead of failing with a 500.
+        db.session.rollback()
+        refusal = Conflict("Dữ liệu vừa được người khác thay đổi cùng lúc. Vui lòng thử lại.")
+        return service_error(refusal)
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):

@@ -96,7 +96,7 @@ def test_stale_version_is_409_and_changes_nothing(api, world):
 
 @pytest.mark.parametrize("body", [
     {"trigger": "fly", "version": 1}, {"version": 1}, {"trigger": "accept", "version": "3"},
-    {"trigger": "accept", "version": 1, "data": [1]},
+    {"trigger": "accept", "version": 1, "data": [1]}, {"trigger": "accept", "version": 1, "comment": ["x"]},
 ])
 def test_bad_transition_bodies_are_422(api, world, body):
     dossier = world.dossier(State.REGISTERED)
@@ -116,6 +116,10 @@ def test_reasons_and_decision_data_are_required(api, world):
         "trigger": "recognize", "version": awaiting.version, "data": {"signed_on": "hôm qua"}}), 422,
         "validation_failed")
     assert set(error["fields"]) == {"decision_number", "signed_on"}
+    error = error_of(api.as_("chairman").post(f"/dossiers/{awaiting.id}/transitions", json={
+        "trigger": "recognize", "version": awaiting.version,
+        "data": {"decision_number": "5/QĐ", "signed_on": "2999-01-01"}}), 422, "validation_failed")
+    assert error["fields"] == {"signed_on": "ngày ký không thể ở tương lai"}
 
 
 def test_nobody_approves_their_own_dossier(api, world):
@@ -187,3 +191,21 @@ def test_unknown_paths_and_methods_answer_in_json(client):
                                    "unit_id=x"])
 def test_bad_list_parameters_are_422(api, world, query):
     error_of(api.as_("auditor").get(f"/dossiers?{query}"), 422, "validation_failed")
+
+
+def test_a_body_over_the_size_limit_is_413(api, world):
+    response = api.as_("applicant").post("/dossiers", json={"note": "x" * (13 * 1024 * 1024)})
+    error_of(response, 413, "too_large")
+
+
+def test_a_write_race_ends_in_409_not_500(api, world, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from workflow.services import records
+
+    def racing(*args, **kwargs):
+        raise IntegrityError("INSERT INTO audit_events", {}, Exception("duplicate key (stream, seq)"))
+
+    dossier = world.dossier(State.COUNCIL_REVIEW)
+    monkeypatch.setattr(records, "cast_vote", racing)
+    error_of(api.as_("council1").post(f"/dossiers/{dossier.id}/votes", json={"vote": "approve"}), 409, "conflict")

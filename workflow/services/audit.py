@@ -66,6 +66,7 @@ def record(
     data: dict | None = None,
 ) -> AuditEvent:
     """Append one event to `stream`, chained to the stream's last event, in the caller's transaction."""
+    _lock_stream(dossier_id, campaign_id)
     last = db.session.execute(
         select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
         .order_by(AuditEvent.seq.desc()).limit(1)
@@ -91,6 +92,16 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def _lock_stream(dossier_id: int | None, campaign_id: int | None) -> None:
+    """Serialize writers of one chain (two votes at once) by locking its owner row; SQLite locks the file."""
+    from models import Campaign, Dossier
+
+    if dossier_id is not None:
+        db.session.execute(select(Dossier.id).where(Dossier.id == dossier_id).with_for_update())
+    elif campaign_id is not None:
+        db.session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
 
 
 @dataclass

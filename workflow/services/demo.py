@@ -12,6 +12,7 @@ from states.enums import State, Title, UnitKind
 from workflow import clock
 from workflow.extensions import db
 from workflow.services.accounts import create_user
+from workflow.services.campaigns import create_campaign
 from workflow.services.criteria import load_criteria_dir
 from workflow.services.dossiers import create_dossier
 from workflow.services.walkthrough import Cast, Timeline, drive
@@ -71,13 +72,13 @@ def create_units() -> None:
 
 
 def demo_campaign(year: int, today: date, start: date) -> Campaign:
-    return Campaign(
-        year=year, unit_id=_unit("P-TANDAN").id, name=f"Phong trào xây dựng danh hiệu kiểu mẫu năm {year}",
-        registration_opens=min(date(year, 1, 1), start), registration_closes=max(date(year, 12, 31), today),
-        assessment_due=date(year, 11, 25), inspection_due=date(year, 11, 30), decision_due=date(year, 12, 31),
-        group_quorum=0.6, group_approval=0.6, notice_days=10, council_quorum=2 / 3, council_approval=0.7,
-        pass_points=85,
-    )
+    """This year's campaign of the demo ward, created by its admin (so the creation is audited)."""
+    return create_campaign(_user("admin"), {
+        "year": year, "unit_id": _unit("P-TANDAN").id, "name": f"Phong trào xây dựng danh hiệu kiểu mẫu năm {year}",
+        "registration_opens": min(date(year, 1, 1), start), "registration_closes": max(date(year, 12, 31), today),
+        "assessment_due": date(year, 11, 25), "inspection_due": date(year, 11, 30),
+        "decision_due": date(year, 12, 31),
+    }, now=clock.now() - timedelta(days=60))
 
 
 def load_demo(criteria_dir: str) -> bool:
@@ -91,8 +92,6 @@ def load_demo(criteria_dir: str) -> bool:
     now = clock.now()
     start = now - timedelta(days=45)
     campaign = demo_campaign(now.year, now.date(), start.date())
-    db.session.add(campaign)
-    db.session.flush()
 
     cast_for = {
         "TDP-1": Cast(_user("applicant1"), _user("committee1"), _user("inspector"),

@@ -284,7 +284,8 @@ def apply_transition(
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise ValidationFailed("Trường data phải là một đối tượng JSON.", {"data": "phải là đối tượng"})
-    comment = comment if isinstance(comment, str) else ""
+    if not isinstance(comment, str):
+        raise ValidationFailed("Ý kiến phải là chuỗi ký tự.", {"comment": "phải là chuỗi ký tự"})
     comment = comment.strip()
     try:
         rule = RULES[Trigger(trigger)]
@@ -300,7 +301,7 @@ def apply_transition(
         raise InvalidTransition(
             f"Không thể '{rule.trigger.value}' khi hồ sơ đang ở trạng thái '{from_state.value}'."
         )
-    event_data = _validate_data(rule, comment, data, dossier)
+    event_data = _validate_data(rule, comment, data, now)
     if rule.trigger in (Trigger.RECOGNIZE, Trigger.REFUSE) and (decision or event_data.get("decision_number")):
         # Resolved before the dossier changes, so writing a new decision row does not flush a half step.
         outcome = Outcome.RECOGNIZE if rule.trigger == Trigger.RECOGNIZE else Outcome.REFUSE
@@ -332,17 +333,26 @@ def _forbidden_message(actor: User, rule: Rule, dossier: Dossier) -> str:
     return "Bạn không có vai trò " + " / ".join(sorted(rule.roles)) + " ở đơn vị của hồ sơ này."
 
 
-def _validate_data(rule: Rule, comment: str, data: dict[str, Any], dossier: Dossier) -> dict[str, Any]:
+def _decision_fields(fields: Fields, now: datetime) -> dict[str, Any]:
+    out = {"decision_number": fields.text("decision_number", required=True, max_length=60),
+           "signed_on": fields.day("signed_on")}
+    if out["signed_on"] is not None and out["signed_on"] > now.date():
+        fields.error("signed_on", "ngày ký không thể ở tương lai")
+    return out
+
+
+def _validate_data(rule: Rule, comment: str, data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The step's own inputs: a reason where the table requires one, the data fields it names."""
     fields = Fields(data)
     if rule.comment_required and not comment:
         fields.error("comment", "bắt buộc ghi rõ lý do")
+    if len(comment) > 5000:
+        fields.error("comment", "dài quá 5000 ký tự")
     out: dict[str, Any] = {}
-    if rule.trigger == Trigger.RECOGNIZE:
-        out["decision_number"] = fields.text("decision_number", required=True, max_length=60)
-        out["signed_on"] = fields.day("signed_on")
+    if {"decision_number", "signed_on"} <= set(rule.data_fields):
+        out = _decision_fields(fields, now)
     elif rule.trigger == Trigger.REFUSE and data.get("decision_number"):
-        out["decision_number"] = fields.text("decision_number", max_length=60)
-        out["signed_on"] = fields.day("signed_on")
+        out = _decision_fields(fields, now)  # a refusal may cite the decision too
     elif rule.trigger == Trigger.CLOSE_REVIEW:
         for name in ("meeting_date",):
             if data.get(name):
