@@ -25,6 +25,7 @@ def create_app(config: object | None = None) -> Flask:
 
         config = ProductionConfig() if os.environ.get("FLASK_ENV") == "production" else Config
     app.config.from_object(config)
+    app.json.ensure_ascii = False  # Vietnamese text as-is, UTF-8 (API.md)
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)

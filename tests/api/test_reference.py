@@ -23,6 +23,8 @@ def test_titles_carry_their_criteria_sets(api, world):
     assert set(titles) == set(Title)
     family = titles["model_family"]
     assert family["name"] == "Gia đình kiểu mẫu" and family["subject_kind"] == "household"
+    raw = api.as_("applicant").get("/titles").get_data()
+    assert "Gia đình kiểu mẫu".encode() in raw  # UTF-8 as-is, not \u escapes
     assert family["criteria_set"]["pass_points"] == 85
     assert sum(c["max_points"] for c in family["criteria_set"]["criteria"]) == 100
     assert {s["max_points"] for s in family["criteria_set"]["standards"]} == {32, 42, 26}
