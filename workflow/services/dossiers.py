@@ -33,6 +33,8 @@ from workflow.services.validate import Fields, require_version
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 EDITABLE_FIELDS = ("subject_name", "subject_ref", "subject_address", "note")
+FIELD_LIMITS = {"subject_name": 200, "subject_ref": 100, "subject_address": 200, "note": 2000}
+REQUIRED_FIELDS = ("subject_name", "subject_ref")
 
 
 def new_tracking_code() -> str:
@@ -174,6 +176,10 @@ def available_triggers(user: User, dossier: Dossier) -> list[str]:
 
 # --- create and edit -------------------------------------------------------------------------------------
 
+def _subject_field(fields: Fields, name: str) -> str:
+    return fields.text(name, required=name in REQUIRED_FIELDS, max_length=FIELD_LIMITS[name])
+
+
 def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = None) -> Dossier:
     """A new dossier in `draft`, created by an applicant in the unit it belongs to."""
     now = now or clock.now()
@@ -183,9 +189,7 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
     title = fields.text("title", required=True, max_length=30)
     if title and title not in set(Title):
         fields.error("title", "danh hiệu không hợp lệ: " + ", ".join(t.value for t in Title))
-    values = {name: fields.text(name, required=name in ("subject_name", "subject_ref"),
-                                max_length=100 if name == "subject_ref" else (2000 if name == "note" else 200))
-              for name in EDITABLE_FIELDS}
+    values = {name: _subject_field(fields, name) for name in EDITABLE_FIELDS}
     fields.done()
     campaign = db.session.get(Campaign, campaign_id)
     unit = db.session.get(Unit, unit_id)
@@ -231,8 +235,7 @@ def edit_dossier(actor: User, dossier: Dossier, payload: dict[str, Any], now: da
     changes = {}
     for name in EDITABLE_FIELDS:
         if name in payload:
-            value = fields.text(name, required=name in ("subject_name", "subject_ref"),
-                                max_length=100 if name == "subject_ref" else (2000 if name == "note" else 200))
+            value = _subject_field(fields, name)
             if value != getattr(dossier, name):
                 changes[name] = {"from": getattr(dossier, name), "to": value}
     fields.done()
