@@ -6,21 +6,17 @@ import base64
 import csv
 import io
 import json
-from datetime import UTC, date, datetime, time
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, g, jsonify, request
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from models import AuditEvent, Campaign, Dossier, Unit
-from states.enums import Role, State, Title
+from states.enums import State, Title
 from states.labels import STATE_LABELS
-from workflow import clock
 from workflow.api import bp
 from workflow.api.openapi import openapi_document
 from workflow.api.serialize import (
-    DUE_FIELD,
     campaign_json,
     decision_json,
     dossier_json,
@@ -33,11 +29,10 @@ from workflow.api.serialize import (
 )
 from workflow.extensions import csrf, db
 from workflow.public.ratelimit import track_limiter
-from workflow.services import accounts, audit, campaigns, decisions, records
+from workflow.services import accounts, audit, campaigns, decisions, listing, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier, trigger_options
 from workflow.services.errors import (
     BadRequest,
-    Forbidden,
     NotFound,
     ServiceError,
     TooManyAttempts,
@@ -46,19 +41,12 @@ from workflow.services.errors import (
 )
 from workflow.services.scope import (
     get_dossier_for,
-    reviewer_paths,
-    unit_filter,
-    visible_dossiers,
     visible_units,
 )
-from workflow.services.search import fold
 from workflow.services.validate import Fields
 from workflow.tracking import public_steps
 
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged form to ride on
-
-AUDIT_ROLES = {Role.AUDITOR, Role.CHAIRMAN, Role.ADMIN}
-
 
 @bp.errorhandler(ServiceError)
 def service_error(error: ServiceError):
@@ -198,42 +186,10 @@ def post_dossier():
     return jsonify(full_dossier(dossier)), 201
 
 
-def overdue_condition(today: date):
-    by_field: dict[str, list[str]] = {}
-    for state, field in DUE_FIELD.items():
-        by_field.setdefault(field, []).append(state.value)
-    return or_(*[and_(Dossier.state.in_(states), getattr(Campaign, field) < today)
-                 for field, states in by_field.items()])
-
-
 @bp.get("/dossiers")
 @token_required
 def list_dossiers():
-    query = visible_dossiers(g.api_user)
-    args = request.args
-    fields = Fields(args.to_dict())
-    if args.get("state"):
-        if args["state"] not in set(State):
-            fields.error("state", "trạng thái không hợp lệ")
-        query = query.where(Dossier.state == args["state"])
-    if args.get("title"):
-        if args["title"] not in set(Title):
-            fields.error("title", "danh hiệu không hợp lệ")
-        query = query.where(Dossier.title == args["title"])
-    unit_id = fields.integer("unit_id", required=False)
-    campaign_id = fields.integer("campaign_id", required=False)
-    fields.done("Bộ lọc chưa hợp lệ.")
-    if unit_id is not None:
-        unit = db.session.get(Unit, unit_id)
-        query = query.where(Unit.path.like(unit.path + "%") if unit else Dossier.id == -1)
-    if campaign_id is not None:
-        query = query.where(Dossier.campaign_id == campaign_id)
-    if args.get("q"):
-        query = query.where(Dossier.search_text.contains(fold(args["q"]), autoescape=True))
-    if args.get("overdue") == "true":
-        today = clock.now().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-        query = query.join(Campaign, Campaign.id == Dossier.campaign_id).where(overdue_condition(today))
-    return page(query, Dossier.id, dossier_list_item)
+    return page(listing.dossier_query(g.api_user, request.args), Dossier.id, dossier_list_item)
 
 
 @bp.get("/dossiers/<int:dossier_id>")
@@ -339,54 +295,13 @@ def history(dossier_id: int):
     return jsonify({"events": [event_json(e) for e in events], "chain_valid": not audit.check_chain(events)})
 
 
-def audit_paths() -> list[str]:
-    paths = reviewer_paths(g.api_user, AUDIT_ROLES)
-    if not paths:
-        raise Forbidden("Chỉ kiểm tra viên, Chủ tịch hoặc quản trị mới xem được nhật ký.")
-    return paths
-
-
-def _moment(fields: Fields, name: str, end: bool) -> datetime | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw)
-            return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    except ValueError:
-        fields.error(name, "thời điểm không hợp lệ (YYYY-MM-DD hoặc ISO 8601)")
-        return None
-
-
 @bp.get("/audit/events")
 @token_required
 def audit_events():
-    paths = audit_paths()
-    query = select(AuditEvent).join(Unit, AuditEvent.unit_id == Unit.id).where(unit_filter(Unit.path, paths))
-    fields = Fields(request.args.to_dict())
-    since, until = _moment(fields, "since", False), _moment(fields, "until", True)
-    unit_id = fields.integer("unit_id", required=False)
-    dossier_id = fields.integer("dossier_id", required=False)
     fmt = request.args.get("format", "json")
     if fmt not in ("json", "csv"):
-        fields.error("format", "json hoặc csv")
-    fields.done("Bộ lọc chưa hợp lệ.")
-    if since:
-        query = query.where(AuditEvent.at >= since)
-    if until:
-        query = query.where(AuditEvent.at <= until)
-    if request.args.get("actor"):
-        query = query.where(AuditEvent.actor == request.args["actor"])
-    if request.args.get("trigger"):
-        query = query.where(AuditEvent.trigger == request.args["trigger"])
-    if unit_id is not None:
-        unit = db.session.get(Unit, unit_id)
-        query = query.where(Unit.path.like(unit.path + "%") if unit else AuditEvent.id == -1)
-    if dossier_id is not None:
-        query = query.where(AuditEvent.dossier_id == dossier_id)
+        raise ValidationFailed("Định dạng không hợp lệ.", {"format": "json hoặc csv"})
+    query = listing.audit_query(g.api_user, request.args)
     if fmt == "csv":
         return csv_response(db.session.scalars(query.order_by(AuditEvent.id)))
     return page(query, AuditEvent.id, event_json)
@@ -411,7 +326,7 @@ def csv_response(events) -> Response:
 @bp.get("/audit/verify")
 @token_required
 def audit_verify():
-    report = audit.verify(audit_paths())
+    report = audit.verify(listing.audit_paths(g.api_user))
     return jsonify({"valid": report.valid, "dossiers_checked": report.dossiers_checked,
                     "events_checked": report.events_checked, "broken": report.broken})
 

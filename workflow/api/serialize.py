@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from models import AuditEvent, Campaign, CriteriaSet, Decision, Dossier, Unit, User
 from states.enums import State, Title
 from states.labels import STATE_LABELS, TITLE_LABELS
 from workflow.services.criteria import SUBJECT_KINDS, current_set
-
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-
-# Which campaign date a dossier in each state is due by.
-DUE_FIELD = {
-    State.DRAFT: "registration_closes",
-    State.REGISTERED: "assessment_due",
-    State.SELF_ASSESSMENT: "assessment_due",
-    State.PUBLIC_NOTICE: "inspection_due",
-    State.WARD_INSPECTION: "inspection_due",
-    State.COUNCIL_REVIEW: "decision_due",
-    State.AWAITING_DECISION: "decision_due",
-}
+from workflow.services.listing import due_at
 
 
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def end_of_local_day(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL).astimezone(UTC)
-
-
-def due_at(dossier: Dossier) -> datetime | None:
-    field = DUE_FIELD.get(State(dossier.state))
-    return end_of_local_day(getattr(dossier.campaign, field)) if field else None
 
 
 def unit_json(unit: Unit) -> dict:

@@ -1,0 +1,143 @@
+"""The filters the API, the pages and the exports share: dossiers in scope and audit events in scope."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, or_, select
+
+from models import AuditEvent, Campaign, Dossier, Unit, User
+from states.enums import Role, State, Title
+from workflow import clock
+from workflow.extensions import db
+from workflow.services.errors import Forbidden
+from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers
+from workflow.services.search import fold
+from workflow.services.validate import Fields
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+AUDIT_ROLES = {Role.AUDITOR, Role.CHAIRMAN, Role.ADMIN}
+
+# Which campaign date a dossier in each state is due by.
+DUE_FIELD = {
+    State.DRAFT: "registration_closes",
+    State.REGISTERED: "assessment_due",
+    State.SELF_ASSESSMENT: "assessment_due",
+    State.PUBLIC_NOTICE: "inspection_due",
+    State.WARD_INSPECTION: "inspection_due",
+    State.COUNCIL_REVIEW: "decision_due",
+    State.AWAITING_DECISION: "decision_due",
+}
+
+
+def local_today() -> date:
+    return clock.now().astimezone(LOCAL).date()
+
+
+def due_date(dossier: Dossier) -> date | None:
+    field = DUE_FIELD.get(State(dossier.state))
+    return getattr(dossier.campaign, field) if field else None
+
+
+def due_at(dossier: Dossier) -> datetime | None:
+    """The end of the due day in the ward's time zone, as UTC."""
+    day = due_date(dossier)
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL).astimezone(UTC)
+
+
+def is_overdue(dossier: Dossier) -> bool:
+    day = due_date(dossier)
+    return day is not None and day < local_today()
+
+
+def overdue_condition(today: date):
+    by_field: dict[str, list[str]] = {}
+    for state, field in DUE_FIELD.items():
+        by_field.setdefault(field, []).append(state.value)
+    return or_(*[and_(Dossier.state.in_(states), getattr(Campaign, field) < today)
+                 for field, states in by_field.items()])
+
+
+def _in_unit(query: Select, column_path, unit_id: int) -> Select:
+    unit = db.session.get(Unit, unit_id)
+    return query.where(column_path.like(unit.path + "%") if unit else column_path == "-")
+
+
+def dossier_query(user: User, args: Mapping[str, str]) -> Select:
+    """Dossiers in the user's scope narrowed by state, title, unit (and below), campaign, text and overdue."""
+    fields = Fields(dict(args))
+    query = visible_dossiers(user)
+    state, title = args.get("state") or "", args.get("title") or ""
+    if state and state not in set(State):
+        fields.error("state", "trạng thái không hợp lệ")
+    if title and title not in set(Title):
+        fields.error("title", "danh hiệu không hợp lệ")
+    unit_id = fields.integer("unit_id", required=False)
+    campaign_id = fields.integer("campaign_id", required=False)
+    overdue = args.get("overdue") or ""
+    if overdue not in ("", "true", "false", "1", "0", "on"):
+        fields.error("overdue", "true hoặc false")
+    fields.done("Bộ lọc chưa hợp lệ.")
+    if state:
+        query = query.where(Dossier.state == state)
+    if title:
+        query = query.where(Dossier.title == title)
+    if unit_id is not None:
+        query = _in_unit(query, Unit.path, unit_id)
+    if campaign_id is not None:
+        query = query.where(Dossier.campaign_id == campaign_id)
+    if (args.get("q") or "").strip():
+        query = query.where(Dossier.search_text.contains(fold(args["q"]), autoescape=True))
+    if overdue in ("true", "1", "on"):
+        query = query.join(Campaign, Campaign.id == Dossier.campaign_id).where(overdue_condition(local_today()))
+    return query
+
+
+def audit_paths(user: User) -> list[str]:
+    paths = reviewer_paths(user, AUDIT_ROLES)
+    if not paths:
+        raise Forbidden("Chỉ kiểm tra viên, Chủ tịch hoặc quản trị mới xem được nhật ký.")
+    return paths
+
+
+def _moment(fields: Fields, raw: str | None, name: str, end: bool) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime.combine(day, time.max if end else time.min, tzinfo=LOCAL).astimezone(UTC)
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    except ValueError:
+        fields.error(name, "thời điểm không hợp lệ (YYYY-MM-DD hoặc ISO 8601)")
+        return None
+
+
+def audit_query(user: User, args: Mapping[str, str]) -> Select:
+    """Audit events in the scope of the user's auditor, chairman or admin roles, with the log's filters."""
+    paths = audit_paths(user)
+    query = select(AuditEvent).join(Unit, AuditEvent.unit_id == Unit.id).where(unit_filter(Unit.path, paths))
+    fields = Fields(dict(args))
+    since = _moment(fields, args.get("since"), "since", False)
+    until = _moment(fields, args.get("until"), "until", True)
+    unit_id = fields.integer("unit_id", required=False)
+    dossier_id = fields.integer("dossier_id", required=False)
+    fields.done("Bộ lọc chưa hợp lệ.")
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if until:
+        query = query.where(AuditEvent.at <= until)
+    if (args.get("actor") or "").strip():
+        query = query.where(AuditEvent.actor == args["actor"].strip())
+    if (args.get("trigger") or "").strip():
+        query = query.where(AuditEvent.trigger == args["trigger"].strip())
+    if unit_id is not None:
+        query = _in_unit(query, Unit.path, unit_id)
+    if dossier_id is not None:
+        query = query.where(AuditEvent.dossier_id == dossier_id)
+    return query
