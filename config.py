@@ -23,6 +23,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a 10 MB evidence file and its form; larger bodies get 413
     CRITERIA_DIR = str(BASE_DIR / "data" / "criteria")
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "12"))
     LOGIN_MAX_FAILURES_PER_USER = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20

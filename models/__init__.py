@@ -6,6 +6,7 @@ from models.campaigns import Campaign
 from models.criteria import CriteriaSet, Criterion, Disqualifier, Standard
 from models.dossiers import (
     AssessmentItem,
+    Attachment,
     Decision,
     Dossier,
     GroupMeeting,
@@ -17,7 +18,7 @@ from models.units import Unit
 from models.users import ApiToken, LoginFailure, RoleAssignment, User
 
 __all__ = [
-    "ApiToken", "AssessmentItem", "AuditEvent", "Base", "Campaign", "CriteriaSet", "Criterion", "Decision",
-    "Disqualifier", "Dossier", "GroupMeeting", "InspectionItem", "LoginFailure", "Objection", "RoleAssignment",
-    "Standard", "Unit", "User", "Vote",
+    "ApiToken", "AssessmentItem", "Attachment", "AuditEvent", "Base", "Campaign", "CriteriaSet", "Criterion",
+    "Decision", "Disqualifier", "Dossier", "GroupMeeting", "InspectionItem", "LoginFailure", "Objection",
+    "RoleAssignment", "Standard", "Unit", "User", "Vote",
 ]

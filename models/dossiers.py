@@ -54,6 +54,7 @@ class Dossier(Base):
     meeting: Mapped[GroupMeeting | None] = relationship(cascade="all, delete-orphan")
     votes: Mapped[list[Vote]] = relationship(cascade="all, delete-orphan")
     objections: Mapped[list[Objection]] = relationship(cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(cascade="all, delete-orphan", order_by="Attachment.id")
 
 
 class AssessmentItem(Base):
@@ -147,3 +148,21 @@ class Decision(Base):
 
     dossiers: Mapped[list[Dossier]] = relationship(back_populates="decision")
 
+
+
+class Attachment(Base):
+    """An evidence file (PDF, PNG, JPEG) stored outside the database, named by its SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30), comment="AttachmentKind value")
+    filename: Mapped[str] = mapped_column(String(255), comment="the name it was uploaded with")
+    content_type: Mapped[str] = mapped_column(String(50), comment="detected from the content, not the name")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by: Mapped[User] = relationship()

@@ -44,6 +44,7 @@ class EventName(StrEnum):
     VOTE_CAST = "vote_cast"
     OBJECTION_RECORDED = "objection_recorded"
     OBJECTION_ANSWERED = "objection_answered"
+    ATTACHMENT_ADDED = "attachment_added"
     CAMPAIGN_CREATED = "campaign_created"
     CAMPAIGN_UPDATED = "campaign_updated"
 
@@ -102,3 +103,14 @@ TERMINAL_STATES = frozenset(
 )
 # A "live" dossier blocks a second one for the same subject, title and campaign.
 DEAD_STATES = TERMINAL_STATES
+
+
+class AttachmentKind(StrEnum):
+    REGISTRATION_FORM = "registration_form"
+    SELF_ASSESSMENT = "self_assessment"
+    MEETING_MINUTES = "meeting_minutes"
+    INSPECTION_MINUTES = "inspection_minutes"
+    COUNCIL_MINUTES = "council_minutes"
+    DECISION = "decision"
+    CERTIFICATE = "certificate"
+    EVIDENCE = "evidence"

@@ -99,8 +99,9 @@ def frozen_clock(monkeypatch) -> Clock:
 
 
 @pytest.fixture
-def app(database_url, frozen_clock):
+def app(database_url, frozen_clock, tmp_path):
     app = create_app(_config(database_url))
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     track_limiter.reset()
     with app.app_context():
         yield app

@@ -44,6 +44,8 @@ def openapi_document() -> dict:
         "/dossiers/{id}/objections": {"post": _op("Record an objection", body=True, ok="201")},
         "/dossiers/{id}/objections/{objection_id}/answer": {"post": _op("Answer an objection", body=True)},
         "/dossiers/{id}/transitions": {"post": _op("Fire a trigger", body=True)},
+        "/dossiers/{id}/attachments": {"post": _op("Upload evidence (multipart file, kind)", ok="201")},
+        "/dossiers/{id}/attachments/{att_id}": {"get": _op("Download an attachment")},
         "/dossiers/{id}/history": {"get": _op("History with chain_valid")},
         "/decisions": {"post": _op("Batch decision (chairman)", body=True, ok="201")},
         "/decisions/{id}": {"get": _op("Read a decision")},

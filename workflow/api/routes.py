@@ -17,6 +17,7 @@ from states.labels import STATE_LABELS
 from workflow.api import bp
 from workflow.api.openapi import openapi_document
 from workflow.api.serialize import (
+    attachment_json,
     campaign_json,
     decision_json,
     dossier_json,
@@ -27,9 +28,10 @@ from workflow.api.serialize import (
     title_json,
     unit_json,
 )
+from workflow.downloads import send_attachment
 from workflow.extensions import csrf, db
 from workflow.public.ratelimit import track_limiter
-from workflow.services import accounts, audit, campaigns, decisions, listing, records
+from workflow.services import accounts, attachments, audit, campaigns, decisions, listing, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier, trigger_options
 from workflow.services.errors import (
     BadRequest,
@@ -266,6 +268,27 @@ def post_transition(dossier_id: int):
                      data.get("data") if data.get("data") is not None else {})
     db.session.commit()
     return jsonify(full_dossier(dossier))
+
+
+@bp.post("/dossiers/<int:dossier_id>/attachments")
+@token_required
+def post_attachment(dossier_id: int):
+    dossier = get_dossier_for(g.api_user, dossier_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("Thiếu tệp (trường multipart 'file').", {"file": "bắt buộc"})
+    attachment = attachments.add_attachment(
+        g.api_user, dossier, upload.stream, upload.filename or "", request.form.get("kind", "evidence"),
+        current_app.config["UPLOAD_FOLDER"], current_app.config["ATTACHMENT_MAX_BYTES"])
+    db.session.commit()
+    return jsonify(attachment_json(attachment)), 201
+
+
+@bp.get("/dossiers/<int:dossier_id>/attachments/<int:attachment_id>")
+@token_required
+def get_attachment(dossier_id: int, attachment_id: int):
+    dossier = get_dossier_for(g.api_user, dossier_id)
+    return send_attachment(dossier, attachment_id)
 
 
 @bp.post("/decisions")

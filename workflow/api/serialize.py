@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from models import AuditEvent, Campaign, CriteriaSet, Decision, Dossier, Unit, User
+from models import Attachment, AuditEvent, Campaign, CriteriaSet, Decision, Dossier, Unit, User
 from states.enums import State, Title
 from states.labels import STATE_LABELS, TITLE_LABELS
 from workflow.services.criteria import SUBJECT_KINDS, current_set
@@ -89,3 +89,9 @@ def decision_json(d: Decision) -> dict:
 def me_json(user: User) -> dict:
     return {"username": user.username, "full_name": user.full_name,
             "roles": [{"role": a.role, "unit_id": a.unit_id, "unit_code": a.unit.code} for a in user.roles]}
+
+
+def attachment_json(a: Attachment) -> dict:
+    return {"id": a.id, "dossier_id": a.dossier_id, "kind": a.kind, "filename": a.filename,
+            "content_type": a.content_type, "size": a.size, "sha256": a.sha256, "uploaded_at": iso(a.uploaded_at),
+            "uploaded_by": a.uploaded_by.username}
