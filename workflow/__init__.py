@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from workflow.extensions import csrf, db, login_manager, migrate
+from workflow.extensions import babel, csrf, db, login_manager, migrate
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_failed",
@@ -32,20 +32,30 @@ def create_app(config: object | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    from workflow.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
 
     import models  # noqa: F401  (register every table on the metadata)
-    from workflow import cli, filters
+    from workflow import cli, filters, navigation
+    from workflow.admin import bp as admin_bp
     from workflow.api import bp as api_bp
+    from workflow.audit import bp as audit_bp
     from workflow.auth import bp as auth_bp
     from workflow.dossiers import bp as dossiers_bp
     from workflow.public import bp as public_bp
+    from workflow.review import bp as review_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(admin_bp)
     cli.register(app)
     filters.register(app)
+    navigation.register(app)
     _register_errors(app)
     return app
 

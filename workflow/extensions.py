@@ -1,5 +1,6 @@
 """Extensions, made once and bound in the factory."""
 
+from flask_babel import Babel, lazy_gettext
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -12,4 +13,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+login_manager.login_message = lazy_gettext("Vui lòng đăng nhập để tiếp tục.")
+babel = Babel()

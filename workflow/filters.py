@@ -1,4 +1,4 @@
-"""Template filters: dates dd/mm/yyyy in the ward's time zone, Vietnamese labels."""
+"""Template filters: dates dd/mm/yyyy in the ward's time zone, labels in the page's language."""
 
 from __future__ import annotations
 
@@ -6,9 +6,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from flask_babel import get_locale, gettext
 
-from states.enums import Role, State, Title, Trigger
-from states.labels import ROLE_LABELS, STATE_LABELS, TITLE_LABELS, TRIGGER_LABELS
+from states.labels import (
+    ATTACHMENT_LABELS,
+    EVENT_LABELS,
+    ROLE_LABELS,
+    STAGE_LABELS,
+    STATE_LABELS,
+    TITLE_LABELS,
+    TRIGGER_LABELS,
+    VOTE_LABELS,
+)
 
 
 def local_datetime(value: datetime | None) -> str:
@@ -25,19 +34,26 @@ def local_date(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def _label(table, enum):
+def _label(table: dict):
+    by_value = {str(key): text for key, text in table.items()}
+
     def label(value) -> str:
-        try:
-            return table[enum(value)]
-        except ValueError:
-            return str(value)
+        text = by_value.get(str(value))
+        return gettext(text) if text else str(value)
 
     return label
 
 
+def event_label(value: str) -> str:
+    """A transition's or another event's name in the page's language."""
+    return _label(TRIGGER_LABELS)(value) if str(value) not in EVENT_LABELS else _label(EVENT_LABELS)(value)
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(
-        dt=local_datetime, d=local_date,
-        state_label=_label(STATE_LABELS, State), trigger_label=_label(TRIGGER_LABELS, Trigger),
-        role_label=_label(ROLE_LABELS, Role), title_label=_label(TITLE_LABELS, Title),
+        dt=local_datetime, d=local_date, event_label=event_label,
+        state_label=_label(STATE_LABELS), trigger_label=_label(TRIGGER_LABELS), role_label=_label(ROLE_LABELS),
+        title_label=_label(TITLE_LABELS), stage_label=_label(STAGE_LABELS),
+        attachment_label=_label(ATTACHMENT_LABELS), vote_label=_label(VOTE_LABELS),
     )

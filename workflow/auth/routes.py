@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import User
@@ -20,13 +21,13 @@ def load_user(user_id: str) -> User | None:
 def _safe_next(target: str | None) -> str:
     if target and not urlsplit(target).netloc and target.startswith("/"):
         return target
-    return url_for("dossiers.index")
+    return url_for("dossiers.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("dossiers.index"))
+        return redirect(url_for("dossiers.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -42,7 +43,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         accounts.record_failure(form.username.data, address)
         db.session.commit()
-        form.password.errors.append("Sai tên đăng nhập hoặc mật khẩu.")
+        form.password.errors.append(_("Sai tên đăng nhập hoặc mật khẩu."))
         status = 401
     elif request.method == "POST":
         status = 422
@@ -53,5 +54,5 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("Đã đăng xuất.", "info")
+    flash(_("Đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))

@@ -1,27 +1,67 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from states.enums import Title
-from states.labels import TITLE_LABELS
+from states.enums import AttachmentKind, Title, VoteChoice
+from states.labels import ATTACHMENT_LABELS, TITLE_LABELS, VOTE_LABELS
 
 
 class DossierForm(FlaskForm):
-    campaign_id = SelectField("Đợt thi đua", coerce=int, validators=[InputRequired("Chọn đợt thi đua")])
-    title = SelectField("Danh hiệu", choices=[SelectChoice(t.value, TITLE_LABELS[t]) for t in Title],
-                        validators=[DataRequired("Chọn danh hiệu")])
-    unit_id = SelectField("Tổ dân phố / cơ quan", coerce=int, validators=[InputRequired("Chọn đơn vị")])
-    subject_name = StringField("Họ tên / tên hộ / tên đơn vị",
-                               validators=[DataRequired("Nhập tên đối tượng"), Length(max=200)])
-    subject_ref = StringField("Số CCCD / số hộ khẩu / mã đơn vị",
-                              validators=[DataRequired("Nhập số định danh"), Length(max=100)])
-    subject_address = StringField("Địa chỉ", validators=[Optional(), Length(max=200)])
-    note = TextAreaField("Ghi chú", validators=[Optional(), Length(max=2000)])
+    campaign_id = SelectField(_l("Đợt thi đua"), coerce=int, validators=[InputRequired(_l("Chọn đợt thi đua"))])
+    title = SelectField(_l("Danh hiệu"), choices=[SelectChoice(t.value, _l(TITLE_LABELS[t])) for t in Title],
+                        validators=[DataRequired(_l("Chọn danh hiệu"))])
+    unit_id = SelectField(_l("Tổ dân phố / cơ quan"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị"))])
+    subject_name = StringField(_l("Họ tên / tên hộ / tên đơn vị"),
+                               validators=[DataRequired(_l("Nhập tên đối tượng")), Length(max=200)])
+    subject_ref = StringField(_l("Số CCCD / số hộ khẩu / mã đơn vị"),
+                              validators=[DataRequired(_l("Nhập số định danh")), Length(max=100)])
+    subject_address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=200)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+
+
+class EditDossierForm(FlaskForm):
+    version = HiddenField(validators=[InputRequired()])
+    subject_name = DossierForm.subject_name
+    subject_ref = DossierForm.subject_ref
+    subject_address = DossierForm.subject_address
+    note = DossierForm.note
 
 
 class TransitionForm(FlaskForm):
     trigger = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[InputRequired()])
-    comment = TextAreaField("Ý kiến / lý do", validators=[Optional(), Length(max=5000)])
-    decision_number = StringField("Số quyết định", validators=[Optional(), Length(max=60)])
-    signed_on = StringField("Ngày ký (YYYY-MM-DD)", validators=[Optional(), Length(max=10)])
+    comment = TextAreaField(_l("Ý kiến / lý do"), validators=[Optional(), Length(max=5000)])
+    decision_number = StringField(_l("Số quyết định"), validators=[Optional(), Length(max=60)])
+    signed_on = StringField(_l("Ngày ký"), validators=[Optional(), Length(max=10)])
+
+
+class StepForm(FlaskForm):
+    """CSRF and the version for the per-criterion pages, whose inputs are read by criterion code."""
+
+    version = HiddenField(validators=[InputRequired()])
+
+
+class VoteForm(FlaskForm):
+    vote = RadioField(_l("Phiếu của bạn"), choices=[SelectChoice(c.value, _l(VOTE_LABELS[c])) for c in VoteChoice],
+                      validators=[InputRequired(_l("Chọn một phương án"))])
+    comment = TextAreaField(_l("Ý kiến"), validators=[Optional(), Length(max=2000)])
+
+
+class ObjectionForm(FlaskForm):
+    text = TextAreaField(_l("Nội dung phản ánh của người dân"),
+                         validators=[DataRequired(_l("Nhập nội dung phản ánh")), Length(max=5000)])
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Trả lời"), validators=[DataRequired(_l("Nhập nội dung trả lời")), Length(max=5000)])
+    upheld = RadioField(_l("Kết luận"), choices=[SelectChoice("no", _l("Không có cơ sở")),
+                                                  SelectChoice("yes", _l("Phản ánh đúng (trả về tổ)"))],
+                        validators=[InputRequired(_l("Chọn kết luận"))])
+
+
+class AttachmentForm(FlaskForm):
+    kind = SelectField(_l("Loại tài liệu"),
+                       choices=[SelectChoice(k.value, _l(ATTACHMENT_LABELS[k])) for k in AttachmentKind])
+    file = FileField(_l("Tệp (PDF, PNG, JPEG; tối đa 10 MB)"))

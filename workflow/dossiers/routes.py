@@ -1,34 +1,72 @@
-from flask import flash, redirect, render_template, request, url_for
+"""The dossier pages: my work, the list, one dossier, and the forms of each step."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from models import Campaign, Dossier, Unit
-from states.enums import Role, State, UnitKind
+from states.enums import Role, State, Title, UnitKind
+from states.machine import mermaid
+from workflow.diagram import workflow_svg
 from workflow.dossiers import bp
-from workflow.dossiers.forms import DossierForm, TransitionForm
+from workflow.dossiers.forms import (
+    AnswerForm,
+    AttachmentForm,
+    DossierForm,
+    EditDossierForm,
+    ObjectionForm,
+    StepForm,
+    TransitionForm,
+    VoteForm,
+)
+from workflow.downloads import send_attachment
 from workflow.extensions import db
-from workflow.services import audit
-from workflow.services.dossiers import apply_transition, create_dossier, trigger_options
+from workflow.services import attachments, audit, dossier_view, records
+from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier, is_owner, trigger_options
 from workflow.services.errors import ServiceError
-from workflow.services.scope import get_dossier_for, role_units, unit_filter, visible_dossiers
+from workflow.services.listing import dossier_query, due_date, is_overdue
+from workflow.services.scope import get_dossier_for, role_units, unit_filter, visible_units
+from workflow.services.work import my_work
+from workflow.web import Page, refusal_to_form
 
-PAGE_SIZE = 25
+PAGE_SIZE = 20
+SORTS = {
+    "updated": Dossier.updated_at.desc(), "created": Dossier.created_at.desc(), "subject": Dossier.subject_name,
+    "state": Dossier.state, "code": Dossier.tracking_code,
+}
 
 
 @bp.get("/")
 @login_required
+def home():
+    return render_template("home.html", sections=my_work(current_user))
+
+
+@bp.get("/dossiers")
+@login_required
 def index():
-    query = visible_dossiers(current_user)
-    state = request.args.get("state", "")
-    if state in set(State):
-        query = query.where(Dossier.state == state)
+    args = request.args.to_dict()
+    try:
+        query = dossier_query(current_user, args)
+    except ServiceError as error:
+        flash(error.message + " " + "; ".join(error.fields.values()), "error")
+        query = dossier_query(current_user, {})
+        args = {}
+    sort = args.get("sort") if args.get("sort") in SORTS else "updated"
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    dossiers = db.session.scalars(query.order_by(Dossier.updated_at.desc(), Dossier.id.desc())
-                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("dossiers/list.html", dossiers=dossiers, total=total, page=page,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), state=state, states=list(State))
+    rows = db.session.scalars(query.order_by(SORTS[sort], Dossier.id.desc())
+                              .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    units = db.session.scalars(visible_units(current_user).where(
+        Unit.kind.in_([UnitKind.GROUP.value, UnitKind.AGENCY.value, UnitKind.WARD.value])).order_by(Unit.path)).all()
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.year.desc())).all()
+    return render_template("dossiers/list.html", page=Page(rows, total, number, PAGE_SIZE), args=args, sort=sort,
+                           states=list(State), titles=list(Title), units=units, campaigns=campaigns,
+                           due_date=due_date, is_overdue=is_overdue)
 
 
 def _unit_choices() -> list[SelectChoice]:
@@ -47,40 +85,75 @@ def _unit_choices() -> list[SelectChoice]:
 def new():
     form = DossierForm()
     form.unit_id.choices = _unit_choices()
-    form.campaign_id.choices = [SelectChoice(c.id, c.name) for c in db.session.scalars(select(Campaign)
-                                                                          .order_by(Campaign.year.desc()))]
+    form.campaign_id.choices = [SelectChoice(c.id, c.name) for c in
+                                db.session.scalars(select(Campaign).order_by(Campaign.year.desc()))]
     if not form.unit_id.choices:
-        flash("Bạn chưa có vai trò người đăng ký ở tổ dân phố hay cơ quan nào.", "warning")
+        flash(_("Bạn chưa có vai trò người đăng ký ở tổ dân phố hay cơ quan nào."), "warning")
     status = 200
     if form.validate_on_submit():
         try:
-            dossier = create_dossier(current_user, {name: getattr(form, name).data for name in
-                                                    ("campaign_id", "title", "unit_id", "subject_name",
-                                                     "subject_ref", "subject_address", "note")})
+            dossier = create_dossier(current_user, {name: getattr(form, name).data for name in (
+                "campaign_id", "title", "unit_id", "subject_name", "subject_ref", "subject_address", "note")})
             db.session.commit()
         except ServiceError as error:
-            db.session.rollback()
-            for name, message in error.fields.items():
-                if hasattr(form, name):
-                    getattr(form, name).errors.append(message)
-            flash(error.message, "error")
+            refusal_to_form(error, form)
             status = error.status
         else:
-            flash(f"Đã tạo hồ sơ {dossier.tracking_code}.", "success")
+            flash(_("Đã tạo hồ sơ %(code)s. Kiểm tra lại rồi bấm “Nộp đăng ký”.", code=dossier.tracking_code),
+                  "success")
             return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
     elif request.method == "POST":
         status = 422
-    return render_template("dossiers/new.html", form=form), status
+    return render_template("dossiers/form.html", form=form, dossier=None), status
+
+
+@bp.route("/dossiers/<int:dossier_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(dossier_id: int):
+    dossier = get_dossier_for(current_user, dossier_id)
+    if not is_owner(current_user, dossier) or dossier.state != State.DRAFT:
+        flash(_("Chỉ người tạo hồ sơ mới sửa được, và chỉ khi hồ sơ còn là bản nháp."), "error")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
+    form = EditDossierForm(obj=dossier if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        payload = {name: getattr(form, name).data or "" for name in
+                   ("subject_name", "subject_ref", "subject_address", "note")}
+        try:
+            edit_dossier(current_user, dossier, {**payload, "version": int(form.version.data)})
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            status = error.status
+        else:
+            flash(_("Đã lưu thay đổi."), "success")
+            return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("dossiers/form.html", form=form, dossier=dossier), status
 
 
 @bp.get("/dossiers/<int:dossier_id>")
 @login_required
 def detail(dossier_id: int):
     dossier = get_dossier_for(current_user, dossier_id)
+    return _detail(dossier)
+
+
+def _detail(dossier: Dossier, status: int = 200, **forms):
     events = audit.stream_events(f"dossier:{dossier.id}")
-    return render_template("dossiers/detail.html", dossier=dossier, events=events,
-                           chain_problems=audit.check_chain(events),
-                           options=trigger_options(current_user, dossier), form=TransitionForm())
+    actions = records.data_actions(current_user, dossier)
+    return render_template(
+        "dossiers/detail.html", dossier=dossier, events=events, chain_problems=audit.check_chain(events),
+        options=trigger_options(current_user, dossier), actions=actions,
+        stages=dossier_view.stage_tracker(dossier, events), rows=dossier_view.criteria_rows(dossier),
+        score=dossier_view.assessment_score(dossier) if dossier.assessment_items else None,
+        tally=dossier_view.tally(current_user, dossier), due=due_date(dossier), overdue=is_overdue(dossier),
+        may_attach=attachments.may_attach(current_user, dossier), diagram=workflow_svg(dossier.state),
+        mermaid=mermaid(), form=forms.get("form") or TransitionForm(), vote_form=forms.get("vote_form") or VoteForm(),
+        objection_form=forms.get("objection_form") or ObjectionForm(), answer_form=AnswerForm(),
+        attachment_form=forms.get("attachment_form") or AttachmentForm(), open_trigger=forms.get("open_trigger"),
+    ), status
 
 
 @bp.post("/dossiers/<int:dossier_id>/transitions")
@@ -89,18 +162,204 @@ def transition(dossier_id: int):
     dossier = get_dossier_for(current_user, dossier_id)
     form = TransitionForm()
     if not form.validate_on_submit():
-        flash("Biểu mẫu không hợp lệ, vui lòng thử lại.", "error")
+        flash(_("Biểu mẫu không hợp lệ, vui lòng tải lại trang và thử lại."), "error")
         return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
     data = {}
-    if form.decision_number.data:
-        data = {"decision_number": form.decision_number.data, "signed_on": form.signed_on.data}
+    if form.decision_number.data or form.signed_on.data:
+        data = {"decision_number": form.decision_number.data or "", "signed_on": form.signed_on.data or ""}
     try:
         apply_transition(current_user, dossier, form.trigger.data, form.version.data, form.comment.data or "", data)
         db.session.commit()
     except ServiceError as error:
-        db.session.rollback()
-        detail = "; ".join(f"{v}" for k, v in error.fields.items() if k != "trigger")
-        flash(error.message + (f" ({detail})" if detail else ""), "error")
-    else:
-        flash("Đã thực hiện.", "success")
+        refusal_to_form(error, form)
+        dossier = get_dossier_for(current_user, dossier_id)
+        return _detail(dossier, error.status, form=form, open_trigger=form.trigger.data)
+    flash(_("Đã thực hiện: %(step)s.", step=_label_of(form.trigger.data)), "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+
+
+def _label_of(trigger: str) -> str:
+    from workflow.filters import event_label
+
+    return event_label(trigger)
+
+
+# --- the group's self-assessment and the ward's inspection -----------------------------------------------------
+
+def _read_items(dossier: Dossier, form_data, *, points: bool, verdict_only: bool = False) -> list[dict]:
+    items = []
+    for criterion in dossier.criteria_set.criteria:
+        code = criterion.code
+        met_raw = form_data.get(f"met-{code}", "")
+        item = {"criterion": code, "note": form_data.get(f"note-{code}", "")}
+        item["met"] = {"yes": True, "no": False}.get(met_raw)
+        if points and not verdict_only:
+            raw = form_data.get(f"points-{code}", "").strip()
+            item["points"] = int(raw) if raw.lstrip("-").isdigit() else (raw or None)
+            if item["met"] is None and isinstance(item["points"], int):
+                item["met"] = item["points"] > 0
+        if not points and not verdict_only and item["met"] is None and not item["note"]:
+            continue  # an untouched criterion stays unassessed
+        items.append(item)
+    return items
+
+
+def _item_errors(error: ServiceError, items: list[dict]) -> dict[str, str]:
+    """Service field errors (items[3].points, meeting.invited) keyed by criterion code or field name."""
+    placed = {}
+    for key, message in error.fields.items():
+        if key.startswith("items[") and "]" in key:
+            index = int(key[6:key.index("]")])
+            code = items[index]["criterion"] if index < len(items) else key
+            placed[code] = message
+        else:
+            placed[key.removeprefix("meeting.")] = message
+    return placed
+
+
+@bp.route("/dossiers/<int:dossier_id>/assessment", methods=["GET", "POST"])
+@login_required
+def assessment(dossier_id: int):
+    dossier = get_dossier_for(current_user, dossier_id)
+    if "assessment" not in records.data_actions(current_user, dossier):
+        abort(403)
+    form, errors, status = StepForm(), {}, 200
+    points = dossier.criteria_set.shape == "points"
+    if form.validate_on_submit():
+        items = _read_items(dossier, request.form, points=points)
+        meeting = {name: request.form.get(name, "").strip() for name in ("held_on", "invited", "attendees",
+                                                                          "votes_for")}
+        payload = {"version": int(form.version.data), "items": items,
+                   "disqualifiers": request.form.getlist("disqualifier")}
+        if any(meeting.values()):
+            payload["meeting"] = {k: (int(v) if v.isdigit() else v or None) for k, v in meeting.items()}
+        try:
+            records.save_assessment(current_user, dossier, payload)
+            db.session.commit()
+        except ServiceError as error:
+            errors = _item_errors(error, items)
+            refusal_to_form(error)
+            status = error.status
+        else:
+            flash(_("Đã lưu kết quả tự đánh giá."), "success")
+            return redirect(url_for("dossiers.detail", dossier_id=dossier.id) + "#criteria")
+    elif request.method == "POST":
+        flash(_("Biểu mẫu không hợp lệ, vui lòng tải lại trang và thử lại."), "error")
+        status = 400
+    dossier = get_dossier_for(current_user, dossier_id)
+    return render_template("dossiers/assessment.html", dossier=dossier, form=form, errors=errors,
+                           rows=dossier_view.criteria_rows(dossier), posted=request.form if status != 200 else None,
+                           points=points), status
+
+
+@bp.route("/dossiers/<int:dossier_id>/inspection", methods=["GET", "POST"])
+@login_required
+def inspection(dossier_id: int):
+    dossier = get_dossier_for(current_user, dossier_id)
+    if "inspection" not in records.data_actions(current_user, dossier):
+        abort(403)
+    form, errors, status = StepForm(), {}, 200
+    if form.validate_on_submit():
+        items = [i for i in _read_items(dossier, request.form, points=False, verdict_only=True) if i["met"] is not None]
+        payload = {"version": int(form.version.data), "items": items,
+                   "disqualifiers": request.form.getlist("disqualifier")}
+        if request.form.get("recommendation"):
+            payload["recommendation"] = request.form["recommendation"]
+        try:
+            records.save_inspection(current_user, dossier, payload)
+            db.session.commit()
+        except ServiceError as error:
+            errors = _item_errors(error, items)
+            refusal_to_form(error)
+            status = error.status
+        else:
+            flash(_("Đã lưu kết quả kiểm tra."), "success")
+            return redirect(url_for("dossiers.detail", dossier_id=dossier.id) + "#criteria")
+    elif request.method == "POST":
+        flash(_("Biểu mẫu không hợp lệ, vui lòng tải lại trang và thử lại."), "error")
+        status = 400
+    dossier = get_dossier_for(current_user, dossier_id)
+    return render_template("dossiers/inspection.html", dossier=dossier, form=form, errors=errors,
+                           rows=dossier_view.criteria_rows(dossier),
+                           posted=request.form if status != 200 else None), status
+
+
+# --- votes, objections, attachments --------------------------------------------------------------------------
+
+@bp.post("/dossiers/<int:dossier_id>/votes")
+@login_required
+def vote(dossier_id: int):
+    dossier = get_dossier_for(current_user, dossier_id)
+    form = VoteForm()
+    if form.validate_on_submit():
+        try:
+            records.cast_vote(current_user, dossier, form.vote.data, form.comment.data or "")
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            return _detail(get_dossier_for(current_user, dossier_id), error.status, vote_form=form)
+        flash(_("Đã ghi phiếu của bạn."), "success")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#votes")
+    return _detail(dossier, 422 if form.csrf_token.errors == [] else 400, vote_form=form)
+
+
+@bp.post("/dossiers/<int:dossier_id>/objections")
+@login_required
+def objection(dossier_id: int):
+    dossier = get_dossier_for(current_user, dossier_id)
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        try:
+            records.record_objection(current_user, dossier, form.text.data)
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            return _detail(get_dossier_for(current_user, dossier_id), error.status, objection_form=form)
+        flash(_("Đã ghi ý kiến phản ánh; cần trả lời trước khi kết thúc niêm yết."), "success")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#objections")
+    return _detail(dossier, 422, objection_form=form)
+
+
+@bp.post("/dossiers/<int:dossier_id>/objections/<int:objection_id>/answer")
+@login_required
+def answer(dossier_id: int, objection_id: int):
+    dossier = get_dossier_for(current_user, dossier_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            records.answer_objection(current_user, dossier, objection_id, form.answer.data, form.upheld.data == "yes")
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            return _detail(get_dossier_for(current_user, dossier_id), error.status)
+        flash(_("Đã trả lời ý kiến phản ánh."), "success")
+    else:
+        flash(_("Cần nhập nội dung trả lời và chọn kết luận."), "error")
+    return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#objections")
+
+
+@bp.post("/dossiers/<int:dossier_id>/attachments")
+@login_required
+def attach(dossier_id: int):
+    dossier = get_dossier_for(current_user, dossier_id)
+    form = AttachmentForm()
+    if form.validate_on_submit() and form.file.data:
+        upload = form.file.data
+        try:
+            attachments.add_attachment(current_user, dossier, upload.stream, upload.filename or "", form.kind.data,
+                                       current_app.config["UPLOAD_FOLDER"], current_app.config["ATTACHMENT_MAX_BYTES"])
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            return _detail(get_dossier_for(current_user, dossier_id), error.status, attachment_form=form)
+        flash(_("Đã đính kèm tệp."), "success")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#attachments")
+    if not form.file.data:
+        form.file.errors = [_("Chọn một tệp PDF, PNG hoặc JPEG")]
+    return _detail(dossier, 422, attachment_form=form)
+
+
+@bp.get("/dossiers/<int:dossier_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(dossier_id: int, attachment_id: int):
+    return send_attachment(get_dossier_for(current_user, dossier_id), attachment_id)

@@ -1,9 +1,13 @@
-from flask import current_app, render_template, request
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import Dossier
 from states.enums import State
-from states.labels import STATE_LABELS
+from states.machine import mermaid
+from workflow.diagram import workflow_svg
 from workflow.extensions import db
 from workflow.public import bp
 from workflow.public.ratelimit import track_limiter
@@ -18,10 +22,26 @@ def track(code: str | None = None):
         return render_template("public/track.html", code="", dossier=None, steps=[])
     if not track_limiter.allow(request.remote_addr or "unknown", current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
         return render_template("public/track.html", code=code, dossier=None, steps=[],
-                               error="Tra cứu quá nhiều lần, vui lòng thử lại sau một phút."), 429
+                               error=_("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")), 429
     dossier = db.session.scalars(select(Dossier).where(Dossier.tracking_code == code)).first()
     if dossier is None:
         return render_template("public/track.html", code=code, dossier=None, steps=[],
-                               error="Không tìm thấy hồ sơ có mã này."), 404
+                               error=_("Không tìm thấy hồ sơ có mã này.")), 404
     return render_template("public/track.html", code=code, dossier=dossier, steps=public_steps(dossier),
-                           state_label=STATE_LABELS[State(dossier.state)])
+                           state=State(dossier.state))
+
+
+@bp.get("/workflow")
+def diagram():
+    return render_template("public/diagram.html", svg=workflow_svg(request.args.get("state")), mermaid=mermaid())
+
+
+@bp.get("/lang/<code>")
+def language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.referrer or url_for("dossiers.home")
+    parts = urlsplit(target)
+    if parts.netloc and parts.netloc != request.host:
+        target = url_for("dossiers.home")
+    return redirect(target)

@@ -17,6 +17,25 @@ from workflow.services.dossiers import check_version, reviewer_role, stream_of, 
 from workflow.services.errors import InvalidTransition, NotFound, ValidationFailed
 from workflow.services.validate import Fields, require_version
 
+# The data steps between transitions: who fills each form and in which state (pages and services read this).
+DATA_STEPS: dict[str, tuple[Role, State]] = {
+    "assessment": (Role.GROUP_COMMITTEE, State.SELF_ASSESSMENT),
+    "inspection": (Role.WARD_INSPECTOR, State.WARD_INSPECTION),
+    "vote": (Role.COUNCIL_MEMBER, State.COUNCIL_REVIEW),
+    "objection": (Role.WARD_INSPECTOR, State.PUBLIC_NOTICE),
+}
+
+
+def data_actions(user: User, dossier: Dossier) -> set[str]:
+    """The data forms this user may fill on this dossier now."""
+    from workflow.services.dossiers import is_party
+    from workflow.services.scope import holds_role_over
+
+    if is_party(user, dossier):
+        return set()
+    return {name for name, (role, state) in DATA_STEPS.items()
+            if dossier.state == state and holds_role_over(user, role, dossier.unit)}
+
 
 def _require_state(dossier: Dossier, state: State, action: str) -> None:
     if dossier.state != state:

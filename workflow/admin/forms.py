@@ -1,0 +1,57 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, DecimalField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from states.enums import Role, UnitKind
+from states.labels import ROLE_LABELS
+
+UNIT_KIND_LABELS = {UnitKind.PROVINCE: _l("Tỉnh"), UnitKind.TOWN: _l("Thị xã / huyện"),
+                    UnitKind.WARD: _l("Phường / xã / thị trấn"), UnitKind.GROUP: _l("Tổ dân phố / thôn"),
+                    UnitKind.AGENCY: _l("Cơ quan, đơn vị")}
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(_l("Nhập mã")), Length(max=40)])
+    name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Nhập tên")), Length(max=200)])
+    kind = SelectField(_l("Loại"), choices=[SelectChoice(k.value, v) for k, v in UNIT_KIND_LABELS.items()])
+    parent_id = SelectField(_l("Thuộc đơn vị"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị cấp trên"))])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=80)])
+    full_name = StringField(_l("Họ tên"), validators=[DataRequired(_l("Nhập họ tên")), Length(max=200)])
+    password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"), validators=[
+        DataRequired(_l("Nhập mật khẩu")), Length(min=8, message=_l("Ít nhất 8 ký tự"))])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Vai trò"), choices=[SelectChoice(r.value, _l(ROLE_LABELS[r])) for r in Role])
+    unit_id = SelectField(_l("Tại đơn vị"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị"))])
+
+
+class CampaignForm(FlaskForm):
+    year = IntegerField(_l("Năm"), validators=[InputRequired(_l("Nhập năm")), NumberRange(2000, 2100)])
+    unit_id = SelectField(_l("Phường"), coerce=int, validators=[InputRequired(_l("Chọn phường"))])
+    name = StringField(_l("Tên đợt thi đua"), validators=[DataRequired(_l("Nhập tên")), Length(max=200)])
+    registration_opens = DateField(_l("Mở đăng ký"), validators=[InputRequired(_l("Nhập ngày"))])
+    registration_closes = DateField(_l("Đóng đăng ký"), validators=[InputRequired(_l("Nhập ngày"))])
+    assessment_due = DateField(_l("Hạn họp bình xét của tổ"), validators=[InputRequired(_l("Nhập ngày"))])
+    inspection_due = DateField(_l("Hạn phường kiểm tra"), validators=[InputRequired(_l("Nhập ngày"))])
+    decision_due = DateField(_l("Hạn quyết định"), validators=[InputRequired(_l("Nhập ngày"))])
+    group_quorum = DecimalField(_l("Tỉ lệ dự họp tối thiểu của tổ (%)"), places=2,
+                                validators=[InputRequired(), NumberRange(1, 100)])
+    group_approval = DecimalField(_l("Tỉ lệ đồng ý tối thiểu của tổ (%)"), places=2,
+                                  validators=[InputRequired(), NumberRange(1, 100)])
+    notice_days = IntegerField(_l("Số ngày niêm yết"), validators=[InputRequired(), NumberRange(0, 90)])
+    council_quorum = DecimalField(_l("Tỉ lệ thành viên Hội đồng bỏ phiếu tối thiểu (%)"), places=2,
+                                  validators=[InputRequired(), NumberRange(1, 100)])
+    council_approval = DecimalField(_l("Tỉ lệ đồng ý của Hội đồng để đề nghị (%)"), places=2,
+                                    validators=[InputRequired(), NumberRange(1, 100)])
+    pass_points = IntegerField(_l("Điểm đạt (bộ tiêu chí chấm điểm)"),
+                               validators=[InputRequired(), NumberRange(1, 100)])
+
+
+class CriteriaUploadForm(FlaskForm):
+    file = FileField(_l("Tệp bộ tiêu chí (JSON)"))

@@ -1,0 +1,260 @@
+"""Admin pages: units, users and roles, campaigns, criteria sets. An admin takes no workflow step."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from wtforms import SelectChoice
+
+from models import Campaign, CriteriaSet, RoleAssignment, Unit, User
+from models.campaigns import DEFAULT_SETTINGS
+from states.enums import Role, Title, UnitKind
+from workflow.admin import bp
+from workflow.admin.forms import CampaignForm, CriteriaUploadForm, RoleForm, UnitForm, UserForm
+from workflow.extensions import db
+from workflow.services import admin as admin_service
+from workflow.services import campaigns as campaign_service
+from workflow.services.criteria import load_criteria_document
+from workflow.services.errors import ServiceError
+from workflow.services.scope import reviewer_paths, unit_filter
+from workflow.web import refusal_to_form
+
+SHARES = ("group_quorum", "group_approval", "council_quorum", "council_approval")
+DATES = ("registration_opens", "registration_closes", "assessment_due", "inspection_due", "decision_due")
+
+
+def admin_paths() -> list[str]:
+    paths = reviewer_paths(current_user, {Role.ADMIN})
+    if not paths:
+        abort(403)
+    return paths
+
+
+def admin_units() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).where(unit_filter(Unit.path, admin_paths())).order_by(Unit.path)))
+
+
+def unit_choices(kinds: set[UnitKind] | None = None) -> list[SelectChoice]:
+    return [SelectChoice(u.id, f"{u.name} ({u.code})") for u in admin_units() if not kinds or u.kind in kinds]
+
+
+@bp.get("/")
+@login_required
+def index():
+    admin_paths()
+    return redirect(url_for("admin.units"))
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@login_required
+def units():
+    form = UnitForm()
+    form.parent_id.choices = unit_choices({UnitKind.PROVINCE, UnitKind.TOWN, UnitKind.WARD})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            unit = admin_service.create_unit(current_user, form.code.data, form.name.data, form.kind.data,
+                                             form.parent_id.data)
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            status = error.status
+        else:
+            flash(_("Đã thêm đơn vị %(name)s.", name=unit.name), "success")
+            return redirect(url_for("admin.units"))
+    elif request.method == "POST":
+        status = 422
+    units = admin_units()
+    depth = {u.id: u.path.count("/") - 2 for u in units}
+    base = min(depth.values(), default=0)
+    return render_template("admin/units.html", units=units, depth={k: v - base for k, v in depth.items()},
+                           form=form), status
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required
+def users():
+    form = UserForm()
+    role_form = RoleForm()
+    role_form.unit_id.choices = unit_choices()
+    status = 200
+    if form.validate_on_submit() and role_form.validate():
+        try:
+            user = admin_service.create_user_with_role(current_user, form.username.data, form.password.data,
+                                                       form.full_name.data, role_form.role.data,
+                                                       role_form.unit_id.data)
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            status = error.status
+        else:
+            flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
+            return redirect(url_for("admin.user", user_id=user.id))
+    elif request.method == "POST":
+        status = 422
+    paths = admin_paths()
+    in_scope = select(RoleAssignment.user_id).join(Unit).where(unit_filter(Unit.path, paths))
+    people = db.session.scalars(select(User).where(or_(User.id.in_(in_scope), ~User.roles.any()))
+                                .order_by(User.username)).all()
+    return render_template("admin/users.html", users=people, form=form, role_form=role_form), status
+
+
+def _user_in_scope(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    paths = admin_paths()
+    if user is None or (user.roles and not any(a.unit.path.startswith(tuple(paths)) for a in user.roles)):
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user(user_id: int):
+    person = _user_in_scope(user_id)
+    role_form = RoleForm()
+    role_form.unit_id.choices = unit_choices()
+    status = 200
+    if role_form.validate_on_submit():
+        try:
+            admin_service.add_role(current_user, person, role_form.role.data, role_form.unit_id.data)
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, role_form)
+            status = error.status
+        else:
+            flash(_("Đã cấp vai trò."), "success")
+            return redirect(url_for("admin.user", user_id=person.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/user.html", person=person, role_form=role_form), status
+
+
+@bp.post("/users/<int:user_id>/roles/<int:assignment_id>/remove")
+@login_required
+def remove_role(user_id: int, assignment_id: int):
+    person = _user_in_scope(user_id)
+    if not RoleForm().validate_on_submit() and RoleForm().csrf_token.errors:
+        abort(400)
+    try:
+        admin_service.remove_role(current_user, person, assignment_id)
+        db.session.commit()
+    except ServiceError as error:
+        refusal_to_form(error)
+    else:
+        flash(_("Đã thu hồi vai trò."), "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+def _campaign_payload(form: CampaignForm) -> dict:
+    return {"year": form.year.data, "unit_id": form.unit_id.data, "name": form.name.data,
+            **{name: getattr(form, name).data for name in DATES},
+            "settings": {**{name: float(getattr(form, name).data) / 100 for name in SHARES},
+                         "notice_days": form.notice_days.data, "pass_points": form.pass_points.data}}
+
+
+def _campaign_form(campaign: Campaign | None) -> CampaignForm:
+    form = CampaignForm(obj=campaign if request.method == "GET" else None)
+    form.unit_id.choices = unit_choices({UnitKind.WARD})
+    if request.method == "GET":
+        values = campaign.settings if campaign else DEFAULT_SETTINGS
+        for name in SHARES:
+            getattr(form, name).data = Decimal(str(round(values[name] * 100, 2)))
+        if campaign is None:
+            form.notice_days.data, form.pass_points.data = values["notice_days"], values["pass_points"]
+    return form
+
+
+@bp.route("/campaigns", methods=["GET", "POST"])
+@login_required
+def campaigns():
+    paths = admin_paths()
+    form = _campaign_form(None)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            campaign = campaign_service.create_campaign(current_user, _campaign_payload(form))
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            status = error.status
+        else:
+            flash(_("Đã tạo đợt thi đua %(name)s.", name=campaign.name), "success")
+            return redirect(url_for("admin.campaigns"))
+    elif request.method == "POST":
+        status = 422
+    rows = db.session.scalars(select(Campaign).join(Unit).where(unit_filter(Unit.path, paths))
+                              .order_by(Campaign.year.desc())).all()
+    return render_template("admin/campaigns.html", campaigns=rows, form=form), status
+
+
+@bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
+@login_required
+def campaign(campaign_id: int):
+    paths = admin_paths()
+    found = db.session.get(Campaign, campaign_id)
+    if found is None or not found.unit.path.startswith(tuple(paths)):
+        abort(404)
+    form = _campaign_form(found)
+    status = 200
+    if form.validate_on_submit():
+        payload = _campaign_payload(form)
+        payload.pop("year"), payload.pop("unit_id")
+        try:
+            campaign_service.update_campaign(current_user, found, payload)
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            status = error.status
+        else:
+            flash(_("Đã lưu thay đổi."), "success")
+            return redirect(url_for("admin.campaigns"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/campaign.html", campaign=found, form=form), status
+
+
+@bp.route("/criteria", methods=["GET", "POST"])
+@login_required
+def criteria():
+    admin_paths()
+    form = CriteriaUploadForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if not upload:
+                raise ValueError(_("Chọn một tệp JSON."))
+            document = json.loads(upload.read(2_000_000).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            form.file.errors = [_("Không đọc được tệp JSON: %(why)s", why=str(exc))]
+            status = 422
+        else:
+            try:
+                criteria_set, created = load_criteria_document(document, source=upload.filename or "")
+                db.session.commit()
+            except ServiceError as error:
+                refusal_to_form(error, form)
+                status = error.status
+            else:
+                flash(_("Đã nạp bộ tiêu chí %(version)s.", version=criteria_set.version) if created
+                      else _("Phiên bản này đã có sẵn, không thay đổi gì."), "success")
+                return redirect(url_for("admin.criteria_set", set_id=criteria_set.id))
+    elif request.method == "POST":
+        status = 422
+    sets = db.session.scalars(select(CriteriaSet).order_by(CriteriaSet.title, CriteriaSet.id.desc())).all()
+    return render_template("admin/criteria.html", sets=sets, form=form, titles=list(Title)), status
+
+
+@bp.get("/criteria/<int:set_id>")
+@login_required
+def criteria_set(set_id: int):
+    admin_paths()
+    found = db.session.get(CriteriaSet, set_id)
+    if found is None:
+        abort(404)
+    return render_template("admin/criteria_set.html", criteria_set=found)

@@ -1,0 +1,57 @@
+"""The auditor's pages: the event log across the scope, each chain's status, the whole-scope verification."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from models import AuditEvent, Unit
+from states.enums import EventName, Trigger
+from workflow.audit import bp
+from workflow.extensions import db
+from workflow.services import audit as audit_service
+from workflow.services.errors import ValidationFailed
+from workflow.services.listing import audit_paths, audit_query
+from workflow.services.scope import visible_units
+from workflow.web import Page
+
+PAGE_SIZE = 50
+
+
+@bp.get("/events")
+@login_required
+def events():
+    audit_paths(current_user)  # 403 for those who may not read the log
+    args = request.args.to_dict()
+    try:
+        query = audit_query(current_user, args)
+    except ValidationFailed as error:
+        flash(error.message + " " + "; ".join(error.fields.values()), "error")
+        args, query = {}, audit_query(current_user, {})
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                              .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    units = db.session.scalars(visible_units(current_user).order_by(Unit.path)).all()
+    names = [t.value for t in Trigger] + [e.value for e in EventName]
+    return render_template("audit/events.html", page=Page(rows, total, number, PAGE_SIZE), args=args,
+                           units=units, names=names)
+
+
+@bp.get("/events.csv")
+@login_required
+def export():
+    from workflow.api.routes import csv_response
+
+    try:
+        query = audit_query(current_user, request.args.to_dict())
+    except ValidationFailed:
+        query = audit_query(current_user, {})
+    return csv_response(db.session.scalars(query.order_by(AuditEvent.id)))
+
+
+@bp.get("/verify")
+@login_required
+def verify():
+    return render_template("audit/verify.html", report=audit_service.verify(audit_paths(current_user)))

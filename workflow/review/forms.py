@@ -1,0 +1,16 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+
+class BatchDecisionForm(FlaskForm):
+    number = StringField(_l("Số quyết định"), validators=[DataRequired(_l("Nhập số quyết định")), Length(max=60)])
+    signed_on = DateField(_l("Ngày ký"), validators=[InputRequired(_l("Nhập ngày ký"))])
+    outcome = RadioField(_l("Nội dung quyết định"),
+                         choices=[SelectChoice("recognize", _l("Công nhận danh hiệu")),
+                                  SelectChoice("refuse", _l("Không công nhận"))],
+                         validators=[InputRequired(_l("Chọn nội dung quyết định"))])
+    comment = TextAreaField(_l("Ghi chú / lý do (bắt buộc khi không công nhận)"),
+                            validators=[Optional(), Length(max=5000)])
+    confirmed = HiddenField()

@@ -1,0 +1,39 @@
+"""Small helpers every page blueprint uses: service refusals onto form fields, paging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from workflow.extensions import db
+from workflow.services.errors import ServiceError
+
+
+def refusal_to_form(error: ServiceError, form: FlaskForm | None = None) -> dict[str, str]:
+    """Roll back, put each field's message next to its field, flash the rest; return the unplaced ones."""
+    db.session.rollback()
+    unplaced = {}
+    for name, message in error.fields.items():
+        field = getattr(form, name, None) if form is not None else None
+        if field is not None and hasattr(field, "errors"):
+            if isinstance(field.errors, tuple):
+                field.errors = list(field.errors)
+            field.errors.append(message)
+        else:
+            unplaced[name] = message
+    flash(error.message, "error")
+    return unplaced
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.size - 1) // self.size, 1)
