@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ lint: install
 
 bench: install
 	$(PY) bench/walk_dossiers.py
+
+## Re-extract the strings of templates and code, merge them into the English catalog, compile it
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -l en --no-location --ignore-obsolete
+	$(VENV)/bin/pybabel compile -d translations -l en
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .coverage

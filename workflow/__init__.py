@@ -36,6 +36,13 @@ def create_app(config: object | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale)
 
+    @app.before_request
+    def _choose_language_afresh() -> None:
+        # Babel caches the locale on `g`; a request must read the user's current choice.
+        from flask_babel import refresh
+
+        refresh()
+
     import models  # noqa: F401  (register every table on the metadata)
     from workflow import cli, filters, navigation
     from workflow.admin import bp as admin_bp

@@ -33,10 +33,10 @@ def test_list_shows_only_dossiers_in_scope(client, auth, world):
     world.dossier(State.REGISTERED, subject_name="Hộ ông Tổ Một")
     world.dossier(State.REGISTERED, group="G2", subject_name="Hộ bà Tổ Hai")
     auth.login("applicant2")
-    page = html(client.get("/"))
+    page = html(client.get("/dossiers"))
     assert "Hộ bà Tổ Hai" in page and "Hộ ông Tổ Một" not in page and "1 hồ sơ" in page
     auth.login("chairman")
-    page = html(client.get("/?state=registered"))
+    page = html(client.get("/dossiers?state=registered"))
     assert "Hộ bà Tổ Hai" in page and "Hộ ông Tổ Một" in page
 
 
@@ -53,7 +53,7 @@ def test_a_blocked_trigger_is_shown_disabled_with_its_reason(client, auth, world
     page = html(client.get(f"/dossiers/{dossier.id}"))
     assert "Gửi kết quả bình xét lên phường" in page
     assert "disabled" in page and "chưa tự đánh giá đủ tiêu chí" in page
-    assert "Rút hồ sơ" not in page  # the applicant's button is not the committee's
+    assert 'value="withdraw"' not in page  # the applicant's button is not the committee's
 
 
 def test_firing_a_trigger_from_the_page(client, auth, world):
@@ -64,17 +64,17 @@ def test_firing_a_trigger_from_the_page(client, auth, world):
         "csrf_token": csrf_from(page), "trigger": "accept", "version": dossier.version, "comment": "Đủ điều kiện"})
     assert response.status_code == 302
     page = html(client.get(f"/dossiers/{dossier.id}"))
-    assert "Đã thực hiện." in page and "Tự đánh giá tại tổ" in page and "Đủ điều kiện" in page
+    assert "Đã thực hiện: Chấp nhận đăng ký." in page and "Tự đánh giá tại tổ" in page and "Đủ điều kiện" in page
 
 
 def test_a_refused_step_on_the_page_says_why_and_changes_nothing(client, auth, world):
     dossier = world.dossier(State.REGISTERED)
     auth.login("group_committee")
     page = html(client.get(f"/dossiers/{dossier.id}"))
-    client.post(f"/dossiers/{dossier.id}/transitions", data={
+    response = client.post(f"/dossiers/{dossier.id}/transitions", data={
         "csrf_token": csrf_from(page), "trigger": "reject_registration", "version": dossier.version, "comment": ""})
-    page = html(client.get(f"/dossiers/{dossier.id}"))
-    assert "bắt buộc ghi rõ lý do" in page
+    assert response.status_code == 422
+    assert "bắt buộc ghi rõ lý do" in html(response) and 'aria-invalid="true"' in html(response)
     db.session.expire_all()
     assert dossier.state == State.REGISTERED
 
