@@ -1,37 +1,37 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, DecimalField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from states.enums import Role, UnitKind
 from states.labels import ROLE_LABELS
+from workflow.formbase import Form
 
 UNIT_KIND_LABELS = {UnitKind.PROVINCE: _l("Tỉnh"), UnitKind.TOWN: _l("Thị xã / huyện"),
                     UnitKind.WARD: _l("Phường / xã / thị trấn"), UnitKind.GROUP: _l("Tổ dân phố / thôn"),
                     UnitKind.AGENCY: _l("Cơ quan, đơn vị")}
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     code = StringField(_l("Mã đơn vị"), validators=[DataRequired(_l("Nhập mã")), Length(max=40)])
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Nhập tên")), Length(max=200)])
     kind = SelectField(_l("Loại"), choices=[SelectChoice(k.value, v) for k, v in UNIT_KIND_LABELS.items()])
     parent_id = SelectField(_l("Thuộc đơn vị"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị cấp trên"))])
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=80)])
     full_name = StringField(_l("Họ tên"), validators=[DataRequired(_l("Nhập họ tên")), Length(max=200)])
     password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"), validators=[
         DataRequired(_l("Nhập mật khẩu")), Length(min=8, message=_l("Ít nhất 8 ký tự"))])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Vai trò"), choices=[SelectChoice(r.value, _l(ROLE_LABELS[r])) for r in Role])
     unit_id = SelectField(_l("Tại đơn vị"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị"))])
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     year = IntegerField(_l("Năm"), validators=[InputRequired(_l("Nhập năm")), NumberRange(2000, 2100)])
     unit_id = SelectField(_l("Phường"), coerce=int, validators=[InputRequired(_l("Chọn phường"))])
     name = StringField(_l("Tên đợt thi đua"), validators=[DataRequired(_l("Nhập tên")), Length(max=200)])
@@ -53,5 +53,5 @@ class CampaignForm(FlaskForm):
                                validators=[InputRequired(), NumberRange(1, 100)])
 
 
-class CriteriaUploadForm(FlaskForm):
+class CriteriaUploadForm(Form):
     file = FileField(_l("Tệp bộ tiêu chí (JSON)"))

@@ -1,14 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from states.enums import AttachmentKind, Title, VoteChoice
 from states.labels import ATTACHMENT_LABELS, TITLE_LABELS, VOTE_LABELS
+from workflow.formbase import Form
 
 
-class DossierForm(FlaskForm):
+class DossierForm(Form):
     campaign_id = SelectField(_l("Đợt thi đua"), coerce=int, validators=[InputRequired(_l("Chọn đợt thi đua"))])
     title = SelectField(_l("Danh hiệu"), choices=[SelectChoice(t.value, _l(TITLE_LABELS[t])) for t in Title],
                         validators=[DataRequired(_l("Chọn danh hiệu"))])
@@ -21,7 +21,7 @@ class DossierForm(FlaskForm):
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
 
 
-class EditDossierForm(FlaskForm):
+class EditDossierForm(Form):
     version = HiddenField(validators=[InputRequired()])
     subject_name = DossierForm.subject_name
     subject_ref = DossierForm.subject_ref
@@ -29,7 +29,7 @@ class EditDossierForm(FlaskForm):
     note = DossierForm.note
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     trigger = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[InputRequired()])
     comment = TextAreaField(_l("Ý kiến / lý do"), validators=[Optional(), Length(max=5000)])
@@ -37,31 +37,31 @@ class TransitionForm(FlaskForm):
     signed_on = StringField(_l("Ngày ký"), validators=[Optional(), Length(max=10)])
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     """CSRF and the version for the per-criterion pages, whose inputs are read by criterion code."""
 
     version = HiddenField(validators=[InputRequired()])
 
 
-class VoteForm(FlaskForm):
+class VoteForm(Form):
     vote = RadioField(_l("Phiếu của bạn"), choices=[SelectChoice(c.value, _l(VOTE_LABELS[c])) for c in VoteChoice],
                       validators=[InputRequired(_l("Chọn một phương án"))])
     comment = TextAreaField(_l("Ý kiến"), validators=[Optional(), Length(max=2000)])
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(Form):
     text = TextAreaField(_l("Nội dung phản ánh của người dân"),
                          validators=[DataRequired(_l("Nhập nội dung phản ánh")), Length(max=5000)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = TextAreaField(_l("Trả lời"), validators=[DataRequired(_l("Nhập nội dung trả lời")), Length(max=5000)])
     upheld = RadioField(_l("Kết luận"), choices=[SelectChoice("no", _l("Không có cơ sở")),
                                                   SelectChoice("yes", _l("Phản ánh đúng (trả về tổ)"))],
                         validators=[InputRequired(_l("Chọn kết luận"))])
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     kind = SelectField(_l("Loại tài liệu"),
                        choices=[SelectChoice(k.value, _l(ATTACHMENT_LABELS[k])) for k in AttachmentKind])
     file = FileField(_l("Tệp (PDF, PNG, JPEG; tối đa 10 MB)"))

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from workflow.formbase import Form
 
-class BatchDecisionForm(FlaskForm):
+
+class BatchDecisionForm(Form):
     number = StringField(_l("Số quyết định"), validators=[DataRequired(_l("Nhập số quyết định")), Length(max=60)])
     signed_on = DateField(_l("Ngày ký"), validators=[InputRequired(_l("Nhập ngày ký"))])
     outcome = RadioField(_l("Nội dung quyết định"),

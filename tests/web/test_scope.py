@@ -1,0 +1,90 @@
+"""A user never sees a dossier outside their units: not in a list, a count, a page, a form, a file or the log.
+And no page answers 500, whatever the query string."""
+
+import io
+
+import pytest
+
+from states.enums import State
+from workflow.services.attachments import add_attachment
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def secret(world, app):
+    """A dossier of the next ward (WARD2 › G9), well along, with a file and a distinctive name."""
+    from tests.factories import Cast, Timeline
+    from workflow.extensions import db
+    from workflow.services.dossiers import create_dossier
+    from workflow.services.walkthrough import drive
+
+    u = world.users
+    cast = Cast(u["applicant9"], u["outsider_committee"], u["outsider_committee"], [], u["outsider_committee"],
+                u["outsider_chairman"])
+    timeline = Timeline(world.timeline.start)
+    dossier = create_dossier(u["applicant9"], {
+        "campaign_id": world.campaign2.id, "title": "model_family", "unit_id": world.units["G9"].id,
+        "subject_name": "Hộ ông Bí Mật Phường Bên", "subject_ref": "HK-SECRET"}, now=timeline.next())
+    drive(dossier, State.SELF_ASSESSMENT, cast, timeline)
+    add_attachment(u["applicant9"], dossier, io.BytesIO(b"%PDF-1.4 secret"), "bi-mat.pdf", "evidence",
+                   app.config["UPLOAD_FOLDER"], 10_000)
+    db.session.commit()
+    return dossier
+
+
+PEOPLE = ["applicant", "applicant2", "group_committee", "ward_inspector", "council1", "council_secretary",
+          "chairman", "auditor", "admin"]
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_nothing_of_another_ward_shows_anywhere(client, auth, world, secret, who):
+    world.dossier(State.REGISTERED)  # something of their own ward, so pages are not empty
+    auth.login(who)
+    pages = ["/", "/dossiers", "/dossiers?q=bí mật", "/dossiers?state=self_assessment", "/review/decisions",
+             "/review/decisions/new", "/audit/events", "/audit/events?trigger=created", "/audit/verify",
+             f"/audit/events?dossier_id={secret.id}", "/audit/events.csv"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code in (200, 302, 403), (url, response.status_code)
+        assert "Bí Mật" not in html(response) and "HK-SECRET" not in html(response), url
+    for url in (f"/dossiers/{secret.id}", f"/dossiers/{secret.id}/assessment", f"/dossiers/{secret.id}/edit",
+                f"/dossiers/{secret.id}/attachments/{secret.attachments[0].id}"):
+        response = client.get(url)
+        assert response.status_code == 404, (url, response.status_code)
+    expected = 0 if who == "applicant2" else 1  # the count covers only what they may see
+    assert f'<strong class="total">{expected} hồ sơ</strong>' in html(client.get("/dossiers"))
+
+
+def test_counts_on_my_work_cover_only_the_users_units(client, auth, world, secret):
+    world.dossier(State.REGISTERED)
+    world.dossier(State.REGISTERED, group="G2")
+    auth.login("group_committee")  # TDP 1 (and the agency) only
+    page = html(client.get("/"))
+    assert 'id="work-registrations"' in page
+    section = page.split('id="work-registrations"')[1].split("</article>")[0]
+    assert '<span class="count" aria-label="số hồ sơ">1</span>' in section
+
+
+NASTY = ["page=-5", "page=abc", "page=99999", "sort=drop table", "state=<script>", "unit_id=1e9", "unit_id=-1",
+         "campaign_id=x", "overdue=maybe", "q=%00", "q=" + "x" * 3000, "title=%E2%80%AE", "since=yesterday",
+         "until=2026-13-45", "dossier_id=abc", "code=%27%22"]
+
+
+@pytest.mark.parametrize("url", ["/dossiers", "/audit/events", "/review/decisions/new", "/track", "/workflow"])
+def test_no_query_string_makes_a_page_fail(client, auth, world, url):
+    world.dossier(State.AWAITING_DECISION)
+    auth.login("chairman")
+    for query in NASTY:
+        response = client.get(f"{url}?{query}")
+        assert response.status_code < 500, (url, query)
+
+
+def test_unknown_ids_are_friendly_404s(client, auth, world):
+    auth.login("admin")
+    for url in ("/dossiers/999999", "/review/decisions/999999", "/admin/users/999999", "/admin/campaigns/999999",
+                "/admin/criteria/999999", "/dossiers/999999/attachments/1"):
+        response = client.get(url)
+        assert response.status_code == 404 and "Không tìm thấy" in html(response), url
