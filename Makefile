@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean translations
+.PHONY: install run test lint bench clean translations chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,14 @@ run: install
 	$(FLASK) load-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## The whole suite, on SQLite and on an embedded PostgreSQL server the tests start themselves
-test: install
+## Debian's Chromium for the browser tests (Playwright drives it; its own browser download is not used)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
+
+## The whole suite, on SQLite and on an embedded PostgreSQL server the tests start themselves, plus the
+## browser tests in headless Chromium
+test: install chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 

@@ -43,6 +43,9 @@ def test_unit_must_be_a_group_or_agency_of_the_campaigns_ward(api, world):
     error = error_of(api.as_("applicant").post("/dossiers", json={**body, "unit_id": world.units["WARD"].id}),
                      422, "validation_failed")
     assert "unit_id" in error["fields"]
+    family_in_agency = error_of(api.as_("applicant").post("/dossiers", json={**body, "unit_id": world.units["AG"].id}),
+                                422, "validation_failed")
+    assert "tổ dân phố" in family_in_agency["fields"]["unit_id"]
     error_of(api.as_("applicant").post("/dossiers", json={**body, "unit_id": world.units["G2"].id}),
              403, "forbidden")
 

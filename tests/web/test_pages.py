@@ -114,3 +114,17 @@ def test_public_tracking_page(client, world):
 def test_unknown_page_is_a_vietnamese_404(client):
     response = client.get("/khong-co-trang-nay")
     assert response.status_code == 404 and "Không tìm thấy" in html(response)
+
+
+def test_auditor_home_shows_recent_changes_and_overdue(client, auth, world, frozen_clock):
+    from datetime import timedelta
+
+    late = world.dossier(State.WARD_INSPECTION)
+    world.campaign.inspection_due = frozen_clock.now().date() - timedelta(days=2)
+    db.session.commit()
+    auth.login("auditor")
+    page = html(client.get("/"))
+    assert "Thay đổi gần đây" in page and "Hoàn thành kiểm tra" not in page
+    assert f'/dossiers/{late.id}#history' in page
+    overdue = page.split('id="work-oversight"')[1].split("</article>")[0]
+    assert '<span class="count">1</span>' in overdue

@@ -30,7 +30,7 @@ from workflow.services.dossiers import apply_transition, create_dossier, edit_do
 from workflow.services.errors import ServiceError
 from workflow.services.listing import dossier_query, due_date, is_overdue
 from workflow.services.scope import get_dossier_for, role_units, unit_filter, visible_units
-from workflow.services.work import my_work
+from workflow.services.work import my_work, oversight
 from workflow.web import Page, refusal_to_form
 
 PAGE_SIZE = 20
@@ -43,7 +43,7 @@ SORTS = {
 @bp.get("/")
 @login_required
 def home():
-    return render_template("home.html", sections=my_work(current_user))
+    return render_template("home.html", sections=my_work(current_user), oversight=oversight(current_user))
 
 
 @bp.get("/dossiers")

@@ -198,8 +198,10 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
     if unit is None:
         fields.error("unit_id", "không có đơn vị này")
     fields.done()
-    if unit.kind not in (UnitKind.GROUP, UnitKind.AGENCY):
-        fields.error("unit_id", "hồ sơ thuộc một tổ dân phố hoặc một cơ quan, đơn vị")
+    wanted_kind = UnitKind.AGENCY if title == Title.MODEL_AGENCY else UnitKind.GROUP
+    if unit.kind != wanted_kind:
+        fields.error("unit_id", "danh hiệu cơ quan kiểu mẫu thuộc một cơ quan, đơn vị" if wanted_kind == UnitKind.AGENCY
+                     else "hồ sơ công dân, gia đình, tổ dân phố thuộc một tổ dân phố")
     elif not unit.path.startswith(campaign.unit.path):
         fields.error("unit_id", "đơn vị không thuộc phường của đợt thi đua")
     criteria_set = current_set(Title(title))

@@ -75,3 +75,25 @@ def my_work(user: User) -> list[WorkSection]:
                                  .order_by(Dossier.updated_at.desc()))
         sections.insert(0, WorkSection("mine", Role.APPLICANT, [_item(user, d) for d in own]))
     return sections
+
+
+@dataclass
+class Oversight:
+    """What auditors, chairmen and admins watch: the latest changes and the overdue count in their scope."""
+
+    recent: list
+    overdue: int
+
+
+def oversight(user: User, limit: int = 8) -> Oversight | None:
+    from sqlalchemy import func
+
+    from models import AuditEvent
+    from workflow.services.listing import AUDIT_ROLES, audit_query, dossier_query
+
+    if not {a.role for a in user.roles} & AUDIT_ROLES:
+        return None
+    recent = list(db.session.scalars(audit_query(user, {}).order_by(AuditEvent.id.desc()).limit(limit)))
+    overdue = db.session.scalar(select(func.count()).select_from(
+        dossier_query(user, {"overdue": "true"}).subquery())) or 0
+    return Oversight(recent, overdue)
