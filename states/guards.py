@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from states.labels import N_
+
 
 class Facts(Protocol):
     def criteria_codes(self) -> list[str]: ...
@@ -23,6 +25,19 @@ class Facts(Protocol):
     def notice_started_at(self) -> datetime | None: ...
     def council_size(self) -> int: ...
     def vote_counts(self) -> dict[str, int]: ...
+
+
+class Reason(str):
+    """A guard's refusal. As a string it is the Vietnamese sentence (the API's message); pages translate
+    `template` (marked for the catalog) and fill in `params`."""
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params):
+        reason = super().__new__(cls, template % params if params else template)
+        reason.template, reason.params = template, params
+        return reason
 
 
 @dataclass
@@ -51,23 +66,21 @@ def in_registration_window(ctx: GuardContext) -> str | None:
     today: date = ctx.now.date()
     opens, closes = ctx.campaign.registration_opens, ctx.campaign.registration_closes
     if today < opens or today > closes:
-        return (
-            f"ngoài thời gian đăng ký: từ {opens:%d/%m/%Y} đến {closes:%d/%m/%Y}, "
-            f"hôm nay {today:%d/%m/%Y}"
-        )
+        return Reason(N_("ngoài thời gian đăng ký: từ %(opens)s đến %(closes)s, hôm nay %(today)s"),
+                      opens=f"{opens:%d/%m/%Y}", closes=f"{closes:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
     return None
 
 
 def required_fields(ctx: GuardContext) -> str | None:
     missing = [name for name in ("subject_name", "subject_ref") if not (getattr(ctx.dossier, name) or "").strip()]
     if missing:
-        return "thiếu thông tin bắt buộc: " + ", ".join(missing)
+        return Reason(N_("thiếu thông tin bắt buộc: %(fields)s"), fields=", ".join(missing))
     return None
 
 
 def one_live_dossier(ctx: GuardContext) -> str | None:
     if ctx.facts.live_duplicates():
-        return "đối tượng này đã có một hồ sơ khác cho cùng danh hiệu trong đợt thi đua này"
+        return Reason(N_("đối tượng này đã có một hồ sơ khác cho cùng danh hiệu trong đợt thi đua này"))
     return None
 
 
@@ -75,23 +88,21 @@ def all_criteria_self_assessed(ctx: GuardContext) -> str | None:
     missing = sorted(set(ctx.facts.criteria_codes()) - set(ctx.facts.assessed_codes()))
     if missing:
         total = len(ctx.facts.criteria_codes())
-        return (
-            f"chưa tự đánh giá đủ tiêu chí: {total - len(missing)}/{total}, "
-            f"còn thiếu {', '.join(missing)}"
-        )
+        return Reason(N_("chưa tự đánh giá đủ tiêu chí: %(done)s/%(total)s, còn thiếu %(missing)s"),
+                      done=total - len(missing), total=total, missing=", ".join(missing))
     return None
 
 
 def no_disqualifier(ctx: GuardContext) -> str | None:
     found = ctx.facts.disqualifiers()
     if found:
-        return "có trường hợp không xét: " + ", ".join(found)
+        return Reason(N_("có trường hợp không xét: %(codes)s"), codes=", ".join(found))
     return None
 
 
 def group_meeting_recorded(ctx: GuardContext) -> str | None:
     if ctx.facts.meeting() is None:
-        return "chưa ghi biên bản họp bình xét của tổ (ngày họp, số được mời, số dự họp, số đồng ý)"
+        return Reason(N_("chưa ghi biên bản họp bình xét của tổ (ngày họp, số được mời, số dự họp, số đồng ý)"))
     return None
 
 
@@ -101,10 +112,8 @@ def group_meeting_quorum(ctx: GuardContext) -> str | None:
         return None  # reported by group_meeting_recorded
     share = ctx.campaign.group_quorum
     if not meets_share(meeting.attendees, meeting.invited, share):
-        return (
-            f"họp bình xét chưa đủ số người dự: {meeting.attendees}/{meeting.invited} người được mời, "
-            f"cần ≥ {percent(share)}"
-        )
+        return Reason(N_("họp bình xét chưa đủ số người dự: %(attendees)s/%(invited)s người được mời, cần ≥ %(share)s"),
+                      attendees=meeting.attendees, invited=meeting.invited, share=percent(share))
     return None
 
 
@@ -114,9 +123,8 @@ def group_meeting_approval(ctx: GuardContext) -> str | None:
         return None
     share = ctx.campaign.group_approval
     if not meets_share(meeting.votes_for, meeting.attendees, share):
-        return (
-            f"chưa đủ số người dự họp đồng ý: {meeting.votes_for}/{meeting.attendees}, cần ≥ {percent(share)}"
-        )
+        return Reason(N_("chưa đủ số người dự họp đồng ý: %(votes)s/%(attendees)s, cần ≥ %(share)s"),
+                      votes=meeting.votes_for, attendees=meeting.attendees, share=percent(share))
     return None
 
 
@@ -124,17 +132,18 @@ def notice_period_over(ctx: GuardContext) -> str | None:
     started = ctx.facts.notice_started_at()
     days = ctx.campaign.notice_days
     if started is None:
-        return "không tìm thấy thời điểm bắt đầu niêm yết"
+        return Reason(N_("không tìm thấy thời điểm bắt đầu niêm yết"))
     ends = started + timedelta(days=days)
     if ctx.now < ends:
-        return f"chưa hết thời gian niêm yết {days} ngày: kết thúc lúc {ends:%d/%m/%Y %H:%M} (UTC)"
+        return Reason(N_("chưa hết thời gian niêm yết %(days)s ngày: kết thúc lúc %(ends)s (UTC)"),
+                      days=days, ends=f"{ends:%d/%m/%Y %H:%M}")
     return None
 
 
 def objections_answered(ctx: GuardContext) -> str | None:
     open_count = ctx.facts.open_objections()
     if open_count:
-        return f"còn {open_count} ý kiến phản ánh chưa được trả lời"
+        return Reason(N_("còn %(count)s ý kiến phản ánh chưa được trả lời"), count=open_count)
     return None
 
 
@@ -142,16 +151,14 @@ def all_criteria_inspected(ctx: GuardContext) -> str | None:
     codes = ctx.facts.criteria_codes()
     missing = sorted(set(codes) - set(ctx.facts.inspected_codes()))
     if missing:
-        return (
-            f"chưa có kết luận kiểm tra cho mọi tiêu chí: {len(codes) - len(missing)}/{len(codes)}, "
-            f"còn thiếu {', '.join(missing)}"
-        )
+        return Reason(N_("chưa có kết luận kiểm tra cho mọi tiêu chí: %(done)s/%(total)s, còn thiếu %(missing)s"),
+                      done=len(codes) - len(missing), total=len(codes), missing=", ".join(missing))
     return None
 
 
 def recommendation_given(ctx: GuardContext) -> str | None:
     if not ctx.dossier.recommendation:
-        return "chưa có kiến nghị của đoàn kiểm tra (đạt / không đạt)"
+        return Reason(N_("chưa có kiến nghị của đoàn kiểm tra (đạt / không đạt)"))
     return None
 
 
@@ -161,13 +168,14 @@ def council_quorum(ctx: GuardContext) -> str | None:
     voted = sum(counts.values())
     share = ctx.campaign.council_quorum
     if not meets_share(voted, size, share):
-        return f"Hội đồng chưa đủ số thành viên bỏ phiếu: {voted}/{size}, cần ≥ {percent(share)}"
+        return Reason(N_("Hội đồng chưa đủ số thành viên bỏ phiếu: %(voted)s/%(size)s, cần ≥ %(share)s"),
+                      voted=voted, size=size, share=percent(share))
     return None
 
 
 def council_recommended(ctx: GuardContext) -> str | None:
     if ctx.dossier.council_recommended is not True:
-        return "Hội đồng Thi đua – Khen thưởng không đề nghị công nhận hồ sơ này"
+        return Reason(N_("Hội đồng Thi đua – Khen thưởng không đề nghị công nhận hồ sơ này"))
     return None
 
 

@@ -44,6 +44,14 @@ def _label(table: dict):
     return label
 
 
+def reason(value) -> str:
+    """A guard's reason in the page's language."""
+    template = getattr(value, "template", None)
+    if template is None:
+        return str(value)
+    return gettext(template, **value.params)
+
+
 def event_label(value: str) -> str:
     """A transition's or another event's name in the page's language."""
     return _label(TRIGGER_LABELS)(value) if str(value) not in EVENT_LABELS else _label(EVENT_LABELS)(value)
@@ -52,7 +60,7 @@ def event_label(value: str) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(
-        dt=local_datetime, d=local_date, event_label=event_label,
+        dt=local_datetime, d=local_date, event_label=event_label, reason=reason,
         state_label=_label(STATE_LABELS), trigger_label=_label(TRIGGER_LABELS), role_label=_label(ROLE_LABELS),
         title_label=_label(TITLE_LABELS), stage_label=_label(STAGE_LABELS),
         attachment_label=_label(ATTACHMENT_LABELS), vote_label=_label(VOTE_LABELS),

@@ -23,7 +23,15 @@ def refusal_to_form(error: ServiceError, form: FlaskForm | None = None) -> dict[
             field.errors.append(message)
         else:
             unplaced[name] = message
-    flash(error.message, "error")
+    reasons = getattr(error, "reasons", None)
+    if reasons:  # a guard's refusal: say it in the page's language
+        from flask_babel import gettext
+
+        from workflow.filters import reason
+
+        flash(gettext("Chưa đủ điều kiện:") + " " + "; ".join(reason(r) for r in reasons) + ".", "error")
+    else:
+        flash(error.message, "error")
     return unplaced
 
 

@@ -63,3 +63,14 @@ def test_dates_are_dd_mm_yyyy_in_the_wards_time_zone(client, auth, world, frozen
     page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
     local = dossier.created_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     assert local.strftime("%d/%m/%Y %H:%M") in page
+
+
+def test_guard_reasons_are_shown_in_the_pages_language_and_kept_vietnamese_in_the_api(client, auth, api, world):
+    dossier = world.dossier(State.SELF_ASSESSMENT)
+    auth.login("group_committee")
+    assert "chưa tự đánh giá đủ tiêu chí: 0/11" in client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    client.get("/lang/en")
+    page = client.get(f"/dossiers/{dossier.id}").get_data(as_text=True)
+    assert "not every criterion is self-assessed: 0/11, missing 1.1" in page
+    blocked = api.as_("group_committee").get(f"/dossiers/{dossier.id}").json["blocked_triggers"]
+    assert blocked[0]["reasons"][0].startswith("chưa tự đánh giá đủ tiêu chí: 0/11")

@@ -317,8 +317,10 @@ def apply_transition(
         try:
             fire(dossier, rule.trigger, guard_context(dossier, now))
         except GuardFailed as exc:
-            raise GuardRefused("Chưa đủ điều kiện: " + "; ".join(exc.reasons) + ".",
-                               {"trigger": "; ".join(exc.reasons)}) from None
+            refusal = GuardRefused("Chưa đủ điều kiện: " + "; ".join(exc.reasons) + ".",
+                                   {"trigger": "; ".join(exc.reasons)})
+            refusal.reasons = exc.reasons
+            raise refusal from None
         except TransitionNotPossible:  # pragma: no cover - the table check above already refused it
             raise InvalidTransition("Không thể thực hiện thao tác ở trạng thái hiện tại.") from None
         event_data.update(_after_step(actor, rule, dossier, event_data, comment, now, decision))
