@@ -73,9 +73,9 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import DataError, IntegrityError
 
-    from workflow.services.errors import Conflict, ServiceError
+    from workflow.services.errors import BadRequest, Conflict, ServiceError
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")
@@ -101,6 +101,12 @@ def _register_errors(app: Flask) -> None:
         db.session.rollback()
         refusal = Conflict("Dữ liệu vừa được người khác thay đổi cùng lúc. Vui lòng thử lại.")
         return service_error(refusal)
+
+    @app.errorhandler(DataError)
+    def data_error(error: DataError):
+        # A value the database cannot hold (a NUL byte, a number out of range) came from the client.
+        db.session.rollback()
+        return service_error(BadRequest("Dữ liệu gửi lên có ký tự hoặc giá trị không hợp lệ."))
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):

@@ -163,3 +163,17 @@ def test_openapi_lists_every_path_of_the_contract(client):
             "/dossiers/{id}", "/dossiers/{id}/assessment", "/dossiers/{id}/inspection", "/dossiers/{id}/votes",
             "/dossiers/{id}/transitions", "/dossiers/{id}/history", "/decisions", "/decisions/{id}",
             "/audit/events", "/audit/verify", "/track/{tracking_code}"} <= paths
+
+
+def test_history_hides_who_voted_from_the_applicant_but_not_from_the_auditor(api, world):
+    from workflow.services import records
+
+    dossier = world.dossier(State.COUNCIL_REVIEW)
+    records.cast_vote(world.users["council3"], dossier, "reject", "Lý do riêng của thành viên")
+    db.session.commit()
+    mine = api.as_("applicant").get(f"/dossiers/{dossier.id}/history").json
+    vote = [e for e in mine["events"] if e["trigger"] == "vote_cast"][0]
+    assert (vote["actor"], vote["comment"], vote["data"]) == (None, "", {}) and mine["chain_valid"]
+    audited = api.as_("auditor").get(f"/dossiers/{dossier.id}/history").json
+    vote = [e for e in audited["events"] if e["trigger"] == "vote_cast"][0]
+    assert (vote["actor"], vote["data"]["vote"]) == ("council3", "reject")

@@ -128,3 +128,17 @@ def test_auditor_home_shows_recent_changes_and_overdue(client, auth, world, froz
     assert f'/dossiers/{late.id}#history' in page
     overdue = page.split('id="work-oversight"')[1].split("</article>")[0]
     assert '<span class="count">1</span>' in overdue
+
+
+def test_vote_names_are_for_reviewers_and_auditors_only(client, auth, world):
+    from workflow.services import records
+
+    dossier = world.dossier(State.COUNCIL_REVIEW)
+    records.cast_vote(world.users["council2"], dossier, "reject", "Chưa thuyết phục")
+    db.session.commit()
+    auth.login("applicant")
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    assert "Không đồng ý 1" in page and "Người dùng council2" not in page and "Chưa thuyết phục" not in page
+    auth.login("auditor")
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    assert "Người dùng council2" in page and "Chưa thuyết phục" in page

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import base64
-import csv
-import io
-import json
 from functools import wraps
 
-from flask import Response, current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 
 from models import AuditEvent, Campaign, Dossier, Unit
@@ -28,10 +25,10 @@ from workflow.api.serialize import (
     title_json,
     unit_json,
 )
-from workflow.downloads import send_attachment
+from workflow.downloads import csv_response, send_attachment
 from workflow.extensions import csrf, db
 from workflow.public.ratelimit import track_limiter
-from workflow.services import accounts, attachments, audit, campaigns, decisions, listing, records
+from workflow.services import accounts, attachments, audit, campaigns, decisions, dossier_view, listing, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier, trigger_options
 from workflow.services.errors import (
     BadRequest,
@@ -315,7 +312,14 @@ def get_decision(decision_id: int):
 def history(dossier_id: int):
     dossier = get_dossier_for(g.api_user, dossier_id)
     events = audit.stream_events(f"dossier:{dossier.id}")
-    return jsonify({"events": [event_json(e) for e in events], "chain_valid": not audit.check_chain(events)})
+    show_voters = dossier_view.voters_visible(g.api_user, dossier)
+    shown = []
+    for event in events:
+        item = event_json(event)
+        if dossier_view.is_secret_vote(event, show_voters):  # counts only, never who or why
+            item.update(actor=None, role="council_member", comment="", data={})
+        shown.append(item)
+    return jsonify({"events": shown, "chain_valid": not audit.check_chain(events)})
 
 
 @bp.get("/audit/events")
@@ -328,22 +332,6 @@ def audit_events():
     if fmt == "csv":
         return csv_response(db.session.scalars(query.order_by(AuditEvent.id)))
     return page(query, AuditEvent.id, event_json)
-
-
-CSV_COLUMNS = ["id", "stream", "seq", "dossier_id", "trigger", "from_state", "to_state", "actor", "role", "at",
-               "comment", "data", "prev_hash", "hash"]
-
-
-def csv_response(events) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        row = event_json(event)
-        row["data"] = json.dumps(row["data"], ensure_ascii=False, sort_keys=True)
-        writer.writerow([row[c] for c in CSV_COLUMNS])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=audit-events.csv"})
 
 
 @bp.get("/audit/verify")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from models import AuditEvent, Unit
 from states.enums import EventName, Trigger
 from workflow.audit import bp
+from workflow.downloads import csv_response
 from workflow.extensions import db
 from workflow.services import audit as audit_service
 from workflow.services.errors import ValidationFailed
@@ -42,8 +43,6 @@ def events():
 @bp.get("/events.csv")
 @login_required
 def export():
-    from workflow.api.routes import csv_response
-
     try:
         query = audit_query(current_user, request.args.to_dict())
     except ValidationFailed:

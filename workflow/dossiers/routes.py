@@ -149,6 +149,7 @@ def _detail(dossier: Dossier, status: int = 200, **forms):
         stages=dossier_view.stage_tracker(dossier, events), rows=dossier_view.criteria_rows(dossier),
         score=dossier_view.assessment_score(dossier) if dossier.assessment_items else None,
         tally=dossier_view.tally(current_user, dossier), due=due_date(dossier), overdue=is_overdue(dossier),
+        secret_vote=dossier_view.is_secret_vote,
         may_attach=attachments.may_attach(current_user, dossier), diagram=workflow_svg(dossier.state),
         mermaid=mermaid(), form=forms.get("form") or TransitionForm(), vote_form=forms.get("vote_form") or VoteForm(),
         objection_form=forms.get("objection_form") or ObjectionForm(), answer_form=AnswerForm(),

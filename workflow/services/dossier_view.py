@@ -7,7 +7,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from models import AuditEvent, Dossier, User
-from states.enums import Role, State, VoteChoice
+from states.enums import EventName, Role, State, VoteChoice
 from workflow.services.criteria import Score, score
 from workflow.services.dossiers import council_size
 from workflow.services.scope import holds_role_over
@@ -104,9 +104,18 @@ class Tally:
     votes: list
 
 
+def voters_visible(user: User, dossier: Dossier) -> bool:
+    """Who voted how is for reviewers and auditors; applicants and subjects see the counts only."""
+    return any(holds_role_over(user, role, dossier.unit) for role in set(Role) - {Role.APPLICANT})
+
+
 def tally(user: User, dossier: Dossier) -> Tally:
     counts = {c.value: 0 for c in VoteChoice}
     for vote in dossier.votes:
         counts[vote.choice] += 1
-    reviewer = any(holds_role_over(user, role, dossier.unit) for role in set(Role) - {Role.APPLICANT})
-    return Tally(counts, council_size(dossier.campaign), reviewer, sorted(dossier.votes, key=lambda v: v.cast_at))
+    return Tally(counts, council_size(dossier.campaign), voters_visible(user, dossier),
+                 sorted(dossier.votes, key=lambda v: v.cast_at))
+
+
+def is_secret_vote(event: AuditEvent, show_voters: bool) -> bool:
+    return not show_voters and event.trigger == EventName.VOTE_CAST

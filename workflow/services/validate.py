@@ -25,7 +25,7 @@ class Fields:
         if not isinstance(value, str):
             self.error(name, "phải là chuỗi ký tự")
             return default
-        value = value.strip()
+        value = value.replace("\x00", "").strip()
         if required and not value:
             self.error(name, "bắt buộc")
         elif len(value) > max_length:
