@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from states.labels import N_
+from states.text import Text
 
 
 class Facts(Protocol):
@@ -27,17 +28,7 @@ class Facts(Protocol):
     def vote_counts(self) -> dict[str, int]: ...
 
 
-class Reason(str):
-    """A guard's refusal. As a string it is the Vietnamese sentence (the API's message); pages translate
-    `template` (marked for the catalog) and fill in `params`."""
-
-    template: str
-    params: dict
-
-    def __new__(cls, template: str, **params):
-        reason = super().__new__(cls, template % params if params else template)
-        reason.template, reason.params = template, params
-        return reason
+Reason = Text  # a guard's refusal, in words the page can translate
 
 
 @dataclass

@@ -8,14 +8,16 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from states.labels import N_
 from workflow.extensions import babel, csrf, db, login_manager, migrate
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_failed",
               429: "too_many_attempts"}
-HTTP_MESSAGES = {400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.", 403: "Bạn không có quyền truy cập.",
-                 404: "Không tìm thấy trang hoặc dữ liệu.", 405: "Phương thức không được hỗ trợ.",
-                 413: "Tệp hoặc nội dung quá lớn.", 429: "Quá nhiều yêu cầu, vui lòng thử lại sau."}
+HTTP_MESSAGES = {400: N_("Yêu cầu không hợp lệ."), 401: N_("Cần đăng nhập."), 403: N_("Bạn không có quyền truy cập."),
+                 404: N_("Không tìm thấy trang hoặc dữ liệu."), 405: N_("Phương thức không được hỗ trợ."),
+                 413: N_("Tệp hoặc nội dung quá lớn."), 429: N_("Quá nhiều yêu cầu, vui lòng thử lại sau.")}
+CSRF_MESSAGE = N_("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). Vui lòng tải lại trang.")
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -73,8 +75,10 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _register_errors(app: Flask) -> None:
+    from flask_babel import gettext
     from sqlalchemy.exc import DataError, IntegrityError
 
+    from workflow.filters import translated
     from workflow.services.errors import BadRequest, Conflict, ServiceError
 
     def wants_json() -> bool:
@@ -91,8 +95,8 @@ def _register_errors(app: Flask) -> None:
             return jsonify({"error": {"code": HTTP_CODES.get(status, "error"), "message": message,
                                       "fields": {}}}), status
         if "CSRF" in (error.description or ""):
-            message = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (CSRF). Vui lòng tải lại trang."
-        return render_template("error.html", status=status, message=message), status
+            message = CSRF_MESSAGE
+        return render_template("error.html", status=status, message=gettext(message)), status
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):
@@ -113,4 +117,4 @@ def _register_errors(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return jsonify(error.as_json()), error.status
-        return render_template("error.html", status=error.status, message=error.message), error.status
+        return render_template("error.html", status=error.status, message=translated(error.message)), error.status

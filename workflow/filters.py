@@ -44,12 +44,14 @@ def _label(table: dict):
     return label
 
 
-def reason(value) -> str:
-    """A guard's reason in the page's language."""
+def translated(value) -> str:
+    """A message built by a guard or a service (a `Text`), in the page's language; other strings as they are."""
     template = getattr(value, "template", None)
     if template is None:
         return str(value)
-    return gettext(template, **value.params)
+    params = {key: translated(v) if hasattr(v, "template") else (gettext(v) if isinstance(v, str) else v)
+              for key, v in value.params.items()}
+    return gettext(template, **params) if params else gettext(template)
 
 
 def event_label(value: str) -> str:
@@ -60,7 +62,7 @@ def event_label(value: str) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(
-        dt=local_datetime, d=local_date, event_label=event_label, reason=reason,
+        dt=local_datetime, d=local_date, event_label=event_label, reason=translated, translated=translated,
         state_label=_label(STATE_LABELS), trigger_label=_label(TRIGGER_LABELS), role_label=_label(ROLE_LABELS),
         title_label=_label(TITLE_LABELS), stage_label=_label(STAGE_LABELS),
         attachment_label=_label(ATTACHMENT_LABELS), vote_label=_label(VOTE_LABELS),

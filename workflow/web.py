@@ -13,9 +13,14 @@ from workflow.services.errors import ServiceError
 
 def refusal_to_form(error: ServiceError, form: FlaskForm | None = None) -> dict[str, str]:
     """Roll back, put each field's message next to its field, flash the rest; return the unplaced ones."""
+    from flask_babel import gettext
+
+    from workflow.filters import translated
+
     db.session.rollback()
     unplaced = {}
     for name, message in error.fields.items():
+        message = translated(message)
         field = getattr(form, name, None) if form is not None else None
         if field is not None and hasattr(field, "errors"):
             if isinstance(field.errors, tuple):
@@ -25,13 +30,9 @@ def refusal_to_form(error: ServiceError, form: FlaskForm | None = None) -> dict[
             unplaced[name] = message
     reasons = getattr(error, "reasons", None)
     if reasons:  # a guard's refusal: say it in the page's language
-        from flask_babel import gettext
-
-        from workflow.filters import reason
-
-        flash(gettext("Chưa đủ điều kiện:") + " " + "; ".join(reason(r) for r in reasons) + ".", "error")
+        flash(gettext("Chưa đủ điều kiện:") + " " + "; ".join(translated(r) for r in reasons) + ".", "error")
     else:
-        flash(error.message, "error")
+        flash(translated(error.message), "error")
     return unplaced
 
 

@@ -23,7 +23,7 @@ def read_catalog(path: Path):
 def test_every_marked_string_has_an_english_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
-                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."], cwd=ROOT, check=True,
+                    "-k", "_l", "-k", "lazy_gettext", "-k", "T", "-o", str(pot), "."], cwd=ROOT, check=True,
                    capture_output=True)
     wanted = {m.id for m in read_catalog(pot) if m.id}
     catalog = read_catalog(PO)
@@ -74,3 +74,19 @@ def test_guard_reasons_are_shown_in_the_pages_language_and_kept_vietnamese_in_th
     assert "not every criterion is self-assessed: 0/11, missing 1.1" in page
     blocked = api.as_("group_committee").get(f"/dossiers/{dossier.id}").json["blocked_triggers"]
     assert blocked[0]["reasons"][0].startswith("chưa tự đánh giá đủ tiêu chí: 0/11")
+
+
+def test_service_refusals_and_field_errors_follow_the_page_language(client, auth, world):
+    from tests.conftest import csrf_from
+
+    dossier = world.dossier(State.SELF_ASSESSMENT)
+    auth.login("group_committee")
+    client.get("/lang/en")
+    page = client.get(f"/dossiers/{dossier.id}/assessment").get_data(as_text=True)
+    response = client.post(f"/dossiers/{dossier.id}/assessment", data={
+        "csrf_token": csrf_from(page), "version": dossier.version, "points-1.1": "99",
+        "held_on": "2026-01-05", "invited": "10", "attendees": "12", "votes_for": "3"})
+    text = response.get_data(as_text=True)
+    assert "The self-assessment is not valid." in text
+    assert "must be an integer from 0 to 8" in text and "attendees (12) cannot exceed those invited (10)" in text
+    assert "phải là số nguyên" not in text

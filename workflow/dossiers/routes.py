@@ -25,6 +25,7 @@ from workflow.dossiers.forms import (
 )
 from workflow.downloads import send_attachment
 from workflow.extensions import db
+from workflow.filters import translated
 from workflow.services import attachments, audit, dossier_view, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier, is_owner, trigger_options
 from workflow.services.errors import ServiceError
@@ -212,9 +213,9 @@ def _item_errors(error: ServiceError, items: list[dict]) -> dict[str, str]:
         if key.startswith("items[") and "]" in key:
             index = int(key[6:key.index("]")])
             code = items[index]["criterion"] if index < len(items) else key
-            placed[code] = message
+            placed[code] = translated(message)
         else:
-            placed[key.removeprefix("meeting.")] = message
+            placed[key.removeprefix("meeting.")] = translated(message)
     return placed
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from models import ApiToken, LoginFailure, RoleAssignment, Unit, User
 from states.enums import Role
+from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services.errors import Conflict, TooManyAttempts, ValidationFailed
@@ -21,10 +22,10 @@ def parse_role(spec: str) -> tuple[Role, Unit]:
     try:
         role = Role(role_name.strip())
     except ValueError:
-        raise ValidationFailed(f"Vai trò không hợp lệ: {role_name}", {"role": ", ".join(Role)}) from None
+        raise ValidationFailed(T("Vai trò không hợp lệ: %(role)s", role=role_name), {"role": ", ".join(Role)}) from None
     unit = db.session.scalars(select(Unit).where(Unit.code == unit_code.strip())).first()
     if unit is None:
-        raise ValidationFailed(f"Không có đơn vị mã {unit_code!r}", {"role": "đơn vị không tồn tại"})
+        raise ValidationFailed(T("Không có đơn vị mã %(code)s", code=unit_code), {"role": T("đơn vị không tồn tại")})
     return role, unit
 
 
@@ -32,15 +33,15 @@ def create_user(username: str, password: str, full_name: str, roles: list[str]) 
     username = (username or "").strip()
     errors = {}
     if not username or len(username) > 80:
-        errors["username"] = "bắt buộc, tối đa 80 ký tự"
+        errors["username"] = T("bắt buộc, tối đa 80 ký tự")
     if len(password or "") < 8:
-        errors["password"] = "ít nhất 8 ký tự"
+        errors["password"] = T("ít nhất 8 ký tự")
     if not (full_name or "").strip():
-        errors["full_name"] = "bắt buộc"
+        errors["full_name"] = T("bắt buộc")
     if errors:
-        raise ValidationFailed("Thông tin người dùng chưa hợp lệ.", errors)
+        raise ValidationFailed(T("Thông tin người dùng chưa hợp lệ."), errors)
     if db.session.scalars(select(User).where(User.username == username)).first():
-        raise Conflict(f"Tên đăng nhập {username} đã có.", {"username": "đã tồn tại"})
+        raise Conflict(T("Tên đăng nhập %(username)s đã có.", username=username), {"username": T("đã tồn tại")})
     user = User(username=username, full_name=full_name.strip())
     user.set_password(password)
     for spec in roles:
@@ -63,7 +64,8 @@ def check_throttle(username: str, address: str, config: dict) -> None:
     if (_recent_failures(LoginFailure.username, username, since) >= config["LOGIN_MAX_FAILURES_PER_USER"]
             or _recent_failures(LoginFailure.address, address, since) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
         raise TooManyAttempts(
-            f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {config['LOGIN_FAILURE_WINDOW_MINUTES']} phút."
+            T("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.",
+              minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
         )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from models import RoleAssignment, Unit, User
 from states.enums import Role, UnitKind
+from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import audit
@@ -22,27 +23,27 @@ CHILD_KINDS = {UnitKind.PROVINCE: {UnitKind.TOWN}, UnitKind.TOWN: {UnitKind.WARD
 
 def _admin_over(actor: User, unit: Unit) -> None:
     if not holds_role_over(actor, Role.ADMIN, unit):
-        raise Forbidden("Chỉ quản trị của đơn vị này (hoặc cấp trên) mới làm được việc này.")
+        raise Forbidden(T("Chỉ quản trị của đơn vị này (hoặc cấp trên) mới làm được việc này."))
 
 
 def create_unit(actor: User, code: str, name: str, kind: str, parent_id: int) -> Unit:
     """A new unit under one the admin runs."""
     parent = db.session.get(Unit, parent_id)
     if parent is None:
-        raise ValidationFailed("Không có đơn vị cấp trên này.", {"parent_id": "không tồn tại"})
+        raise ValidationFailed(T("Không có đơn vị cấp trên này."), {"parent_id": T("không tồn tại")})
     _admin_over(actor, parent)
     code, name = (code or "").strip().upper(), (name or "").strip()
     errors = {}
     if not code:
-        errors["code"] = "bắt buộc"
+        errors["code"] = T("bắt buộc")
     if not name:
-        errors["name"] = "bắt buộc"
+        errors["name"] = T("bắt buộc")
     if kind not in CHILD_KINDS.get(UnitKind(parent.kind), set()):
-        errors["kind"] = "loại đơn vị không thể nằm dưới " + parent.name
+        errors["kind"] = T("loại đơn vị này không thể nằm dưới %(parent)s", parent=parent.name)
     if errors:
-        raise ValidationFailed("Đơn vị chưa hợp lệ.", errors)
+        raise ValidationFailed(T("Đơn vị chưa hợp lệ."), errors)
     if db.session.scalars(select(Unit).where(Unit.code == code)).first():
-        raise Conflict(f"Mã đơn vị {code} đã có.", {"code": "đã tồn tại"})
+        raise Conflict(T("Mã đơn vị %(code)s đã có.", code=code), {"code": T("đã tồn tại")})
     unit = Unit(code=code, name=name, kind=kind, parent=parent, path="/")
     db.session.add(unit)
     db.session.flush()
@@ -59,12 +60,12 @@ def add_role(actor: User, user: User, role: str, unit_id: int, now: datetime | N
     now = now or clock.now()
     unit = db.session.get(Unit, unit_id)
     if unit is None:
-        raise ValidationFailed("Không có đơn vị này.", {"unit_id": "không tồn tại"})
+        raise ValidationFailed(T("Không có đơn vị này."), {"unit_id": T("không tồn tại")})
     if role not in set(Role):
-        raise ValidationFailed("Vai trò không hợp lệ.", {"role": ", ".join(Role)})
+        raise ValidationFailed(T("Vai trò không hợp lệ."), {"role": ", ".join(Role)})
     _admin_over(actor, unit)
     if any(a.role == role and a.unit_id == unit.id for a in user.roles):
-        raise Conflict("Người dùng đã có vai trò này ở đơn vị này.", {"role": "đã có"})
+        raise Conflict(T("Người dùng đã có vai trò này ở đơn vị này."), {"role": T("đã có")})
     assignment = RoleAssignment(role=role, unit=unit)
     user.roles.append(assignment)
     db.session.flush()
@@ -76,10 +77,10 @@ def remove_role(actor: User, user: User, assignment_id: int, now: datetime | Non
     now = now or clock.now()
     assignment = next((a for a in user.roles if a.id == assignment_id), None)
     if assignment is None:
-        raise NotFound("Không tìm thấy vai trò này.")
+        raise NotFound(T("Không tìm thấy vai trò này."))
     _admin_over(actor, assignment.unit)
     if assignment.user_id == actor.id and assignment.role == Role.ADMIN:
-        raise Conflict("Không tự bỏ vai trò quản trị của chính mình.")
+        raise Conflict(T("Không tự bỏ vai trò quản trị của chính mình."))
     role, unit = assignment.role, assignment.unit
     user.roles.remove(assignment)
     db.session.flush()
@@ -91,7 +92,7 @@ def create_user_with_role(actor: User, username: str, password: str, full_name: 
     """A new account with its first role, which the admin must be able to grant."""
     unit = db.session.get(Unit, unit_id)
     if unit is None:
-        raise ValidationFailed("Không có đơn vị này.", {"unit_id": "không tồn tại"})
+        raise ValidationFailed(T("Không có đơn vị này."), {"unit_id": T("không tồn tại")})
     _admin_over(actor, unit)
     user = create_user(username, password, full_name, [])
     add_role(actor, user, role, unit_id)

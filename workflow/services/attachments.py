@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from models import Attachment, Dossier, User
 from states.enums import AttachmentKind, EventName, Role, State
+from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import audit
@@ -46,16 +47,16 @@ def add_attachment(actor: User, dossier: Dossier, stream: BinaryIO, filename: st
     now = now or clock.now()
     if not may_attach(actor, dossier):
         if is_owner(actor, dossier):
-            raise InvalidTransition("Chỉ bổ sung tệp khi hồ sơ chưa đến bước kiểm tra của phường.")
-        raise Forbidden("Bạn không được đính kèm tệp vào hồ sơ này.")
+            raise InvalidTransition(T("Chỉ bổ sung tệp khi hồ sơ chưa đến bước kiểm tra của phường."))
+        raise Forbidden(T("Bạn không được đính kèm tệp vào hồ sơ này."))
     errors = {}
     if kind not in set(AttachmentKind):
-        errors["kind"] = "loại tài liệu không hợp lệ: " + ", ".join(AttachmentKind)
+        errors["kind"] = T("loại tài liệu không hợp lệ: %(kinds)s", kinds=", ".join(AttachmentKind))
     filename = Path((filename or "").replace("\\", "/")).name.strip()[:255]
     if not filename:
-        errors["file"] = "chưa chọn tệp"
+        errors["file"] = T("chưa chọn tệp")
     if errors:
-        raise ValidationFailed("Tệp đính kèm chưa hợp lệ.", errors)
+        raise ValidationFailed(T("Tệp đính kèm chưa hợp lệ."), errors)
 
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
@@ -66,15 +67,15 @@ def add_attachment(actor: User, dossier: Dossier, stream: BinaryIO, filename: st
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise TooLarge(f"Tệp quá lớn: tối đa {max_bytes // (1024 * 1024)} MB.",
-                                   {"file": f"tối đa {max_bytes} byte"})
+                    raise TooLarge(T("Tệp quá lớn: tối đa %(mb)s MB.", mb=max_bytes // (1024 * 1024)),
+                                   {"file": T("tối đa %(bytes)s byte", bytes=max_bytes)})
                 if len(head) < 16:
                     head = (head + chunk)[:16]
                 digest.update(chunk)
                 out.write(chunk)
         content_type = detect_type(head)
         if size == 0 or content_type is None:
-            raise ValidationFailed("Chỉ nhận tệp PDF, PNG hoặc JPEG.", {"file": "không phải PDF, PNG hoặc JPEG"})
+            raise ValidationFailed(T("Chỉ nhận tệp PDF, PNG hoặc JPEG."), {"file": T("không phải PDF, PNG hoặc JPEG")})
         sha256 = digest.hexdigest()
         final = stored_path(folder, sha256)
         final.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from models import Campaign, Unit, User
 from models.campaigns import DEFAULT_SETTINGS
 from states.enums import EventName, Role, UnitKind
+from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import audit
@@ -26,11 +27,11 @@ def _parse_settings(raw: Any, fields: Fields, *, partial: bool) -> dict[str, Any
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        fields.error("settings", "phải là một đối tượng")
+        fields.error("settings", T("phải là một đối tượng"))
         return {}
     unknown = set(raw) - set(DEFAULT_SETTINGS)
     if unknown:
-        fields.error("settings", "không có tham số: " + ", ".join(sorted(unknown)))
+        fields.error("settings", T("không có tham số: %(names)s", names=", ".join(sorted(unknown))))
     sub = Fields(raw)
     out: dict[str, Any] = {}
     for key in SHARE_SETTINGS:
@@ -47,12 +48,12 @@ def _parse_settings(raw: Any, fields: Fields, *, partial: bool) -> dict[str, Any
 def _check_order(values: dict[str, Any], fields: Fields) -> None:
     opens, closes = values.get("registration_opens"), values.get("registration_closes")
     if opens and closes and closes < opens:
-        fields.error("registration_closes", "phải sau ngày mở đăng ký")
+        fields.error("registration_closes", T("phải sau ngày mở đăng ký"))
 
 
 def _admin_over(actor: User, unit: Unit) -> None:
     if not holds_role_over(actor, Role.ADMIN, unit):
-        raise Forbidden("Chỉ quản trị của đơn vị mới được quản lý đợt thi đua.")
+        raise Forbidden(T("Chỉ quản trị của đơn vị mới được quản lý đợt thi đua."))
 
 
 def create_campaign(actor: User, payload: Any, now: datetime | None = None) -> Campaign:
@@ -65,13 +66,13 @@ def create_campaign(actor: User, payload: Any, now: datetime | None = None) -> C
     values = {key: fields.day(key) for key in DATE_FIELDS}
     settings = _parse_settings(fields.payload.get("settings"), fields, partial=False)
     _check_order(values, fields)
-    fields.done("Đợt thi đua chưa hợp lệ.")
+    fields.done(T("Đợt thi đua chưa hợp lệ."))
     unit = db.session.get(Unit, unit_id)
     if unit is None or unit.kind != UnitKind.WARD:
-        raise ValidationFailed("Đợt thi đua thuộc một phường (xã, thị trấn).", {"unit_id": "không phải phường"})
+        raise ValidationFailed(T("Đợt thi đua thuộc một phường (xã, thị trấn)."), {"unit_id": T("không phải phường")})
     _admin_over(actor, unit)
     if db.session.scalars(select(Campaign).where(Campaign.unit_id == unit.id, Campaign.year == year)).first():
-        raise Conflict(f"Phường đã có đợt thi đua năm {year}.", {"year": "đã có"})
+        raise Conflict(T("Phường đã có đợt thi đua năm %(year)s.", year=year), {"year": T("đã có")})
     campaign = Campaign(year=year, unit_id=unit.id, name=name, created_at=now, **values,
                         **{**DEFAULT_SETTINGS, **settings})
     db.session.add(campaign)
@@ -96,10 +97,10 @@ def update_campaign(actor: User, campaign: Campaign, payload: Any, now: datetime
     changes.update(_parse_settings(fields.payload.get("settings"), fields, partial=True))
     for key in ("year", "unit_id"):
         if key in fields.payload and fields.payload[key] != getattr(campaign, key):
-            fields.error(key, "không đổi được; hãy tạo đợt thi đua mới")
+            fields.error(key, T("không đổi được; hãy tạo đợt thi đua mới"))
     merged = {key: changes.get(key, getattr(campaign, key)) for key in DATE_FIELDS}
     _check_order(merged, fields)
-    fields.done("Thay đổi đợt thi đua chưa hợp lệ.")
+    fields.done(T("Thay đổi đợt thi đua chưa hợp lệ."))
     diff = {key: {"from": getattr(campaign, key), "to": value}
             for key, value in changes.items() if getattr(campaign, key) != value}
     for key, change in diff.items():

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import CriteriaSet, Criterion, Disqualifier, Standard
 from states.enums import Title
+from states.text import T
 from workflow.extensions import db
 from workflow.services.errors import Conflict, ValidationFailed
 
@@ -92,7 +93,8 @@ def load_criteria_document(document: Any, source: str = "") -> tuple[CriteriaSet
     with the same content, Conflict when it is loaded with different content."""
     problems = _check(document)
     if problems:
-        raise ValidationFailed("Tệp bộ tiêu chí không hợp lệ: " + "; ".join(problems), {"file": problems[0]})
+        raise ValidationFailed(T("Tệp bộ tiêu chí không hợp lệ: %(problems)s", problems="; ".join(problems)),
+                               {"file": problems[0]})
     existing = db.session.scalars(
         select(CriteriaSet).where(CriteriaSet.title == document["title"],
                                   CriteriaSet.version == document["version"])
@@ -100,8 +102,8 @@ def load_criteria_document(document: Any, source: str = "") -> tuple[CriteriaSet
     if existing is not None:
         if existing.source == _canonical(document):
             return existing, False
-        raise Conflict(f"Phiên bản {document['version']} của bộ tiêu chí đã có với nội dung khác; "
-                       "hãy đặt một phiên bản mới.", {"version": "đã tồn tại"})
+        raise Conflict(T("Phiên bản %(version)s của bộ tiêu chí đã có với nội dung khác; hãy đặt một phiên bản mới.",
+                         version=document["version"]), {"version": T("đã tồn tại")})
     criteria_set = CriteriaSet(
         title=document["title"], code=document["code"], version=document["version"], name=document["name"],
         shape=document["shape"], pass_points=document.get("pass_points"), source=_canonical(document),
@@ -138,7 +140,8 @@ def load_criteria_file(path: str | Path) -> tuple[CriteriaSet, bool]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"Không đọc được tệp {path.name}: {exc}", {"file": str(exc)}) from exc
+        raise ValidationFailed(T("Không đọc được tệp %(name)s: %(why)s", name=path.name, why=str(exc)),
+                               {"file": str(exc)}) from exc
     return load_criteria_document(document, source=str(path))
 
 
@@ -168,17 +171,18 @@ def score(criteria_set: CriteriaSet, items: dict[str, Any], pass_points: int) ->
             half = standard.max_points / 2
             result.standards.append({"code": standard.code, "points": got, "max_points": standard.max_points})
             if got < half:
-                result.reasons.append(f"tiêu chuẩn {standard.code} đạt {got}/{standard.max_points}, "
-                                      f"cần ≥ {half:g}")
+                result.reasons.append(T("tiêu chuẩn %(code)s đạt %(got)s/%(max)s, cần ≥ %(half)s",
+                                        code=standard.code, got=got, max=standard.max_points, half=f"{half:g}"))
         if result.total < pass_points:
-            result.reasons.append(f"tổng điểm {result.total}/100, cần ≥ {pass_points}")
+            result.reasons.append(T("tổng điểm %(total)s/100, cần ≥ %(pass_points)s", total=result.total,
+                                    pass_points=pass_points))
     else:
         for criterion in criteria_set.criteria:
             item = items.get(criterion.code)
             if item is not None and item.met:
                 result.met += 1
             elif criterion.mandatory:
-                result.reasons.append(f"tiêu chí {criterion.code} chưa đạt")
+                result.reasons.append(T("tiêu chí %(code)s chưa đạt", code=criterion.code))
         result.total = result.met
     result.passed = not result.reasons
     return result

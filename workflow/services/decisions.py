@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from models import Decision, Dossier, User
 from states.enums import Outcome, Trigger
+from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services.dossiers import apply_transition
@@ -23,8 +24,9 @@ class DecisionBlocked(ServiceError):
     def __init__(self, blocked: dict[int, ServiceError]):
         first = next(iter(blocked.values()))
         self.code, self.status = first.code, first.status
-        lines = [f"hồ sơ {dossier_id}: {error.message}" for dossier_id, error in blocked.items()]
-        super().__init__("Quyết định chưa ghi được, không hồ sơ nào thay đổi. " + " | ".join(lines),
+        lines = [f"hồ sơ {dossier_id}: {error.message}" for dossier_id, error in blocked.items()]  # API text
+        super().__init__(T("Quyết định chưa ghi được, không hồ sơ nào thay đổi. %(details)s",
+                           details=" | ".join(lines)),
                          {str(dossier_id): error.message for dossier_id, error in blocked.items()})
         self.blocked = blocked
 
@@ -37,34 +39,34 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
     signed_on = fields.day("signed_on")
     outcome = fields.text("outcome", required=True, max_length=20)
     if outcome and outcome not in set(Outcome):
-        fields.error("outcome", "phải là recognize hoặc refuse")
+        fields.error("outcome", T("phải là recognize hoặc refuse"))
     comment = fields.text("comment", max_length=5000)
     if outcome == Outcome.REFUSE and not comment:
-        fields.error("comment", "bắt buộc ghi rõ lý do không công nhận")
+        fields.error("comment", T("bắt buộc ghi rõ lý do không công nhận"))
     if signed_on is not None and signed_on > now.date():
-        fields.error("signed_on", "ngày ký không thể ở tương lai")
+        fields.error("signed_on", T("ngày ký không thể ở tương lai"))
     ids = fields.payload.get("dossier_ids")
     if (not isinstance(ids, list) or not ids
             or any(isinstance(i, bool) or not isinstance(i, int) for i in ids)):
-        fields.error("dossier_ids", "danh sách mã hồ sơ (số nguyên), ít nhất một")
+        fields.error("dossier_ids", T("danh sách mã hồ sơ (số nguyên), ít nhất một"))
         ids = []
     elif len(set(ids)) != len(ids):
-        fields.error("dossier_ids", "mã hồ sơ bị lặp")
-    fields.done("Quyết định chưa hợp lệ.")
+        fields.error("dossier_ids", T("mã hồ sơ bị lặp"))
+    fields.done(T("Quyết định chưa hợp lệ."))
 
     found = {d.id: d for d in db.session.scalars(visible_dossiers(actor).where(Dossier.id.in_(ids)))}
     blocked: dict[int, ServiceError] = {}
     for dossier_id in ids:
         if dossier_id not in found:
-            blocked[dossier_id] = NotFound("không tìm thấy hồ sơ")
+            blocked[dossier_id] = NotFound(T("không tìm thấy hồ sơ"))
     if blocked:
         raise DecisionBlocked(blocked)
     wards = {d.campaign.unit_id for d in found.values()}
     if len(wards) != 1:
-        raise ValidationFailed("Một quyết định chỉ gồm hồ sơ của một phường.", {"dossier_ids": "khác phường"})
+        raise ValidationFailed(T("Một quyết định chỉ gồm hồ sơ của một phường."), {"dossier_ids": T("khác phường")})
     ward_id = wards.pop()
     if db.session.scalars(select(Decision).where(Decision.unit_id == ward_id, Decision.number == number)).first():
-        raise Conflict(f"Số quyết định {number} đã được dùng.", {"number": "đã tồn tại"})
+        raise Conflict(T("Số quyết định %(number)s đã được dùng.", number=number), {"number": T("đã tồn tại")})
     decision = Decision(unit_id=ward_id, number=number, signed_on=signed_on, outcome=outcome, comment=comment,
                         created_by_id=actor.id, created_at=now)
     db.session.add(decision)

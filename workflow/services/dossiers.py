@@ -13,8 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Campaign, Decision, Dossier, Objection, RoleAssignment, Unit, User
 from states.enums import DEAD_STATES, Outcome, Role, State, Title, Trigger, UnitKind, VoteChoice
 from states.guards import GuardContext, evaluate, meets_share
+from states.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS
 from states.machine import GuardFailed, TransitionNotPossible, fire
 from states.table import RULES, Rule, rules_from
+from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import audit
@@ -74,9 +76,9 @@ def acting_role(user: User, rule: Rule, dossier: Dossier) -> Role | None:
 def reviewer_role(user: User, role: Role, dossier: Dossier, action: str) -> None:
     """Refuse a data step (assessment, inspection, vote) unless `user` holds `role` over the dossier."""
     if is_party(user, dossier):
-        raise Forbidden(f"Không được {action} cho hồ sơ của chính mình.")
+        raise Forbidden(T("Không được %(action)s cho hồ sơ của chính mình.", action=action))
     if not holds_role_over(user, role, dossier.unit):
-        raise Forbidden(f"Chỉ {role.value} của đơn vị mới được {action}.")
+        raise Forbidden(T("Chỉ %(role)s của đơn vị mới được %(action)s.", role=ROLE_LABELS[role], action=action))
 
 
 class DossierFacts:
@@ -188,28 +190,29 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
     unit_id = fields.integer("unit_id")
     title = fields.text("title", required=True, max_length=30)
     if title and title not in set(Title):
-        fields.error("title", "danh hiệu không hợp lệ: " + ", ".join(t.value for t in Title))
+        fields.error("title", T("danh hiệu không hợp lệ: %(titles)s", titles=", ".join(t.value for t in Title)))
     values = {name: _subject_field(fields, name) for name in EDITABLE_FIELDS}
     fields.done()
     campaign = db.session.get(Campaign, campaign_id)
     unit = db.session.get(Unit, unit_id)
     if campaign is None:
-        fields.error("campaign_id", "không có đợt thi đua này")
+        fields.error("campaign_id", T("không có đợt thi đua này"))
     if unit is None:
-        fields.error("unit_id", "không có đơn vị này")
+        fields.error("unit_id", T("không có đơn vị này"))
     fields.done()
     wanted_kind = UnitKind.AGENCY if title == Title.MODEL_AGENCY else UnitKind.GROUP
     if unit.kind != wanted_kind:
-        fields.error("unit_id", "danh hiệu cơ quan kiểu mẫu thuộc một cơ quan, đơn vị" if wanted_kind == UnitKind.AGENCY
-                     else "hồ sơ công dân, gia đình, tổ dân phố thuộc một tổ dân phố")
+        fields.error("unit_id", T("danh hiệu cơ quan kiểu mẫu thuộc một cơ quan, đơn vị")
+                     if wanted_kind == UnitKind.AGENCY
+                     else T("hồ sơ công dân, gia đình, tổ dân phố thuộc một tổ dân phố"))
     elif not unit.path.startswith(campaign.unit.path):
-        fields.error("unit_id", "đơn vị không thuộc phường của đợt thi đua")
+        fields.error("unit_id", T("đơn vị không thuộc phường của đợt thi đua"))
     criteria_set = current_set(Title(title))
     if criteria_set is None:
-        fields.error("title", "danh hiệu chưa có bộ tiêu chí")
+        fields.error("title", T("danh hiệu chưa có bộ tiêu chí"))
     fields.done()
     if not holds_role_over(actor, Role.APPLICANT, unit):
-        raise Forbidden("Bạn không có quyền đăng ký hồ sơ ở đơn vị này.")
+        raise Forbidden(T("Bạn không có quyền đăng ký hồ sơ ở đơn vị này."))
     dossier = Dossier(
         tracking_code=new_tracking_code(), title=title, campaign_id=campaign.id, unit_id=unit.id,
         criteria_set_id=criteria_set.id, state=State.DRAFT.value, created_by_id=actor.id,
@@ -229,10 +232,10 @@ def edit_dossier(actor: User, dossier: Dossier, payload: dict[str, Any], now: da
     now = now or clock.now()
     version = require_version(payload.get("version"))
     if not is_owner(actor, dossier):
-        raise Forbidden("Chỉ người tạo hồ sơ mới được sửa hồ sơ.")
+        raise Forbidden(T("Chỉ người tạo hồ sơ mới được sửa hồ sơ."))
     check_version(dossier, version)
     if dossier.state != State.DRAFT:
-        raise InvalidTransition("Chỉ sửa được hồ sơ ở trạng thái bản nháp.")
+        raise InvalidTransition(T("Chỉ sửa được hồ sơ ở trạng thái bản nháp."))
     fields = Fields(payload)
     changes = {}
     for name in EDITABLE_FIELDS:
@@ -257,8 +260,9 @@ def refresh_search_text(dossier: Dossier) -> None:
 def check_version(dossier: Dossier, version: int) -> None:
     if version != dossier.version:
         raise VersionConflict(
-            f"Hồ sơ đã được thay đổi bởi người khác (phiên bản hiện tại {dossier.version}, "
-            f"bạn gửi {version}). Vui lòng tải lại.", {"version": f"hiện tại là {dossier.version}"}
+            T("Hồ sơ đã được thay đổi bởi người khác (phiên bản hiện tại %(current)s, bạn gửi %(sent)s). "
+              "Vui lòng tải lại.", current=dossier.version, sent=version),
+            {"version": T("hiện tại là %(current)s", current=dossier.version)}
         )
 
 
@@ -268,7 +272,7 @@ def touch(dossier: Dossier, now: datetime) -> None:
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise VersionConflict("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại.") from exc
+        raise VersionConflict(T("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại.")) from exc
 
 
 # --- the one way a dossier moves ---------------------------------------------------------------------------
@@ -288,14 +292,14 @@ def apply_transition(
     now = now or clock.now()
     data = {} if data is None else data
     if not isinstance(data, dict):
-        raise ValidationFailed("Trường data phải là một đối tượng JSON.", {"data": "phải là đối tượng"})
+        raise ValidationFailed(T("Trường data phải là một đối tượng JSON."), {"data": T("phải là đối tượng")})
     if not isinstance(comment, str):
-        raise ValidationFailed("Ý kiến phải là chuỗi ký tự.", {"comment": "phải là chuỗi ký tự"})
+        raise ValidationFailed(T("Ý kiến phải là chuỗi ký tự."), {"comment": T("phải là chuỗi ký tự")})
     comment = comment.strip()
     try:
         rule = RULES[Trigger(trigger)]
     except ValueError:
-        raise ValidationFailed("Thao tác không hợp lệ.", {"trigger": "không có thao tác này"}) from None
+        raise ValidationFailed(T("Thao tác không hợp lệ."), {"trigger": T("không có thao tác này")}) from None
     role = acting_role(actor, rule, dossier)
     if role is None:
         raise Forbidden(_forbidden_message(actor, rule, dossier))
@@ -304,7 +308,8 @@ def apply_transition(
     from_state = State(dossier.state)
     if from_state not in rule.sources:
         raise InvalidTransition(
-            f"Không thể '{rule.trigger.value}' khi hồ sơ đang ở trạng thái '{from_state.value}'."
+            T("Không thể “%(step)s” khi hồ sơ đang ở trạng thái “%(state)s”.", step=TRIGGER_LABELS[rule.trigger],
+              state=STATE_LABELS[from_state])
         )
     event_data = _validate_data(rule, comment, data, now)
     if rule.trigger in (Trigger.RECOGNIZE, Trigger.REFUSE) and (decision or event_data.get("decision_number")):
@@ -317,12 +322,12 @@ def apply_transition(
         try:
             fire(dossier, rule.trigger, guard_context(dossier, now))
         except GuardFailed as exc:
-            refusal = GuardRefused("Chưa đủ điều kiện: " + "; ".join(exc.reasons) + ".",
+            refusal = GuardRefused(T("Chưa đủ điều kiện: %(reasons)s.", reasons="; ".join(exc.reasons)),
                                    {"trigger": "; ".join(exc.reasons)})
             refusal.reasons = exc.reasons
             raise refusal from None
         except TransitionNotPossible:  # pragma: no cover - the table check above already refused it
-            raise InvalidTransition("Không thể thực hiện thao tác ở trạng thái hiện tại.") from None
+            raise InvalidTransition(T("Không thể thực hiện thao tác ở trạng thái hiện tại.")) from None
         event_data.update(_after_step(actor, rule, dossier, event_data, comment, now, decision))
         dossier.state_changed_at = now
     touch(dossier, now)
@@ -334,17 +339,18 @@ def apply_transition(
 
 def _forbidden_message(actor: User, rule: Rule, dossier: Dossier) -> str:
     if rule.owner_only:
-        return "Chỉ người tạo hồ sơ mới được thực hiện thao tác này."
+        return T("Chỉ người tạo hồ sơ mới được thực hiện thao tác này.")
     if is_party(actor, dossier):
-        return "Không được tự phê duyệt hồ sơ của chính mình."
-    return "Bạn không có vai trò " + " / ".join(sorted(rule.roles)) + " ở đơn vị của hồ sơ này."
+        return T("Không được tự phê duyệt hồ sơ của chính mình.")
+    return T("Bạn không có vai trò %(roles)s ở đơn vị của hồ sơ này.",
+             roles=" / ".join(ROLE_LABELS[r] for r in sorted(rule.roles)))
 
 
 def _decision_fields(fields: Fields, now: datetime) -> dict[str, Any]:
     out = {"decision_number": fields.text("decision_number", required=True, max_length=60),
            "signed_on": fields.day("signed_on")}
     if out["signed_on"] is not None and out["signed_on"] > now.date():
-        fields.error("signed_on", "ngày ký không thể ở tương lai")
+        fields.error("signed_on", T("ngày ký không thể ở tương lai"))
     return out
 
 
@@ -352,9 +358,9 @@ def _validate_data(rule: Rule, comment: str, data: dict[str, Any], now: datetime
     """The step's own inputs: a reason where the table requires one, the data fields it names."""
     fields = Fields(data)
     if rule.comment_required and not comment:
-        fields.error("comment", "bắt buộc ghi rõ lý do")
+        fields.error("comment", T("bắt buộc ghi rõ lý do"))
     if len(comment) > 5000:
-        fields.error("comment", "dài quá 5000 ký tự")
+        fields.error("comment", T("dài quá 5000 ký tự"))
     out: dict[str, Any] = {}
     if {"decision_number", "signed_on"} <= set(rule.data_fields):
         out = _decision_fields(fields, now)
@@ -366,7 +372,7 @@ def _validate_data(rule: Rule, comment: str, data: dict[str, Any], now: datetime
                 out[name] = fields.day(name, required=False)
         if data.get("minutes"):
             out["minutes"] = fields.text("minutes", max_length=5000)
-    fields.done("Thiếu hoặc sai thông tin cho thao tác này.")
+    fields.done(T("Thiếu hoặc sai thông tin cho thao tác này."))
     return out
 
 
@@ -401,8 +407,8 @@ def find_or_create_decision(actor: User, dossier: Dossier, number: str, signed_o
     ).first()
     if existing is not None:
         if existing.signed_on != signed_on or existing.outcome != outcome:
-            raise Conflict(f"Số quyết định {number} đã dùng cho một quyết định khác.",
-                           {"decision_number": "đã tồn tại với ngày ký hoặc nội dung khác"})
+            raise Conflict(T("Số quyết định %(number)s đã dùng cho một quyết định khác.", number=number),
+                           {"decision_number": T("đã tồn tại với ngày ký hoặc nội dung khác")})
         return existing
     decision = Decision(unit_id=ward_id, number=number, signed_on=signed_on, outcome=outcome.value,
                         comment=comment, created_by_id=actor.id, created_at=now)

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from models import AuditEvent, Campaign, Dossier, Unit, User
 from states.enums import Role, State, Title
+from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services.errors import Forbidden
@@ -73,15 +74,15 @@ def dossier_query(user: User, args: Mapping[str, str]) -> Select:
     query = visible_dossiers(user)
     state, title = args.get("state") or "", args.get("title") or ""
     if state and state not in set(State):
-        fields.error("state", "trạng thái không hợp lệ")
+        fields.error("state", T("trạng thái không hợp lệ"))
     if title and title not in set(Title):
-        fields.error("title", "danh hiệu không hợp lệ")
+        fields.error("title", T("danh hiệu không hợp lệ"))
     unit_id = fields.integer("unit_id", required=False)
     campaign_id = fields.integer("campaign_id", required=False)
     overdue = args.get("overdue") or ""
     if overdue not in ("", "true", "false", "1", "0", "on"):
-        fields.error("overdue", "true hoặc false")
-    fields.done("Bộ lọc chưa hợp lệ.")
+        fields.error("overdue", T("true hoặc false"))
+    fields.done(T("Bộ lọc chưa hợp lệ."))
     if state:
         query = query.where(Dossier.state == state)
     if title:
@@ -100,7 +101,7 @@ def dossier_query(user: User, args: Mapping[str, str]) -> Select:
 def audit_paths(user: User) -> list[str]:
     paths = reviewer_paths(user, AUDIT_ROLES)
     if not paths:
-        raise Forbidden("Chỉ kiểm tra viên, Chủ tịch hoặc quản trị mới xem được nhật ký.")
+        raise Forbidden(T("Chỉ kiểm tra viên, Chủ tịch hoặc quản trị mới xem được nhật ký."))
     return paths
 
 
@@ -114,7 +115,7 @@ def _moment(fields: Fields, raw: str | None, name: str, end: bool) -> datetime |
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     except ValueError:
-        fields.error(name, "thời điểm không hợp lệ (YYYY-MM-DD hoặc ISO 8601)")
+        fields.error(name, T("thời điểm không hợp lệ (YYYY-MM-DD hoặc ISO 8601)"))
         return None
 
 
@@ -127,7 +128,7 @@ def audit_query(user: User, args: Mapping[str, str]) -> Select:
     until = _moment(fields, args.get("until"), "until", True)
     unit_id = fields.integer("unit_id", required=False)
     dossier_id = fields.integer("dossier_id", required=False)
-    fields.done("Bộ lọc chưa hợp lệ.")
+    fields.done(T("Bộ lọc chưa hợp lệ."))
     if since:
         query = query.where(AuditEvent.at >= since)
     if until:

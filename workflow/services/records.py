@@ -9,6 +9,8 @@ from typing import Any
 
 from models import AssessmentItem, Dossier, GroupMeeting, InspectionItem, Objection, User, Vote
 from states.enums import EventName, Recommendation, Role, State, VoteChoice
+from states.labels import STATE_LABELS
+from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import audit
@@ -39,41 +41,41 @@ def data_actions(user: User, dossier: Dossier) -> set[str]:
 
 def _require_state(dossier: Dossier, state: State, action: str) -> None:
     if dossier.state != state:
-        raise InvalidTransition(f"Chỉ {action} khi hồ sơ ở trạng thái '{state.value}' "
-                                f"(hiện tại: '{dossier.state}').")
+        raise InvalidTransition(T("Chỉ %(action)s khi hồ sơ ở trạng thái “%(wanted)s” (hiện tại: “%(state)s”).",
+                                  action=action, wanted=STATE_LABELS[state], state=STATE_LABELS[State(dossier.state)]))
 
 
 def _parse_items(dossier: Dossier, raw: Any, *, points: bool, fields: Fields) -> dict[str, dict]:
     criteria = {c.code: c for c in dossier.criteria_set.criteria}
     if not isinstance(raw, list):
-        fields.error("items", "phải là danh sách các tiêu chí")
+        fields.error("items", T("phải là danh sách các tiêu chí"))
         return {}
     parsed: dict[str, dict] = {}
     for index, item in enumerate(raw):
         where = f"items[{index}]"
         if not isinstance(item, dict):
-            fields.error(where, "phải là đối tượng {criterion, met, points, note}")
+            fields.error(where, T("phải là đối tượng {criterion, met, points, note}"))
             continue
         code = item.get("criterion")
         criterion = criteria.get(code) if isinstance(code, str) else None
         if criterion is None:
-            fields.error(f"{where}.criterion", f"không có tiêu chí '{code}' trong bộ tiêu chí của hồ sơ")
+            fields.error(f"{where}.criterion", T("không có tiêu chí “%(code)s” trong bộ tiêu chí của hồ sơ", code=code))
             continue
         if code in parsed:
-            fields.error(f"{where}.criterion", f"tiêu chí {code} lặp lại")
+            fields.error(f"{where}.criterion", T("tiêu chí %(code)s lặp lại", code=code))
             continue
         met, value = item.get("met"), item.get("points")
         if met is not None and not isinstance(met, bool):
-            fields.error(f"{where}.met", "phải là true hoặc false")
+            fields.error(f"{where}.met", T("phải là true hoặc false"))
         if points:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or not 0 <= value <= (criterion.max_points or 0)):
-                fields.error(f"{where}.points", f"phải là số nguyên từ 0 đến {criterion.max_points}")
+                fields.error(f"{where}.points", T("phải là số nguyên từ 0 đến %(max)s", max=criterion.max_points))
         elif value is not None:
-            fields.error(f"{where}.points", "bộ tiêu chí này chấm đạt / không đạt, không chấm điểm")
+            fields.error(f"{where}.points", T("bộ tiêu chí này chấm đạt / không đạt, không chấm điểm"))
         note = item.get("note") or ""
         if not isinstance(note, str) or len(note) > 2000:
-            fields.error(f"{where}.note", "ghi chú là chuỗi tối đa 2000 ký tự")
+            fields.error(f"{where}.note", T("ghi chú là chuỗi tối đa 2000 ký tự"))
             note = ""
         parsed[code] = {"criterion": criterion, "met": met, "points": value, "note": note.strip()}
     return parsed
@@ -84,7 +86,7 @@ def _parse_disqualifiers(dossier: Dossier, raw: Any, fields: Fields) -> list[str
         return None
     known = {d.code for d in dossier.criteria_set.disqualifiers}
     if not isinstance(raw, list) or any(code not in known for code in raw):
-        fields.error("disqualifiers", "danh sách mã trường hợp không xét: " + ", ".join(sorted(known)))
+        fields.error("disqualifiers", T("danh sách mã trường hợp không xét: %(codes)s", codes=", ".join(sorted(known))))
         return None
     return sorted(set(raw))
 
@@ -93,9 +95,9 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
     """Replace the group's self-assessment (and meeting record) of a dossier in self-assessment."""
     now = now or clock.now()
     payload = payload if isinstance(payload, dict) else {}
-    reviewer_role(actor, Role.GROUP_COMMITTEE, dossier, "ghi kết quả tự đánh giá")
+    reviewer_role(actor, Role.GROUP_COMMITTEE, dossier, T("ghi kết quả tự đánh giá"))
     check_version(dossier, require_version(payload.get("version")))
-    _require_state(dossier, State.SELF_ASSESSMENT, "ghi tự đánh giá")
+    _require_state(dossier, State.SELF_ASSESSMENT, T("ghi tự đánh giá"))
     fields = Fields(payload)
     points = dossier.criteria_set.shape == "points"
     items = _parse_items(dossier, payload.get("items", []), points=points, fields=fields)
@@ -107,16 +109,18 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
         attendees = m.integer("attendees", minimum=0)
         votes_for = m.integer("votes_for", minimum=0)
         if invited is not None and attendees is not None and attendees > invited:
-            m.error("attendees", f"số dự họp ({attendees}) không thể lớn hơn số được mời ({invited})")
+            m.error("attendees", T("số dự họp (%(attendees)s) không thể lớn hơn số được mời (%(invited)s)",
+                                  attendees=attendees, invited=invited))
         if attendees is not None and votes_for is not None and votes_for > attendees:
-            m.error("votes_for", f"số đồng ý ({votes_for}) không thể lớn hơn số dự họp ({attendees})")
+            m.error("votes_for", T("số đồng ý (%(votes)s) không thể lớn hơn số dự họp (%(attendees)s)",
+                                  votes=votes_for, attendees=attendees))
         if held_on is not None and held_on > now.date():
-            m.error("held_on", "ngày họp không thể ở tương lai")
+            m.error("held_on", T("ngày họp không thể ở tương lai"))
         for name, message in m.errors.items():
             fields.error(f"meeting.{name}", message)
         meeting = {"held_on": held_on, "invited": invited, "attendees": attendees, "votes_for": votes_for}
     disqualifiers = _parse_disqualifiers(dossier, payload.get("disqualifiers"), fields)
-    fields.done("Kết quả tự đánh giá chưa hợp lệ.")
+    fields.done(T("Kết quả tự đánh giá chưa hợp lệ."))
 
     dossier.assessment_items.clear()
     db.session.flush()
@@ -147,19 +151,19 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
     """Replace the ward inspector's verdicts and recommendation on a dossier under inspection."""
     now = now or clock.now()
     payload = payload if isinstance(payload, dict) else {}
-    reviewer_role(actor, Role.WARD_INSPECTOR, dossier, "ghi kết quả kiểm tra")
+    reviewer_role(actor, Role.WARD_INSPECTOR, dossier, T("ghi kết quả kiểm tra"))
     check_version(dossier, require_version(payload.get("version")))
-    _require_state(dossier, State.WARD_INSPECTION, "ghi kết quả kiểm tra")
+    _require_state(dossier, State.WARD_INSPECTION, T("ghi kết quả kiểm tra"))
     fields = Fields(payload)
     items = _parse_items(dossier, payload.get("items", []), points=False, fields=fields)
     for index, item in enumerate(items.values()):
         if item["met"] is None:
-            fields.error(f"items[{index}].met", "cần kết luận đạt (true) hoặc không đạt (false)")
+            fields.error(f"items[{index}].met", T("cần kết luận đạt (true) hoặc không đạt (false)"))
     recommendation = payload.get("recommendation")
     if recommendation is not None and recommendation not in set(Recommendation):
-        fields.error("recommendation", "phải là pass hoặc fail")
+        fields.error("recommendation", T("phải là pass hoặc fail"))
     disqualifiers = _parse_disqualifiers(dossier, payload.get("disqualifiers"), fields)
-    fields.done("Kết quả kiểm tra chưa hợp lệ.")
+    fields.done(T("Kết quả kiểm tra chưa hợp lệ."))
 
     dossier.inspection_items.clear()
     db.session.flush()
@@ -181,10 +185,10 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
 def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now: datetime | None = None) -> Vote:
     """A council member's vote; a second vote replaces the first while the review is open."""
     now = now or clock.now()
-    reviewer_role(actor, Role.COUNCIL_MEMBER, dossier, "bỏ phiếu")
-    _require_state(dossier, State.COUNCIL_REVIEW, "bỏ phiếu")
+    reviewer_role(actor, Role.COUNCIL_MEMBER, dossier, T("bỏ phiếu"))
+    _require_state(dossier, State.COUNCIL_REVIEW, T("bỏ phiếu"))
     if choice not in set(VoteChoice):
-        raise ValidationFailed("Phiếu không hợp lệ.", {"vote": "phải là approve, reject hoặc abstain"})
+        raise ValidationFailed(T("Phiếu không hợp lệ."), {"vote": T("phải là approve, reject hoặc abstain")})
     comment = comment.strip() if isinstance(comment, str) else ""
     vote = next((v for v in dossier.votes if v.user_id == actor.id), None)
     replaced = vote.choice if vote else None
@@ -203,10 +207,10 @@ def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now
 def record_objection(actor: User, dossier: Dossier, text: Any, now: datetime | None = None) -> Objection:
     """Write down a resident's objection received during the public notice (by the ward inspector)."""
     now = now or clock.now()
-    reviewer_role(actor, Role.WARD_INSPECTOR, dossier, "ghi ý kiến phản ánh")
-    _require_state(dossier, State.PUBLIC_NOTICE, "ghi ý kiến phản ánh")
+    reviewer_role(actor, Role.WARD_INSPECTOR, dossier, T("ghi ý kiến phản ánh"))
+    _require_state(dossier, State.PUBLIC_NOTICE, T("ghi ý kiến phản ánh"))
     if not isinstance(text, str) or not text.strip():
-        raise ValidationFailed("Nội dung phản ánh là bắt buộc.", {"text": "bắt buộc"})
+        raise ValidationFailed(T("Nội dung phản ánh là bắt buộc."), {"text": T("bắt buộc")})
     objection = Objection(dossier_id=dossier.id, text=text.strip(), filed_at=now)
     db.session.add(objection)
     db.session.flush()
@@ -220,10 +224,10 @@ def answer_objection(actor: User, dossier: Dossier, objection_id: int, answer: A
                      now: datetime | None = None) -> Objection:
     """Answer an objection; one upheld sends the dossier back to the group via `return_to_group`."""
     now = now or clock.now()
-    reviewer_role(actor, Role.WARD_INSPECTOR, dossier, "trả lời ý kiến phản ánh")
+    reviewer_role(actor, Role.WARD_INSPECTOR, dossier, T("trả lời ý kiến phản ánh"))
     objection = next((o for o in dossier.objections if o.id == objection_id), None)
     if objection is None:
-        raise NotFound("Không tìm thấy ý kiến phản ánh.")
+        raise NotFound(T("Không tìm thấy ý kiến phản ánh."))
     fields = Fields({"answer": answer, "upheld": upheld})
     text = fields.text("answer", required=True, max_length=5000)
     verdict = fields.boolean("upheld", required=True)

@@ -6,6 +6,7 @@ from sqlalchemy import Select, or_, select
 
 from models import Dossier, Unit, User
 from states.enums import Role
+from states.text import T
 from workflow.extensions import db
 from workflow.services.errors import NotFound
 
@@ -44,7 +45,7 @@ def get_dossier_for(user: User, dossier_id: int) -> Dossier:
     """The dossier if the user may see it; NotFound otherwise (no existence leak)."""
     dossier = db.session.scalars(visible_dossiers(user).where(Dossier.id == dossier_id)).first()
     if dossier is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+        raise NotFound(T("Không tìm thấy hồ sơ."))
     return dossier
 
 

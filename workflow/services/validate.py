@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from states.text import T
 from workflow.services.errors import ValidationFailed
 
 
@@ -23,13 +24,13 @@ class Fields:
         if value is None:
             value = default
         if not isinstance(value, str):
-            self.error(name, "phải là chuỗi ký tự")
+            self.error(name, T("phải là chuỗi ký tự"))
             return default
         value = value.replace("\x00", "").strip()
         if required and not value:
-            self.error(name, "bắt buộc")
+            self.error(name, T("bắt buộc"))
         elif len(value) > max_length:
-            self.error(name, f"dài quá {max_length} ký tự")
+            self.error(name, T("dài quá %(n)s ký tự", n=max_length))
         return value
 
     def integer(self, name: str, *, required: bool = True, minimum: int | None = None,
@@ -37,28 +38,28 @@ class Fields:
         value = self.payload.get(name)
         if value is None or value == "":
             if required:
-                self.error(name, "bắt buộc")
+                self.error(name, T("bắt buộc"))
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, str) and value.strip().lstrip("-").isdigit():
                 value = int(value.strip())
             else:
-                self.error(name, "phải là số nguyên")
+                self.error(name, T("phải là số nguyên"))
                 return None
         if minimum is not None and value < minimum:
-            self.error(name, f"phải ≥ {minimum}")
+            self.error(name, T("phải ≥ %(n)s", n=minimum))
         if maximum is not None and value > maximum:
-            self.error(name, f"phải ≤ {maximum}")
+            self.error(name, T("phải ≤ %(n)s", n=maximum))
         return value
 
     def share(self, name: str, *, required: bool = True) -> float | None:
         value = self.payload.get(name)
         if value is None:
             if required:
-                self.error(name, "bắt buộc")
+                self.error(name, T("bắt buộc"))
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-            self.error(name, "phải là tỉ lệ trong khoảng (0, 1], ví dụ 0.6 cho 60%")
+            self.error(name, T("phải là tỉ lệ trong khoảng (0, 1], ví dụ 0.6 cho 60%"))
             return None
         return float(value)
 
@@ -66,33 +67,33 @@ class Fields:
         value = self.payload.get(name)
         if value is None or value == "":
             if required:
-                self.error(name, "bắt buộc")
+                self.error(name, T("bắt buộc"))
             return None
         if isinstance(value, date):
             return value
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self.error(name, "ngày không hợp lệ, dùng dạng YYYY-MM-DD")
+            self.error(name, T("ngày không hợp lệ, dùng dạng YYYY-MM-DD"))
             return None
 
     def boolean(self, name: str, *, required: bool = False) -> bool | None:
         value = self.payload.get(name)
         if value is None:
             if required:
-                self.error(name, "bắt buộc")
+                self.error(name, T("bắt buộc"))
             return None
         if not isinstance(value, bool):
-            self.error(name, "phải là true hoặc false")
+            self.error(name, T("phải là true hoặc false"))
             return None
         return value
 
-    def done(self, message: str = "Dữ liệu chưa hợp lệ.") -> None:
+    def done(self, message: str = T("Dữ liệu chưa hợp lệ.")) -> None:
         if self.errors:
             raise ValidationFailed(message, self.errors)
 
 
 def require_version(version: Any) -> int:
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationFailed("Thiếu số phiên bản (version) của hồ sơ.", {"version": "bắt buộc, là số nguyên"})
+        raise ValidationFailed(T("Thiếu số phiên bản (version) của hồ sơ."), {"version": T("bắt buộc, là số nguyên")})
     return version
