@@ -17,10 +17,10 @@ from workflow.filters import _label
 LAYOUT: dict[State, tuple[int, int]] = {
     State.DRAFT: (0, 0), State.REGISTERED: (1, 0), State.SELF_ASSESSMENT: (2, 0), State.PUBLIC_NOTICE: (3, 0),
     State.WARD_INSPECTION: (4, 0), State.COUNCIL_REVIEW: (5, 0), State.AWAITING_DECISION: (6, 0),
-    State.RECOGNIZED: (7, 0), State.WITHDRAWN: (1, 2), State.REGISTRATION_REJECTED: (2, 1),
+    State.RECOGNIZED: (7, 0), State.WITHDRAWN: (0, 1), State.REGISTRATION_REJECTED: (1, 1),
     State.NOT_RECOGNIZED: (6, 1), State.REVOKED: (7, 1),
 }
-W, H, DX, DY, TOP, LEFT = 132, 48, 168, 96, 70, 12
+W, H, DX, DY, TOP, LEFT = 132, 48, 168, 96, 84, 12
 
 
 def _box(state: State) -> tuple[float, float]:
@@ -31,7 +31,7 @@ def _box(state: State) -> tuple[float, float]:
 def workflow_svg(current: str | None = None) -> Markup:
     state_label, trigger_label = _label(STATE_LABELS), _label(TRIGGER_LABELS)
     width = LEFT * 2 + 7 * DX + W
-    height = TOP + 2 * DY + H + 20
+    height = TOP + DY + H + 20
     parts = [f'<svg class="workflow" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(state_label(current) if current else "")}" xmlns="http://www.w3.org/2000/svg">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
@@ -58,12 +58,12 @@ def _edge(source: State, dest: State, label: str) -> str:
     title = f"<title>{escape(label)}</title>"
     if sy == dy and dx > sx and LAYOUT[dest][0] - LAYOUT[source][0] == 1:  # the next box on the same row
         x1, y1, x2, y2 = sx + W, sy + H / 2, dx, dy + H / 2
-        return (f'<g class="edge">{title}<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" marker-end="url(#arrow)"/>'
-                f'<text class="edge-label" x="{(x1 + x2) / 2}" y="{y1 - 6}" text-anchor="middle">'
-                f'{escape(label[:14])}</text></g>')
+        # The order along the main row tells the step; its name is the arrow's tooltip.
+        return f'<g class="edge">{title}<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" marker-end="url(#arrow)"/></g>'
+
     if sy == dy:  # a step back along the main row: an arc above it
         x1, x2 = sx + W / 2, dx + W / 2
-        lift = 30 + 12 * abs(LAYOUT[source][0] - LAYOUT[dest][0])
+        lift = 26 + 24 * abs(LAYOUT[source][0] - LAYOUT[dest][0])
         path = f"M{x1},{sy} C{x1},{sy - lift} {x2},{dy - lift} {x2},{dy}"
         return (f'<g class="edge back">{title}<path d="{path}" fill="none" marker-end="url(#arrow)"/>'
                 f'<text class="edge-label" x="{(x1 + x2) / 2}" y="{sy - lift * 0.75}" text-anchor="middle">'
