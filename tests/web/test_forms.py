@@ -236,3 +236,17 @@ def test_admin_pages_are_for_admins(client, auth, world):
     for url in ("/admin/units", "/admin/users", "/admin/campaigns", "/admin/criteria"):
         response = client.get(url)
         assert response.status_code == 403 and "Không có quyền" in html(response)
+
+
+def test_a_tampered_version_field_is_refused_not_a_crash(client, auth, world):
+    dossier = world.dossier(State.SELF_ASSESSMENT)
+    draft = world.dossier(State.DRAFT)
+    auth.login("group_committee")
+    page = html(client.get(f"/dossiers/{dossier.id}/assessment"))
+    response = client.post(f"/dossiers/{dossier.id}/assessment", data={"csrf_token": csrf_from(page), "version": "abc"})
+    assert response.status_code == 400 and "Biểu mẫu không hợp lệ" in html(response)
+    auth.login("applicant")
+    page = html(client.get(f"/dossiers/{draft.id}/edit"))
+    response = client.post(f"/dossiers/{draft.id}/edit", data={"csrf_token": csrf_from(page), "version": "abc",
+                                                              "subject_name": "X", "subject_ref": "Y"})
+    assert response.status_code == 422

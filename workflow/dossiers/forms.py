@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from states.enums import AttachmentKind, Title, VoteChoice
 from states.labels import ATTACHMENT_LABELS, TITLE_LABELS, VOTE_LABELS
@@ -22,7 +23,7 @@ class DossierForm(Form):
 
 
 class EditDossierForm(Form):
-    version = HiddenField(validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     subject_name = DossierForm.subject_name
     subject_ref = DossierForm.subject_ref
     subject_address = DossierForm.subject_address
@@ -40,7 +41,7 @@ class TransitionForm(Form):
 class StepForm(Form):
     """CSRF and the version for the per-criterion pages, whose inputs are read by criterion code."""
 
-    version = HiddenField(validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class VoteForm(Form):

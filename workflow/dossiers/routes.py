@@ -121,7 +121,7 @@ def edit(dossier_id: int):
         payload = {name: getattr(form, name).data or "" for name in
                    ("subject_name", "subject_ref", "subject_address", "note")}
         try:
-            edit_dossier(current_user, dossier, {**payload, "version": int(form.version.data)})
+            edit_dossier(current_user, dossier, {**payload, "version": form.version.data})
             db.session.commit()
         except ServiceError as error:
             refusal_to_form(error, form)
@@ -219,71 +219,64 @@ def _item_errors(error: ServiceError, items: list[dict]) -> dict[str, str]:
     return placed
 
 
-@bp.route("/dossiers/<int:dossier_id>/assessment", methods=["GET", "POST"])
-@login_required
-def assessment(dossier_id: int):
+def _criteria_step(dossier_id: int, step: str, read_payload, save, template: str, saved: str):
+    """The per-criterion pages (self-assessment, inspection): read the inputs by criterion code, call the
+    service, and on a refusal show each message next to its criterion with the input kept."""
     dossier = get_dossier_for(current_user, dossier_id)
-    if "assessment" not in records.data_actions(current_user, dossier):
+    if step not in records.data_actions(current_user, dossier):
         abort(403)
     form, errors, status = StepForm(), {}, 200
-    points = dossier.criteria_set.shape == "points"
     if form.validate_on_submit():
-        items = _read_items(dossier, request.form, points=points)
-        meeting = {name: request.form.get(name, "").strip() for name in ("held_on", "invited", "attendees",
-                                                                          "votes_for")}
-        payload = {"version": int(form.version.data), "items": items,
-                   "disqualifiers": request.form.getlist("disqualifier")}
-        if any(meeting.values()):
-            payload["meeting"] = {k: (int(v) if v.isdigit() else v or None) for k, v in meeting.items()}
+        items, payload = read_payload(dossier)
+        payload.update(version=form.version.data, disqualifiers=request.form.getlist("disqualifier"))
         try:
-            records.save_assessment(current_user, dossier, payload)
+            save(current_user, dossier, payload)
             db.session.commit()
         except ServiceError as error:
             errors = _item_errors(error, items)
             refusal_to_form(error)
             status = error.status
         else:
-            flash(_("Đã lưu kết quả tự đánh giá."), "success")
+            flash(saved, "success")
             return redirect(url_for("dossiers.detail", dossier_id=dossier.id) + "#criteria")
     elif request.method == "POST":
         flash(_("Biểu mẫu không hợp lệ, vui lòng tải lại trang và thử lại."), "error")
         status = 400
     dossier = get_dossier_for(current_user, dossier_id)
-    return render_template("dossiers/assessment.html", dossier=dossier, form=form, errors=errors,
-                           rows=dossier_view.criteria_rows(dossier), posted=request.form if status != 200 else None,
-                           points=points), status
+    return render_template(template, dossier=dossier, form=form, errors=errors,
+                           rows=dossier_view.criteria_rows(dossier), points=dossier.criteria_set.shape == "points",
+                           posted=request.form if status != 200 else None), status
+
+
+def _assessment_payload(dossier: Dossier) -> tuple[list[dict], dict]:
+    items = _read_items(dossier, request.form, points=dossier.criteria_set.shape == "points")
+    meeting = {name: request.form.get(name, "").strip() for name in ("held_on", "invited", "attendees", "votes_for")}
+    payload = {"items": items}
+    if any(meeting.values()):
+        payload["meeting"] = {k: (int(v) if v.isdigit() else v or None) for k, v in meeting.items()}
+    return items, payload
+
+
+def _inspection_payload(dossier: Dossier) -> tuple[list[dict], dict]:
+    items = [i for i in _read_items(dossier, request.form, points=False, verdict_only=True) if i["met"] is not None]
+    payload = {"items": items}
+    if request.form.get("recommendation"):
+        payload["recommendation"] = request.form["recommendation"]
+    return items, payload
+
+
+@bp.route("/dossiers/<int:dossier_id>/assessment", methods=["GET", "POST"])
+@login_required
+def assessment(dossier_id: int):
+    return _criteria_step(dossier_id, "assessment", _assessment_payload, records.save_assessment,
+                          "dossiers/assessment.html", _("Đã lưu kết quả tự đánh giá."))
 
 
 @bp.route("/dossiers/<int:dossier_id>/inspection", methods=["GET", "POST"])
 @login_required
 def inspection(dossier_id: int):
-    dossier = get_dossier_for(current_user, dossier_id)
-    if "inspection" not in records.data_actions(current_user, dossier):
-        abort(403)
-    form, errors, status = StepForm(), {}, 200
-    if form.validate_on_submit():
-        items = [i for i in _read_items(dossier, request.form, points=False, verdict_only=True) if i["met"] is not None]
-        payload = {"version": int(form.version.data), "items": items,
-                   "disqualifiers": request.form.getlist("disqualifier")}
-        if request.form.get("recommendation"):
-            payload["recommendation"] = request.form["recommendation"]
-        try:
-            records.save_inspection(current_user, dossier, payload)
-            db.session.commit()
-        except ServiceError as error:
-            errors = _item_errors(error, items)
-            refusal_to_form(error)
-            status = error.status
-        else:
-            flash(_("Đã lưu kết quả kiểm tra."), "success")
-            return redirect(url_for("dossiers.detail", dossier_id=dossier.id) + "#criteria")
-    elif request.method == "POST":
-        flash(_("Biểu mẫu không hợp lệ, vui lòng tải lại trang và thử lại."), "error")
-        status = 400
-    dossier = get_dossier_for(current_user, dossier_id)
-    return render_template("dossiers/inspection.html", dossier=dossier, form=form, errors=errors,
-                           rows=dossier_view.criteria_rows(dossier),
-                           posted=request.form if status != 200 else None), status
+    return _criteria_step(dossier_id, "inspection", _inspection_payload, records.save_inspection,
+                          "dossiers/inspection.html", _("Đã lưu kết quả kiểm tra."))
 
 
 # --- votes, objections, attachments --------------------------------------------------------------------------
