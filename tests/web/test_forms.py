@@ -250,3 +250,18 @@ def test_a_tampered_version_field_is_refused_not_a_crash(client, auth, world):
     response = client.post(f"/dossiers/{draft.id}/edit", data={"csrf_token": csrf_from(page), "version": "abc",
                                                               "subject_name": "X", "subject_ref": "Y"})
     assert response.status_code == 422
+
+
+def test_admin_revokes_a_role_with_a_post_and_the_change_is_audited(client, auth, world):
+    inspector = world.users["ward_inspector"]
+    assignment = inspector.roles[0]
+    auth.login("admin")
+    page = html(client.get(f"/admin/users/{inspector.id}"))
+    assert client.post(f"/admin/users/{inspector.id}/roles/{assignment.id}/remove").status_code == 400
+    response = client.post(f"/admin/users/{inspector.id}/roles/{assignment.id}/remove",
+                           data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert inspector.roles == []
+    assert db.session.scalars(select(AuditEvent.trigger).where(AuditEvent.stream == f"user:{inspector.id}")).all() \
+        == ["role_revoked"]

@@ -137,9 +137,7 @@ def user(user_id: int):
 @bp.post("/users/<int:user_id>/roles/<int:assignment_id>/remove")
 @login_required
 def remove_role(user_id: int, assignment_id: int):
-    person = _user_in_scope(user_id)
-    if not RoleForm().validate_on_submit() and RoleForm().csrf_token.errors:
-        abort(400)
+    person = _user_in_scope(user_id)  # CSRFProtect has already checked the form's token
     try:
         admin_service.remove_role(current_user, person, assignment_id)
         db.session.commit()
