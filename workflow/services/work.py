@@ -45,9 +45,12 @@ class WorkSection:
         return len(self.items)
 
 
-def _item(user: User, dossier: Dossier) -> WorkItem:
-    return WorkItem(dossier, due_date(dossier), is_overdue(dossier),
-                    [o.trigger.value for o in trigger_options(user, dossier)])
+SHOWN = 15  # items a section lists; the count covers them all
+
+
+def _item(user: User, dossier: Dossier, with_steps: bool = False) -> WorkItem:
+    steps = [o.trigger.value for o in trigger_options(user, dossier)] if with_steps else []
+    return WorkItem(dossier, due_date(dossier), is_overdue(dossier), steps)
 
 
 def my_work(user: User) -> list[WorkSection]:
@@ -66,14 +69,15 @@ def my_work(user: User) -> list[WorkSection]:
             dossiers = [d for d in dossiers if d.id not in voted]
         items = [_item(user, d) for d in dossiers]
         if key == "reviews":
-            for item in items:
+            for item in items[:SHOWN]:
                 size = council_size(item.dossier.campaign)
                 item.progress = f"{len(item.dossier.votes)}/{size}"
         sections.append(WorkSection(key, role, items))
     if Role.APPLICANT in held:
         own = db.session.scalars(select(Dossier).where(Dossier.created_by_id == user.id)
                                  .order_by(Dossier.updated_at.desc()))
-        sections.insert(0, WorkSection("mine", Role.APPLICANT, [_item(user, d) for d in own]))
+        sections.insert(0, WorkSection("mine", Role.APPLICANT,
+                                       [_item(user, d, with_steps=i < SHOWN) for i, d in enumerate(own)]))
     return sections
 
 
