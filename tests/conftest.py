@@ -7,6 +7,7 @@ Choose one backend with `pytest --db sqlite` or `--db postgresql`.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -66,8 +67,9 @@ def _config(url: str):
 
 @pytest.fixture(scope="session")
 def database_url(request, tmp_path_factory):
+    """The migrated database: a SQLite template file copied for each test, or the PostgreSQL test database."""
     tmp_root = str(tmp_path_factory.mktemp("db"))
-    url = f"sqlite:///{tmp_root}/test.sqlite" if request.param == "sqlite" else _postgres_url(tmp_root)
+    url = f"sqlite:///{tmp_root}/template.sqlite" if request.param == "sqlite" else _postgres_url(tmp_root)
     _migrate(url)
     return url
 
@@ -100,6 +102,11 @@ def frozen_clock(monkeypatch) -> Clock:
 
 @pytest.fixture
 def app(database_url, frozen_clock, tmp_path):
+    if database_url.startswith("sqlite"):
+        # A fresh copy of the migrated file: the audit table refuses DELETE, so no test empties it.
+        template = database_url.removeprefix("sqlite:///")
+        shutil.copyfile(template, tmp_path / "test.sqlite")
+        database_url = f"sqlite:///{tmp_path / 'test.sqlite'}"
     app = create_app(_config(database_url))
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     track_limiter.reset()
@@ -107,13 +114,11 @@ def app(database_url, frozen_clock, tmp_path):
         yield app
         db.session.rollback()
         db.session.remove()
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
+        if db.engine.dialect.name == "postgresql":
+            # TRUNCATE is not a row DELETE, so the audit table's trigger lets it empty the test database.
+            with db.engine.begin() as connection:
                 names = ", ".join(t.name for t in Base.metadata.sorted_tables)
                 connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(Base.metadata.sorted_tables):
-                    connection.execute(table.delete())
         db.engine.dispose()
 
 

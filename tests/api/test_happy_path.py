@@ -3,6 +3,7 @@ then its history, the chain, and what tampering with one row looks like to the a
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from tests.api.helpers import assessment_payload, criteria_of, fire, inspection_payload, read
 from workflow.extensions import db
@@ -100,12 +101,33 @@ def test_full_path_then_history_is_one_event_per_step_and_chain_valid(api, world
     assert result.exit_code == 0, result.output
 
 
+def tamper_with_event(dossier_id: int, seq: int) -> None:
+    """What someone with the database owner's rights could do: switch the guard off and rewrite a row."""
+    edit = text("UPDATE audit_events SET comment = 'đã sửa lén' WHERE dossier_id = :d AND seq = :s")
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable"))
+        db.session.execute(edit, {"d": dossier_id, "s": seq})
+        db.session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_immutable"))
+    else:
+        db.session.execute(text("DROP TRIGGER audit_events_no_update"))
+        db.session.execute(edit, {"d": dossier_id, "s": seq})
+    db.session.commit()
+
+
+def test_the_database_itself_refuses_to_change_or_delete_an_event(api, world, frozen_clock):
+    dossier_id = walk_to_recognized(api, world, frozen_clock, "model_citizen", "G1", ("Lê Thị E", "0380111"))
+    for statement in ("UPDATE audit_events SET comment = 'x' WHERE dossier_id = :d",
+                      "DELETE FROM audit_events WHERE dossier_id = :d"):
+        with pytest.raises(DBAPIError, match="never updated or deleted"):
+            db.session.execute(text(statement), {"d": dossier_id})
+        db.session.rollback()
+    assert api.as_("auditor").get(f"/dossiers/{dossier_id}/history").json["chain_valid"] is True
+
+
 def test_editing_one_event_row_is_reported_at_that_dossier_and_seq(api, world, frozen_clock, runner):
     other_id = walk_to_recognized(api, world, frozen_clock, "model_citizen", "G1", ("Lê Văn C", "0380999"))
     dossier_id = walk_to_recognized(api, world, frozen_clock, "model_family", "G1", ("Hộ bà D", "HK-777"))
-    db.session.execute(text("UPDATE audit_events SET comment = 'đã sửa lén' WHERE dossier_id = :d AND seq = 5"),
-                       {"d": dossier_id})
-    db.session.commit()
+    tamper_with_event(dossier_id, seq=5)
 
     report = api.as_("auditor").get("/audit/verify").json
     assert report["valid"] is False
