@@ -142,3 +142,11 @@ def test_vote_names_are_for_reviewers_and_auditors_only(client, auth, world):
     auth.login("auditor")
     page = html(client.get(f"/dossiers/{dossier.id}"))
     assert "Người dùng council2" in page and "Chưa thuyết phục" in page
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "<script>" not in html(response)  # nothing inline for the policy to block
