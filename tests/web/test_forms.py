@@ -20,28 +20,39 @@ def events() -> int:
     return db.session.scalar(select(func.count(AuditEvent.id)))
 
 
-# (who, url of the page with the form, url it posts to, valid-looking data) — each must refuse a missing token.
-def csrf_cases(world):
-    return [
-        ("applicant", "/dossiers/new", "/dossiers/new", {"title": "model_family", "subject_name": "A",
-                                                         "subject_ref": "B"}),
-        ("group_committee", "/dossiers/{id}", "/dossiers/{id}/transitions", {"trigger": "accept", "version": "1"}),
-        ("admin", "/admin/units", "/admin/units", {"code": "TDP-X", "name": "X", "kind": "group"}),
-        ("admin", "/admin/users", "/admin/users", {"username": "x", "full_name": "X", "password": "12345678"}),
-        ("admin", "/admin/campaigns", "/admin/campaigns", {"year": "2030", "name": "X"}),
-        ("chairman", "/review/decisions/new", "/review/decisions/new", {"number": "1", "outcome": "recognize"}),
-    ]
+# Every form of the site: (who, the dossier's state, where it posts, valid-looking data). Each must refuse a post
+# without its CSRF token and change nothing.
+CSRF_CASES = [
+    ("applicant", State.DRAFT, "/dossiers/new", {"title": "model_family", "subject_name": "A", "subject_ref": "B"}),
+    ("applicant", State.DRAFT, "/dossiers/{id}/edit", {"version": "1", "subject_name": "A", "subject_ref": "B"}),
+    ("applicant", State.DRAFT, "/dossiers/{id}/transitions", {"trigger": "submit", "version": "1"}),
+    ("applicant", State.DRAFT, "/dossiers/{id}/attachments", {"kind": "evidence"}),
+    ("group_committee", State.SELF_ASSESSMENT, "/dossiers/{id}/assessment", {"version": "3"}),
+    ("ward_inspector", State.WARD_INSPECTION, "/dossiers/{id}/inspection", {"version": "3"}),
+    ("ward_inspector", State.PUBLIC_NOTICE, "/dossiers/{id}/objections", {"text": "Phản ánh"}),
+    ("ward_inspector", State.PUBLIC_NOTICE, "/dossiers/{id}/objections/1/answer", {"answer": "Đã xử lý"}),
+    ("council1", State.COUNCIL_REVIEW, "/dossiers/{id}/votes", {"vote": "approve"}),
+    ("chairman", State.AWAITING_DECISION, "/review/decisions/new", {"number": "1", "outcome": "recognize"}),
+    ("admin", State.DRAFT, "/admin/units", {"code": "TDP-X", "name": "X", "kind": "group"}),
+    ("admin", State.DRAFT, "/admin/users", {"username": "x", "full_name": "X", "password": "12345678"}),
+    ("admin", State.DRAFT, "/admin/users/1", {"role": "auditor"}),
+    ("admin", State.DRAFT, "/admin/users/1/roles/1/remove", {}),
+    ("admin", State.DRAFT, "/admin/campaigns", {"year": "2030", "name": "X"}),
+    ("admin", State.DRAFT, "/admin/campaigns/1", {"name": "X"}),
+    ("admin", State.DRAFT, "/admin/criteria", {}),
+    ("applicant", State.DRAFT, "/logout", {}),
+]
 
 
-@pytest.mark.parametrize("case", range(6))
-def test_every_form_refuses_a_post_without_its_csrf_token(client, auth, world, case):
-    dossier = world.dossier(State.REGISTERED)
-    who, _, target, data = csrf_cases(world)[case]
+@pytest.mark.parametrize(("who", "state", "target", "data"), CSRF_CASES, ids=[c[2] for c in CSRF_CASES])
+def test_every_form_refuses_a_post_without_its_csrf_token(client, auth, world, who, state, target, data):
+    dossier = world.dossier(state)
     auth.login(who)
     before = events()
     response = client.post(target.format(id=dossier.id), data=data)
     assert response.status_code == 400 and "CSRF" in html(response)
     assert events() == before
+    assert client.get("/").status_code == 200  # still signed in: nothing happened, not even the logout
 
 
 def test_create_form_refuses_a_unit_the_applicant_does_not_hold(client, auth, world):
@@ -265,3 +276,63 @@ def test_admin_revokes_a_role_with_a_post_and_the_change_is_audited(client, auth
     assert inspector.roles == []
     assert db.session.scalars(select(AuditEvent.trigger).where(AuditEvent.stream == f"user:{inspector.id}")).all() \
         == ["role_revoked"]
+
+
+def test_answer_form_requires_an_answer_and_a_conclusion(client, auth, world):
+    from workflow.services import records
+
+    dossier = world.dossier(State.PUBLIC_NOTICE)
+    objection = records.record_objection(world.users["ward_inspector"], dossier, "Phản ánh về tiếng ồn")
+    db.session.commit()
+    auth.login("ward_inspector")
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    response = client.post(f"/dossiers/{dossier.id}/objections/{objection.id}/answer",
+                           data={"csrf_token": csrf_from(page), "answer": ""}, follow_redirects=True)
+    assert "Cần nhập nội dung trả lời và chọn kết luận" in html(response)
+    db.session.expire_all()
+    assert objection.answer is None
+
+
+def test_criteria_upload_form(client, auth, world):
+    import json
+
+    from tests.factories import CRITERIA_DIR
+
+    auth.login("admin")
+    page = html(client.get("/admin/criteria"))
+    broken = client.post("/admin/criteria", content_type="multipart/form-data", data={
+        "csrf_token": csrf_from(page), "file": (io.BytesIO(b"{not json"), "bo.json")})
+    assert broken.status_code == 422 and "Không đọc được tệp JSON" in html(broken)
+    document = json.loads((CRITERIA_DIR / "model_group.json").read_text(encoding="utf-8"))
+    document["version"] = "QĐ 01/2027"
+    ok = client.post("/admin/criteria", content_type="multipart/form-data", data={
+        "csrf_token": csrf_from(page), "file": (io.BytesIO(json.dumps(document).encode()), "tdp-2027.json")})
+    assert ok.status_code == 302
+    assert "QĐ 01/2027" in html(client.get(ok.headers["Location"]))
+
+
+def test_campaign_edit_form_checks_dates_and_audits_the_change(client, auth, world):
+    auth.login("admin")
+    page = html(client.get(f"/admin/campaigns/{world.campaign.id}"))
+    assert 'value="60.00"' in page or 'value="60"' in page  # shares shown as percentages
+    fields = {"csrf_token": csrf_from(page), "name": "Đợt mới", "registration_opens": "2026-03-01",
+              "registration_closes": "2026-02-01", "assessment_due": "2026-11-25", "inspection_due": "2026-11-30",
+              "decision_due": "2026-12-31", "group_quorum": "60", "group_approval": "60", "notice_days": "7",
+              "council_quorum": "66.67", "council_approval": "70", "pass_points": "90"}
+    bad = client.post(f"/admin/campaigns/{world.campaign.id}", data=fields)
+    assert bad.status_code == 422 and "phải sau ngày mở đăng ký" in html(bad) and 'value="Đợt mới"' in html(bad)
+    good = client.post(f"/admin/campaigns/{world.campaign.id}", data={**fields, "registration_closes": "2026-12-31"})
+    assert good.status_code == 302
+    db.session.expire_all()
+    assert (world.campaign.notice_days, world.campaign.pass_points) == (7, 90)
+    change = db.session.scalars(select(AuditEvent).where(AuditEvent.trigger == "campaign_updated")).one()
+    assert change.data["changes"]["notice_days"] == {"from": 10, "to": 7}
+
+
+def test_granting_a_role_twice_is_refused_kindly(client, auth, world):
+    inspector = world.users["ward_inspector"]
+    auth.login("admin")
+    page = html(client.get(f"/admin/users/{inspector.id}"))
+    response = client.post(f"/admin/users/{inspector.id}", data={
+        "csrf_token": csrf_from(page), "role": "ward_inspector", "unit_id": world.units["WARD"].id})
+    assert response.status_code == 409 and "đã có vai trò này" in html(response)

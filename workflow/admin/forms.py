@@ -31,9 +31,9 @@ class RoleForm(Form):
     unit_id = SelectField(_l("Tại đơn vị"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị"))])
 
 
-class CampaignForm(Form):
-    year = IntegerField(_l("Năm"), validators=[InputRequired(_l("Nhập năm")), NumberRange(2000, 2100)])
-    unit_id = SelectField(_l("Phường"), coerce=int, validators=[InputRequired(_l("Chọn phường"))])
+class CampaignEditForm(Form):
+    """The dates and numbers of a campaign (its year and ward never change)."""
+
     name = StringField(_l("Tên đợt thi đua"), validators=[DataRequired(_l("Nhập tên")), Length(max=200)])
     registration_opens = DateField(_l("Mở đăng ký"), validators=[InputRequired(_l("Nhập ngày"))])
     registration_closes = DateField(_l("Đóng đăng ký"), validators=[InputRequired(_l("Nhập ngày"))])
@@ -51,6 +51,11 @@ class CampaignForm(Form):
                                     validators=[InputRequired(), NumberRange(1, 100)])
     pass_points = IntegerField(_l("Điểm đạt (bộ tiêu chí chấm điểm)"),
                                validators=[InputRequired(), NumberRange(1, 100)])
+
+
+class CampaignForm(CampaignEditForm):
+    year = IntegerField(_l("Năm"), validators=[InputRequired(_l("Nhập năm")), NumberRange(2000, 2100)])
+    unit_id = SelectField(_l("Phường"), coerce=int, validators=[InputRequired(_l("Chọn phường"))])
 
 
 class CriteriaUploadForm(Form):

@@ -15,7 +15,7 @@ from models import Campaign, CriteriaSet, RoleAssignment, Unit, User
 from models.campaigns import DEFAULT_SETTINGS
 from states.enums import Role, Title, UnitKind
 from workflow.admin import bp
-from workflow.admin.forms import CampaignForm, CriteriaUploadForm, RoleForm, UnitForm, UserForm
+from workflow.admin.forms import CampaignEditForm, CampaignForm, CriteriaUploadForm, RoleForm, UnitForm, UserForm
 from workflow.extensions import db
 from workflow.services import admin as admin_service
 from workflow.services import campaigns as campaign_service
@@ -148,16 +148,20 @@ def remove_role(user_id: int, assignment_id: int):
     return redirect(url_for("admin.user", user_id=person.id))
 
 
-def _campaign_payload(form: CampaignForm) -> dict:
-    return {"year": form.year.data, "unit_id": form.unit_id.data, "name": form.name.data,
-            **{name: getattr(form, name).data for name in DATES},
-            "settings": {**{name: float(getattr(form, name).data) / 100 for name in SHARES},
-                         "notice_days": form.notice_days.data, "pass_points": form.pass_points.data}}
+def _campaign_payload(form: CampaignEditForm) -> dict:
+    payload = {"name": form.name.data, **{name: getattr(form, name).data for name in DATES},
+               "settings": {**{name: float(getattr(form, name).data) / 100 for name in SHARES},
+                            "notice_days": form.notice_days.data, "pass_points": form.pass_points.data}}
+    if isinstance(form, CampaignForm):
+        payload.update(year=form.year.data, unit_id=form.unit_id.data)
+    return payload
 
 
-def _campaign_form(campaign: Campaign | None) -> CampaignForm:
-    form = CampaignForm(obj=campaign if request.method == "GET" else None)
-    form.unit_id.choices = unit_choices({UnitKind.WARD})
+def _campaign_form(campaign: Campaign | None) -> CampaignEditForm:
+    form_class = CampaignEditForm if campaign else CampaignForm
+    form = form_class(obj=campaign if request.method == "GET" else None)
+    if campaign is None:
+        form.unit_id.choices = unit_choices({UnitKind.WARD})
     if request.method == "GET":
         values = campaign.settings if campaign else DEFAULT_SETTINGS
         for name in SHARES:
@@ -200,10 +204,8 @@ def campaign(campaign_id: int):
     form = _campaign_form(found)
     status = 200
     if form.validate_on_submit():
-        payload = _campaign_payload(form)
-        payload.pop("year"), payload.pop("unit_id")
         try:
-            campaign_service.update_campaign(current_user, found, payload)
+            campaign_service.update_campaign(current_user, found, _campaign_payload(form))
             db.session.commit()
         except ServiceError as error:
             refusal_to_form(error, form)
