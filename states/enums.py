@@ -67,13 +67,6 @@ class Title(StrEnum):
     MODEL_AGENCY = "model_agency"
 
 
-class SubjectKind(StrEnum):
-    PERSON = "person"
-    HOUSEHOLD = "household"
-    RESIDENTIAL_GROUP = "residential_group"
-    AGENCY = "agency"
-
-
 class UnitKind(StrEnum):
     PROVINCE = "province"
     TOWN = "town"
@@ -101,8 +94,6 @@ class Outcome(StrEnum):
 TERMINAL_STATES = frozenset(
     {State.REGISTRATION_REJECTED, State.NOT_RECOGNIZED, State.REVOKED, State.WITHDRAWN}
 )
-# A "live" dossier blocks a second one for the same subject, title and campaign.
-DEAD_STATES = TERMINAL_STATES
 
 
 class AttachmentKind(StrEnum):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import AuditEvent, Unit, User
 from workflow.extensions import db
@@ -166,7 +166,3 @@ def verify(unit_paths: list[str] | None = None) -> ChainReport:
     flush_stream()
     report.valid = not report.broken
     return report
-
-
-def count_events() -> int:
-    return db.session.scalar(select(func.count(AuditEvent.id))) or 0

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Campaign, Decision, Dossier, Objection, RoleAssignment, Unit, User
-from states.enums import DEAD_STATES, Outcome, Role, State, Title, Trigger, UnitKind, VoteChoice
+from states.enums import TERMINAL_STATES, Outcome, Role, State, Title, Trigger, UnitKind, VoteChoice
 from states.guards import GuardContext, evaluate, meets_share
 from states.labels import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS
 from states.machine import GuardFailed, TransitionNotPossible, fire
@@ -110,7 +110,8 @@ class DossierFacts:
             select(func.count(Dossier.id)).where(
                 Dossier.campaign_id == d.campaign_id, Dossier.title == d.title,
                 func.lower(Dossier.subject_ref) == d.subject_ref.strip().lower(), Dossier.id != d.id,
-                Dossier.state.not_in([s.value for s in DEAD_STATES | {State.DRAFT}]),
+                # Another registered (live, not draft) dossier blocks this one; ended ones do not.
+                Dossier.state.not_in([s.value for s in TERMINAL_STATES | {State.DRAFT}]),
             )
         ) or 0
 

@@ -6,7 +6,6 @@ that results is a real chain.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,10 +43,6 @@ class Timeline:
     def next(self, after: timedelta | None = None) -> datetime:
         self.current += after or self.step
         return self.current
-
-    def __iter__(self) -> Iterator[datetime]:  # pragma: no cover - convenience
-        while True:
-            yield self.next()
 
 
 def full_assessment(dossier: Dossier, *, invited: int = 40, attendees: int = 32, votes_for: int = 30,
