@@ -88,3 +88,12 @@ def test_unknown_ids_are_friendly_404s(client, auth, world):
                 "/admin/criteria/999999", "/dossiers/999999/attachments/1"):
         response = client.get(url)
         assert response.status_code == 404 and "Không tìm thấy" in html(response), url
+
+
+def test_decisions_list_shows_only_decisions_about_the_users_scope(client, auth, world, secret):
+    world.dossier(State.RECOGNIZED, decision_number="77/QĐ-UBND")
+    auth.login("auditor")
+    page = html(client.get("/review/decisions"))
+    assert "77/QĐ-UBND" in page
+    auth.login("applicant2")  # their group has no recognized dossier
+    assert "77/QĐ-UBND" not in html(client.get("/review/decisions"))

@@ -68,8 +68,10 @@ def batch():
 @bp.get("/decisions")
 @login_required
 def decisions():
-    visible = {d.decision_id for d in db.session.scalars(dossier_query(current_user, {})) if d.decision_id}
-    rows = db.session.scalars(select(Decision).where(Decision.id.in_(visible)).order_by(Decision.signed_on.desc()))
+    in_scope = dossier_query(current_user, {}).with_only_columns(Dossier.decision_id).where(
+        Dossier.decision_id.is_not(None))
+    rows = db.session.scalars(select(Decision).where(Decision.id.in_(in_scope))
+                              .order_by(Decision.signed_on.desc(), Decision.id.desc()))
     return render_template("review/decisions.html", decisions=list(rows))
 
 
