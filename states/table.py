@@ -21,6 +21,8 @@ class Rule:
     # True: only the dossier's creator may fire it. False: the creator and the subject may not (no self-approval).
     owner_only: bool = False
     data_fields: tuple[str, ...] = field(default=())
+    # An exceptional step (a correction after the fact): nobody is "waiting" for it.
+    exceptional: bool = False
 
 
 S, T, R = State, Trigger, Role
@@ -46,7 +48,7 @@ TABLE: tuple[Rule, ...] = (
          (g.council_recommended, g.no_disqualifier), data_fields=("decision_number", "signed_on")),
     Rule(T.REFUSE, (S.AWAITING_DECISION,), S.NOT_RECOGNIZED, frozenset({R.CHAIRMAN}), comment_required=True),
     Rule(T.SEND_BACK, (S.AWAITING_DECISION,), S.COUNCIL_REVIEW, frozenset({R.CHAIRMAN}), comment_required=True),
-    Rule(T.REVOKE, (S.RECOGNIZED,), S.REVOKED, frozenset({R.CHAIRMAN}), comment_required=True),
+    Rule(T.REVOKE, (S.RECOGNIZED,), S.REVOKED, frozenset({R.CHAIRMAN}), comment_required=True, exceptional=True),
     Rule(T.WITHDRAW, (S.DRAFT, S.REGISTERED, S.SELF_ASSESSMENT), S.WITHDRAWN, frozenset({R.APPLICANT}),
          owner_only=True),
 )

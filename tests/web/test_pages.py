@@ -150,3 +150,15 @@ def test_pages_carry_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "<script>" not in html(response)  # nothing inline for the policy to block
+
+
+def test_applicant_home_says_what_each_dossier_needs_next(client, auth, world):
+    draft = world.dossier(State.DRAFT, subject_name="Hộ bà Nháp")
+    world.dossier(State.PUBLIC_NOTICE, subject_name="Hộ ông Niêm Yết")
+    world.dossier(State.RECOGNIZED, subject_name="Hộ ông Xong")
+    auth.login("applicant")
+    mine = html(client.get("/")).split('id="work-mine"')[1].split("</article>")[0]
+    after = {name: mine.split(name)[1].split("</li>")[0] for name in ("Hộ bà Nháp", "Hộ ông Niêm Yết", "Hộ ông Xong")}
+    assert "Bước tiếp theo của bạn: Nộp đăng ký, Rút hồ sơ" in after["Hộ bà Nháp"]
+    assert "Đang chờ: Thành viên Ban chỉ đạo" in after["Hộ ông Niêm Yết"]
+    assert "Đã kết thúc" in after["Hộ ông Xong"] and draft.id

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import Dossier, Unit, User, Vote
 from states.enums import Role, State
+from states.table import rules_from
 from workflow.extensions import db
 from workflow.services.dossiers import council_size, trigger_options
 from workflow.services.listing import due_date, is_overdue
@@ -32,6 +33,13 @@ class WorkItem:
     overdue: bool
     next_steps: list[str] = field(default_factory=list)
     progress: str = ""
+    waiting_for: list[str] = field(default_factory=list)
+
+
+def waiting_for(dossier: Dossier) -> list[str]:
+    """The roles that move the dossier on from its state, read from the transition table."""
+    return sorted({role.value for rule in rules_from(State(dossier.state)) if not rule.exceptional
+                   for role in rule.roles if role != Role.APPLICANT})
 
 
 @dataclass
@@ -50,7 +58,8 @@ SHOWN = 15  # items a section lists; the count covers them all
 
 def _item(user: User, dossier: Dossier, with_steps: bool = False) -> WorkItem:
     steps = [o.trigger.value for o in trigger_options(user, dossier)] if with_steps else []
-    return WorkItem(dossier, due_date(dossier), is_overdue(dossier), steps)
+    return WorkItem(dossier, due_date(dossier), is_overdue(dossier), steps,
+                    waiting_for=waiting_for(dossier) if with_steps else [])
 
 
 def my_work(user: User) -> list[WorkSection]:
