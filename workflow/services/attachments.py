@@ -45,6 +45,7 @@ def add_attachment(actor: User, dossier: Dossier, stream: BinaryIO, filename: st
                    max_bytes: int, now: datetime | None = None) -> Attachment:
     """Check, store and record one uploaded file."""
     now = now or clock.now()
+    audit.lock_stream(dossier.id)
     if not may_attach(actor, dossier):
         if is_owner(actor, dossier):
             raise InvalidTransition(T("Chỉ bổ sung tệp khi hồ sơ chưa đến bước kiểm tra của phường."))

@@ -66,7 +66,7 @@ def record(
     data: dict | None = None,
 ) -> AuditEvent:
     """Append one event to `stream`, chained to the stream's last event, in the caller's transaction."""
-    _lock_stream(dossier_id, campaign_id)
+    lock_stream(dossier_id, campaign_id)
     last = db.session.execute(
         select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
         .order_by(AuditEvent.seq.desc()).limit(1)
@@ -94,12 +94,18 @@ def record(
     return event
 
 
-def _lock_stream(dossier_id: int | None, campaign_id: int | None) -> None:
-    """Serialize writers of one chain (two votes at once) by locking its owner row; SQLite locks the file."""
+def lock_stream(dossier_id: int | None, campaign_id: int | None = None) -> None:
+    """Serialize writers of one chain (two votes at once) by locking its owner row; SQLite locks the file.
+
+    A step must take this lock before it writes anything that references the row (a vote's foreign key
+    takes a weaker lock, and two writers upgrading from it deadlock), so services call it first."""
     from models import Campaign, Dossier
 
     if dossier_id is not None:
-        db.session.execute(select(Dossier.id).where(Dossier.id == dossier_id).with_for_update())
+        # populate_existing: once we hold the lock, the dossier in memory is refreshed to what the previous
+        # writer committed, so the state and version checks that follow judge the current row.
+        db.session.scalars(select(Dossier).where(Dossier.id == dossier_id).with_for_update()
+                           .execution_options(populate_existing=True)).one_or_none()
     elif campaign_id is not None:
         db.session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
 

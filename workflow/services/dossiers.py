@@ -234,6 +234,7 @@ def edit_dossier(actor: User, dossier: Dossier, payload: dict[str, Any], now: da
     version = require_version(payload.get("version"))
     if not is_owner(actor, dossier):
         raise Forbidden(T("Chỉ người tạo hồ sơ mới được sửa hồ sơ."))
+    audit.lock_stream(dossier.id)
     check_version(dossier, version)
     if dossier.state != State.DRAFT:
         raise InvalidTransition(T("Chỉ sửa được hồ sơ ở trạng thái bản nháp."))
@@ -305,6 +306,7 @@ def apply_transition(
     if role is None:
         raise Forbidden(_forbidden_message(actor, rule, dossier))
     version = require_version(version)
+    audit.lock_stream(dossier.id)  # before any write that references the dossier (see lock_stream)
     check_version(dossier, version)
     from_state = State(dossier.state)
     if from_state not in rule.sources:

@@ -94,6 +94,7 @@ def _parse_disqualifiers(dossier: Dossier, raw: Any, fields: Fields) -> list[str
 def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime | None = None) -> Dossier:
     """Replace the group's self-assessment (and meeting record) of a dossier in self-assessment."""
     now = now or clock.now()
+    audit.lock_stream(dossier.id)
     payload = payload if isinstance(payload, dict) else {}
     reviewer_role(actor, Role.GROUP_COMMITTEE, dossier, T("ghi kết quả tự đánh giá"))
     check_version(dossier, require_version(payload.get("version")))
@@ -150,6 +151,7 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
 def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime | None = None) -> Dossier:
     """Replace the ward inspector's verdicts and recommendation on a dossier under inspection."""
     now = now or clock.now()
+    audit.lock_stream(dossier.id)
     payload = payload if isinstance(payload, dict) else {}
     reviewer_role(actor, Role.WARD_INSPECTOR, dossier, T("ghi kết quả kiểm tra"))
     check_version(dossier, require_version(payload.get("version")))
@@ -185,6 +187,7 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
 def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now: datetime | None = None) -> Vote:
     """A council member's vote; a second vote replaces the first while the review is open."""
     now = now or clock.now()
+    audit.lock_stream(dossier.id)
     reviewer_role(actor, Role.COUNCIL_MEMBER, dossier, T("bỏ phiếu"))
     _require_state(dossier, State.COUNCIL_REVIEW, T("bỏ phiếu"))
     if choice not in set(VoteChoice):
@@ -207,6 +210,7 @@ def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now
 def record_objection(actor: User, dossier: Dossier, text: Any, now: datetime | None = None) -> Objection:
     """Write down a resident's objection received during the public notice (by the ward inspector)."""
     now = now or clock.now()
+    audit.lock_stream(dossier.id)
     reviewer_role(actor, Role.WARD_INSPECTOR, dossier, T("ghi ý kiến phản ánh"))
     _require_state(dossier, State.PUBLIC_NOTICE, T("ghi ý kiến phản ánh"))
     if not isinstance(text, str) or not text.strip():
@@ -224,6 +228,7 @@ def answer_objection(actor: User, dossier: Dossier, objection_id: int, answer: A
                      now: datetime | None = None) -> Objection:
     """Answer an objection; one upheld sends the dossier back to the group via `return_to_group`."""
     now = now or clock.now()
+    audit.lock_stream(dossier.id)
     reviewer_role(actor, Role.WARD_INSPECTOR, dossier, T("trả lời ý kiến phản ánh"))
     objection = next((o for o in dossier.objections if o.id == objection_id), None)
     if objection is None:
