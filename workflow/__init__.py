@@ -9,6 +9,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from states.labels import N_
+from states.text import T
 from workflow.extensions import babel, csrf, db, login_manager, migrate
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -95,7 +96,7 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 def _register_errors(app: Flask) -> None:
     from flask_babel import gettext
-    from sqlalchemy.exc import DataError, IntegrityError
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
     from workflow.filters import translated
     from workflow.services.errors import BadRequest, Conflict, ServiceError
@@ -122,14 +123,23 @@ def _register_errors(app: Flask) -> None:
         # Two writers raced for the same unique row (a chain's next seq, a decision number): tell the
         # client to retry instead of failing with a 500.
         db.session.rollback()
-        refusal = Conflict("Dữ liệu vừa được người khác thay đổi cùng lúc. Vui lòng thử lại.")
+        refusal = Conflict(T("Dữ liệu vừa được người khác thay đổi cùng lúc. Vui lòng thử lại."))
         return service_error(refusal)
+
+    @app.errorhandler(OperationalError)
+    def contention(error: OperationalError):
+        # Lock contention between simultaneous writers is worth a retry; anything else is a real fault.
+        busy = getattr(error.orig, "sqlstate", None) in ("40P01", "40001", "55P03") or "locked" in str(error.orig)
+        if not busy:
+            raise error
+        db.session.rollback()
+        return service_error(Conflict(T("Hồ sơ đang được người khác xử lý cùng lúc. Vui lòng thử lại.")))
 
     @app.errorhandler(DataError)
     def data_error(error: DataError):
         # A value the database cannot hold (a NUL byte, a number out of range) came from the client.
         db.session.rollback()
-        return service_error(BadRequest("Dữ liệu gửi lên có ký tự hoặc giá trị không hợp lệ."))
+        return service_error(BadRequest(T("Dữ liệu gửi lên có ký tự hoặc giá trị không hợp lệ.")))
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):

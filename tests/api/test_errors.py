@@ -212,3 +212,21 @@ def test_a_write_race_ends_in_409_not_500(api, world, monkeypatch):
     dossier = world.dossier(State.COUNCIL_REVIEW)
     monkeypatch.setattr(records, "cast_vote", racing)
     error_of(api.as_("council1").post(f"/dossiers/{dossier.id}/votes", json={"vote": "approve"}), 409, "conflict")
+
+
+def test_lock_contention_is_a_409_to_retry(api, world, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from workflow.services import records
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def contended(*args, **kwargs):
+        raise OperationalError("SELECT ... FOR UPDATE", {}, Deadlock("deadlock detected"))
+
+    dossier = world.dossier(State.COUNCIL_REVIEW)
+    monkeypatch.setattr(records, "cast_vote", contended)
+    error = error_of(api.as_("council1").post(f"/dossiers/{dossier.id}/votes", json={"vote": "approve"}),
+                     409, "conflict")
+    assert "thử lại" in error["message"]

@@ -72,7 +72,7 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
     db.session.add(decision)
     db.session.flush()
     trigger = Trigger.RECOGNIZE if outcome == Outcome.RECOGNIZE else Trigger.REFUSE
-    for dossier_id in ids:
+    for dossier_id in sorted(ids):  # one lock order for every batch, so two batches never deadlock
         dossier = found[dossier_id]
         try:  # a refusal happens before the dossier changes, so the others can still be checked
             apply_transition(actor, dossier, trigger, dossier.version, comment,
