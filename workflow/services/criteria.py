@@ -31,60 +31,62 @@ def current_set(title: Title) -> CriteriaSet | None:
 
 
 def _check(document: Any) -> list[str]:
-    problems = []
+    """Every problem of a criteria file, in words an admin can act on."""
+    problems: list[str] = []
     if not isinstance(document, dict):
-        return ["the file must hold one JSON object"]
+        return [T("tệp phải chứa một đối tượng JSON")]
     for key in ("title", "code", "version", "name", "shape"):
         if not isinstance(document.get(key), str) or not document[key].strip():
-            problems.append(f"'{key}' is required")
+            problems.append(T("thiếu trường “%(key)s”", key=key))
     if document.get("title") not in set(Title):
-        problems.append("'title' must be one of " + ", ".join(Title))
+        problems.append(T("“title” phải là một trong: %(titles)s", titles=", ".join(Title)))
     shape = document.get("shape")
     if shape not in ("checklist", "points"):
-        problems.append("'shape' must be checklist or points")
+        problems.append(T("“shape” phải là checklist hoặc points"))
     codes: set[str] = set()
 
     def check_criterion(item: Any, where: str) -> None:
         if not isinstance(item, dict) or not item.get("code") or not item.get("name"):
-            problems.append(f"{where}: each criterion needs code and name")
+            problems.append(T("%(where)s: mỗi tiêu chí cần code và name", where=where))
             return
         if item["code"] in codes:
-            problems.append(f"{where}: criterion code {item['code']} repeated")
+            problems.append(T("%(where)s: mã tiêu chí %(code)s bị lặp", where=where, code=item["code"]))
         codes.add(item["code"])
         if shape == "points" and not isinstance(item.get("max_points"), int):
-            problems.append(f"{where}: criterion {item['code']} needs integer max_points")
+            problems.append(T("%(where)s: tiêu chí %(code)s cần max_points là số nguyên", where=where,
+                              code=item["code"]))
 
     if shape == "points":
         standards = document.get("standards")
         if not isinstance(standards, list) or not standards:
-            problems.append("a points set needs 'standards'")
+            problems.append(T("bộ chấm điểm cần danh sách “standards”"))
         else:
             total = 0
             for standard in standards:
                 if not isinstance(standard, dict) or not standard.get("code"):
-                    problems.append("each standard needs code, name, max_points and criteria")
+                    problems.append(T("mỗi tiêu chuẩn cần code, name, max_points và criteria"))
                     continue
                 criteria = standard.get("criteria") or []
                 for item in criteria:
-                    check_criterion(item, f"standard {standard['code']}")
+                    check_criterion(item, standard["code"])
                 points = sum(c.get("max_points", 0) for c in criteria if isinstance(c, dict)
                              and isinstance(c.get("max_points"), int))
                 if points != standard.get("max_points"):
-                    problems.append(f"standard {standard['code']}: criteria add to {points}, "
-                                    f"not {standard.get('max_points')}")
+                    problems.append(T("tiêu chuẩn %(code)s: các tiêu chí cộng lại %(points)s điểm, không phải %(max)s",
+                                      code=standard["code"], points=points, max=standard.get("max_points")))
                 total += points
             if total != 100:
-                problems.append(f"a points set totals 100 points, this one {total}")
+                problems.append(T("bộ chấm điểm phải tổng 100 điểm, bộ này %(total)s", total=total))
     elif shape == "checklist":
         criteria = document.get("criteria")
         if not isinstance(criteria, list) or not criteria:
-            problems.append("a checklist set needs 'criteria'")
+            problems.append(T("bộ đạt / không đạt cần danh sách “criteria”"))
         else:
             for item in criteria:
                 check_criterion(item, "criteria")
     for item in document.get("disqualifiers") or []:
         if not isinstance(item, dict) or not item.get("code") or not item.get("name"):
-            problems.append("each disqualifier needs code and name")
+            problems.append(T("mỗi trường hợp không xét cần code và name"))
     return problems
 
 
