@@ -162,3 +162,4 @@ def test_applicant_home_says_what_each_dossier_needs_next(client, auth, world):
     assert "Bước tiếp theo của bạn: Nộp đăng ký, Rút hồ sơ" in after["Hộ bà Nháp"]
     assert "Đang chờ: Thành viên Ban chỉ đạo" in after["Hộ ông Niêm Yết"]
     assert "Đã kết thúc" in after["Hộ ông Xong"] and draft.id
+    assert mine.index("Hộ bà Nháp") < mine.index("Hộ ông Niêm Yết") < mine.index("Hộ ông Xong")

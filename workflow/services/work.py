@@ -85,8 +85,10 @@ def my_work(user: User) -> list[WorkSection]:
     if Role.APPLICANT in held:
         own = db.session.scalars(select(Dossier).where(Dossier.created_by_id == user.id)
                                  .order_by(Dossier.updated_at.desc()))
-        sections.insert(0, WorkSection("mine", Role.APPLICANT,
-                                       [_item(user, d, with_steps=i < SHOWN) for i, d in enumerate(own)]))
+        items = [_item(user, d, with_steps=True) for d in own]
+        # What needs the applicant first, then what is under way, what has ended last (newest first in each).
+        items.sort(key=lambda item: 0 if item.next_steps else (1 if item.waiting_for else 2))
+        sections.insert(0, WorkSection("mine", Role.APPLICANT, items))
     return sections
 
 
