@@ -369,10 +369,9 @@ def _validate_data(rule: Rule, comment: str, data: dict[str, Any], now: datetime
         out = _decision_fields(fields, now)
     elif rule.trigger == Trigger.REFUSE and data.get("decision_number"):
         out = _decision_fields(fields, now)  # a refusal may cite the decision too
-    elif rule.trigger == Trigger.CLOSE_REVIEW:
-        for name in ("meeting_date",):
-            if data.get(name):
-                out[name] = fields.day(name, required=False)
+    elif rule.trigger == Trigger.CLOSE_REVIEW:  # the secretary may note the council's meeting
+        if data.get("meeting_date"):
+            out["meeting_date"] = fields.day("meeting_date", required=False)
         if data.get("minutes"):
             out["minutes"] = fields.text("minutes", max_length=5000)
     fields.done(T("Thiếu hoặc sai thông tin cho thao tác này."))
