@@ -207,3 +207,23 @@ class Auth:
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
+
+
+def _role_fixture(username: str):
+    @pytest.fixture
+    def user(world):
+        return world.users[username]
+
+    user.__doc__ = f"The world's {username} (see tests/factories.py)."
+    return user
+
+
+# One user fixture per role: `def test_x(chairman): ...`
+applicant = _role_fixture("applicant")
+group_committee = _role_fixture("group_committee")
+ward_inspector = _role_fixture("ward_inspector")
+council_member = _role_fixture("council1")
+council_secretary = _role_fixture("council_secretary")
+chairman = _role_fixture("chairman")
+auditor = _role_fixture("auditor")
+admin = _role_fixture("admin")

@@ -205,10 +205,10 @@ def test_a_member_who_votes_again_replaces_the_vote(world):
 DECISION = {"decision_number": "7/QĐ-UBND", "signed_on": "2026-01-10"}
 
 
-def test_recognize_needs_the_council_recommendation(world):
+def test_recognize_needs_the_council_recommendation(world, chairman):
     dossier = world.dossier(State.AWAITING_DECISION, approve=False)
-    refused(world.users["chairman"], dossier, Trigger.RECOGNIZE, "không đề nghị công nhận", data=DECISION)
-    apply_transition(world.users["chairman"], dossier, Trigger.REFUSE, dossier.version, "Hội đồng không đề nghị")
+    refused(chairman, dossier, Trigger.RECOGNIZE, "không đề nghị công nhận", data=DECISION)
+    apply_transition(chairman, dossier, Trigger.REFUSE, dossier.version, "Hội đồng không đề nghị")
     assert dossier.state == State.NOT_RECOGNIZED
 
 
