@@ -8,15 +8,14 @@ from __future__ import annotations
 import re
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from config import TestConfig  # noqa: E402
+from common import bench_app  # noqa: E402
+
 from states.enums import State  # noqa: E402
-from workflow import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
 
 SPREAD = [State.REGISTERED, State.SELF_ASSESSMENT, State.PUBLIC_NOTICE, State.WARD_INSPECTION,
@@ -24,18 +23,10 @@ SPREAD = [State.REGISTERED, State.SELF_ASSESSMENT, State.PUBLIC_NOTICE, State.WA
 
 
 def main(count: int) -> None:
-    folder = tempfile.mkdtemp(prefix="kieumau-bench-")
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder}/bench.sqlite"
-
-    app = create_app(Config)
+    app = bench_app()
     with app.app_context():
-        from flask_migrate import upgrade
-
         from tests.factories import build_world
 
-        upgrade()
         world = build_world()
         started = time.perf_counter()
         ids = [world.dossier(SPREAD[n % len(SPREAD)], decision_number=f"{n}/QĐ").id for n in range(count)]

@@ -7,29 +7,20 @@ Usage: .venv/bin/python bench/walk_dossiers.py [DOSSIERS]
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from config import TestConfig  # noqa: E402
+from common import bench_app  # noqa: E402
+
 from states.enums import State  # noqa: E402
-from workflow import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
 
 
 def main(count: int) -> None:
-    folder = tempfile.mkdtemp(prefix="kieumau-bench-")
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder}/bench.sqlite"
-
-    app = create_app(Config)
+    app = bench_app()
     with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
         from sqlalchemy import select
 
         from models import AuditEvent, Dossier

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from flask import flash
+from flask import flash, redirect, request
 from flask_wtf import FlaskForm
 
 from workflow.extensions import db
@@ -34,6 +36,23 @@ def refusal_to_form(error: ServiceError, form: FlaskForm | None = None) -> dict[
     else:
         flash(translated(error.message), "error")
     return unplaced
+
+
+def submit(form: FlaskForm, action: Callable[[], Any], success: Callable[[Any], tuple[str, str]],
+           valid: bool | None = None):
+    """The usual form post: when the form is valid run `action` (one service call) and commit; on success
+    flash and redirect; on a refusal put the messages by the fields. Returns (redirect or None, status)."""
+    if valid if valid is not None else form.validate_on_submit():
+        try:
+            result = action()
+            db.session.commit()
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            return None, error.status
+        message, target = success(result)
+        flash(message, "success")
+        return redirect(target), 302
+    return None, 422 if request.method == "POST" else 200
 
 
 @dataclass

@@ -22,7 +22,7 @@ from workflow.services import campaigns as campaign_service
 from workflow.services.criteria import load_criteria_document
 from workflow.services.errors import ServiceError
 from workflow.services.scope import reviewer_paths, unit_filter
-from workflow.web import refusal_to_form
+from workflow.web import refusal_to_form, submit
 
 SHARES = ("group_quorum", "group_approval", "council_quorum", "council_approval")
 DATES = ("registration_opens", "registration_closes", "assessment_due", "inspection_due", "decision_due")
@@ -55,20 +55,12 @@ def index():
 def units():
     form = UnitForm()
     form.parent_id.choices = unit_choices({UnitKind.PROVINCE, UnitKind.TOWN, UnitKind.WARD})
-    status = 200
-    if form.validate_on_submit():
-        try:
-            unit = admin_service.create_unit(current_user, form.code.data, form.name.data, form.kind.data,
-                                             form.parent_id.data)
-            db.session.commit()
-        except ServiceError as error:
-            refusal_to_form(error, form)
-            status = error.status
-        else:
-            flash(_("Đã thêm đơn vị %(name)s.", name=unit.name), "success")
-            return redirect(url_for("admin.units"))
-    elif request.method == "POST":
-        status = 422
+    done, status = submit(
+        form, lambda: admin_service.create_unit(current_user, form.code.data, form.name.data, form.kind.data,
+                                                form.parent_id.data),
+        lambda unit: (_("Đã thêm đơn vị %(name)s.", name=unit.name), url_for("admin.units")))
+    if done:
+        return done
     units = admin_units()
     depth = {u.id: u.path.count("/") - 2 for u in units}
     base = min(depth.values(), default=0)
@@ -82,21 +74,15 @@ def users():
     form = UserForm()
     role_form = RoleForm()
     role_form.unit_id.choices = unit_choices()
-    status = 200
-    if form.validate_on_submit() and role_form.validate():
-        try:
-            user = admin_service.create_user_with_role(current_user, form.username.data, form.password.data,
-                                                       form.full_name.data, role_form.role.data,
-                                                       role_form.unit_id.data)
-            db.session.commit()
-        except ServiceError as error:
-            refusal_to_form(error, form)
-            status = error.status
-        else:
-            flash(_("Đã tạo tài khoản %(username)s.", username=user.username), "success")
-            return redirect(url_for("admin.user", user_id=user.id))
-    elif request.method == "POST":
-        status = 422
+    done, status = submit(
+        form, lambda: admin_service.create_user_with_role(current_user, form.username.data, form.password.data,
+                                                          form.full_name.data, role_form.role.data,
+                                                          role_form.unit_id.data),
+        lambda user: (_("Đã tạo tài khoản %(username)s.", username=user.username),
+                      url_for("admin.user", user_id=user.id)),
+        valid=form.validate_on_submit() and role_form.validate())
+    if done:
+        return done
     paths = admin_paths()
     in_scope = select(RoleAssignment.user_id).join(Unit).where(unit_filter(Unit.path, paths))
     people = db.session.scalars(select(User).where(or_(User.id.in_(in_scope), ~User.roles.any()))
@@ -118,19 +104,11 @@ def user(user_id: int):
     person = _user_in_scope(user_id)
     role_form = RoleForm()
     role_form.unit_id.choices = unit_choices()
-    status = 200
-    if role_form.validate_on_submit():
-        try:
-            admin_service.add_role(current_user, person, role_form.role.data, role_form.unit_id.data)
-            db.session.commit()
-        except ServiceError as error:
-            refusal_to_form(error, role_form)
-            status = error.status
-        else:
-            flash(_("Đã cấp vai trò."), "success")
-            return redirect(url_for("admin.user", user_id=person.id))
-    elif request.method == "POST":
-        status = 422
+    done, status = submit(
+        role_form, lambda: admin_service.add_role(current_user, person, role_form.role.data, role_form.unit_id.data),
+        lambda _assignment: (_("Đã cấp vai trò."), url_for("admin.user", user_id=person.id)))
+    if done:
+        return done
     return render_template("admin/user.html", person=person, role_form=role_form), status
 
 
@@ -176,19 +154,11 @@ def _campaign_form(campaign: Campaign | None) -> CampaignEditForm:
 def campaigns():
     paths = admin_paths()
     form = _campaign_form(None)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            campaign = campaign_service.create_campaign(current_user, _campaign_payload(form))
-            db.session.commit()
-        except ServiceError as error:
-            refusal_to_form(error, form)
-            status = error.status
-        else:
-            flash(_("Đã tạo đợt thi đua %(name)s.", name=campaign.name), "success")
-            return redirect(url_for("admin.campaigns"))
-    elif request.method == "POST":
-        status = 422
+    done, status = submit(
+        form, lambda: campaign_service.create_campaign(current_user, _campaign_payload(form)),
+        lambda campaign: (_("Đã tạo đợt thi đua %(name)s.", name=campaign.name), url_for("admin.campaigns")))
+    if done:
+        return done
     rows = db.session.scalars(select(Campaign).join(Unit).where(unit_filter(Unit.path, paths))
                               .order_by(Campaign.year.desc())).all()
     return render_template("admin/campaigns.html", campaigns=rows, form=form), status
@@ -202,19 +172,11 @@ def campaign(campaign_id: int):
     if found is None or not found.unit.path.startswith(tuple(paths)):
         abort(404)
     form = _campaign_form(found)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            campaign_service.update_campaign(current_user, found, _campaign_payload(form))
-            db.session.commit()
-        except ServiceError as error:
-            refusal_to_form(error, form)
-            status = error.status
-        else:
-            flash(_("Đã lưu thay đổi."), "success")
-            return redirect(url_for("admin.campaigns"))
-    elif request.method == "POST":
-        status = 422
+    done, status = submit(
+        form, lambda: campaign_service.update_campaign(current_user, found, _campaign_payload(form)),
+        lambda _campaign: (_("Đã lưu thay đổi."), url_for("admin.campaigns")))
+    if done:
+        return done
     return render_template("admin/campaign.html", campaign=found, form=form), status
 
 

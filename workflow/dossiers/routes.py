@@ -32,7 +32,7 @@ from workflow.services.errors import ServiceError
 from workflow.services.listing import dossier_query, due_date, is_overdue
 from workflow.services.scope import get_dossier_for, role_units, unit_filter, visible_units
 from workflow.services.work import my_work, oversight
-from workflow.web import Page, refusal_to_form
+from workflow.web import Page, refusal_to_form, submit
 
 PAGE_SIZE = 20
 SORTS = {
@@ -90,22 +90,12 @@ def new():
                                 db.session.scalars(select(Campaign).order_by(Campaign.year.desc()))]
     if not form.unit_id.choices:
         flash(_("Bạn chưa có vai trò người đăng ký ở tổ dân phố hay cơ quan nào."), "warning")
-    status = 200
-    if form.validate_on_submit():
-        try:
-            dossier = create_dossier(current_user, {name: getattr(form, name).data for name in (
-                "campaign_id", "title", "unit_id", "subject_name", "subject_ref", "subject_address", "note")})
-            db.session.commit()
-        except ServiceError as error:
-            refusal_to_form(error, form)
-            status = error.status
-        else:
-            flash(_("Đã tạo hồ sơ %(code)s. Kiểm tra lại rồi bấm “Nộp đăng ký”.", code=dossier.tracking_code),
-                  "success")
-            return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dossiers/form.html", form=form, dossier=None), status
+    done, status = submit(
+        form, lambda: create_dossier(current_user, {name: getattr(form, name).data for name in (
+            "campaign_id", "title", "unit_id", "subject_name", "subject_ref", "subject_address", "note")}),
+        lambda dossier: (_("Đã tạo hồ sơ %(code)s. Kiểm tra lại rồi bấm “Nộp đăng ký”.", code=dossier.tracking_code),
+                         url_for("dossiers.detail", dossier_id=dossier.id)))
+    return done or (render_template("dossiers/form.html", form=form, dossier=None), status)
 
 
 @bp.route("/dossiers/<int:dossier_id>/edit", methods=["GET", "POST"])
@@ -116,22 +106,12 @@ def edit(dossier_id: int):
         flash(_("Chỉ người tạo hồ sơ mới sửa được, và chỉ khi hồ sơ còn là bản nháp."), "error")
         return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
     form = EditDossierForm(obj=dossier if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit():
-        payload = {name: getattr(form, name).data or "" for name in
-                   ("subject_name", "subject_ref", "subject_address", "note")}
-        try:
-            edit_dossier(current_user, dossier, {**payload, "version": form.version.data})
-            db.session.commit()
-        except ServiceError as error:
-            refusal_to_form(error, form)
-            status = error.status
-        else:
-            flash(_("Đã lưu thay đổi."), "success")
-            return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("dossiers/form.html", form=form, dossier=dossier), status
+    fields = ("subject_name", "subject_ref", "subject_address", "note")
+    done, status = submit(
+        form, lambda: edit_dossier(current_user, dossier, {
+            **{name: getattr(form, name).data or "" for name in fields}, "version": form.version.data}),
+        lambda _dossier: (_("Đã lưu thay đổi."), url_for("dossiers.detail", dossier_id=dossier.id)))
+    return done or (render_template("dossiers/form.html", form=form, dossier=dossier), status)
 
 
 @bp.get("/dossiers/<int:dossier_id>")
