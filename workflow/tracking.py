@@ -17,3 +17,8 @@ def public_steps(dossier: Dossier) -> list[tuple[str, datetime]]:
         .order_by(AuditEvent.seq)
     )
     return [(row.to_state, row.at) for row in rows]
+
+
+def find_by_code(code: str) -> Dossier | None:
+    """The dossier a tracking code names (codes are shown upper-case; people type them any way)."""
+    return db.session.scalars(select(Dossier).where(Dossier.tracking_code == code.strip().upper())).first()

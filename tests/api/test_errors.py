@@ -230,3 +230,20 @@ def test_lock_contention_is_a_409_to_retry(api, world, monkeypatch):
     error = error_of(api.as_("council1").post(f"/dossiers/{dossier.id}/votes", json={"vote": "approve"}),
                      409, "conflict")
     assert "thử lại" in error["message"]
+
+
+def test_data_steps_refuse_the_wrong_state_role_or_a_missing_version(api, world):
+    from workflow.services import records
+
+    noticed = world.dossier(State.PUBLIC_NOTICE)
+    objection = records.record_objection(world.users["ward_inspector"], noticed, "Ồn ào ban đêm")
+    db.session.commit()
+    error_of(api.as_("group_committee").post(f"/dossiers/{noticed.id}/objections/{objection.id}/answer",
+                                             json={"answer": "Không", "upheld": False}), 403, "forbidden")
+    inspecting = world.dossier(State.WARD_INSPECTION)
+    error_of(api.as_("ward_inspector").post(f"/dossiers/{inspecting.id}/objections", json={"text": "Muộn"}),
+             409, "invalid_transition")
+    assessing = world.dossier(State.SELF_ASSESSMENT)
+    error = error_of(api.as_("group_committee").put(f"/dossiers/{assessing.id}/assessment", json={"items": []}),
+                     422, "validation_failed")
+    assert "version" in error["fields"]

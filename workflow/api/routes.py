@@ -43,7 +43,7 @@ from workflow.services.scope import (
     visible_units,
 )
 from workflow.services.validate import Fields
-from workflow.tracking import public_steps
+from workflow.tracking import find_by_code, public_steps
 
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged form to ride on
 
@@ -348,7 +348,7 @@ def audit_verify():
 def track(code: str):
     if not track_limiter.allow(request.remote_addr or "unknown", current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
         raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
-    dossier = db.session.scalars(select(Dossier).where(Dossier.tracking_code == code.strip().upper())).first()
+    dossier = find_by_code(code)
     if dossier is None:
         raise NotFound("Không tìm thấy mã hồ sơ.")
     return jsonify({"tracking_code": dossier.tracking_code, "title": dossier.title, "state": dossier.state,

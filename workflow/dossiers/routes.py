@@ -25,7 +25,7 @@ from workflow.dossiers.forms import (
 )
 from workflow.downloads import send_attachment
 from workflow.extensions import db
-from workflow.filters import translated
+from workflow.filters import event_label, translated
 from workflow.services import attachments, audit, dossier_view, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier, is_owner, trigger_options
 from workflow.services.errors import ServiceError
@@ -156,14 +156,8 @@ def transition(dossier_id: int):
         refusal_to_form(error, form)
         dossier = get_dossier_for(current_user, dossier_id)
         return _detail(dossier, error.status, form=form, open_trigger=form.trigger.data)
-    flash(_("Đã thực hiện: %(step)s.", step=_label_of(form.trigger.data)), "success")
+    flash(_("Đã thực hiện: %(step)s.", step=event_label(form.trigger.data)), "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
-
-
-def _label_of(trigger: str) -> str:
-    from workflow.filters import event_label
-
-    return event_label(trigger)
 
 
 # --- the group's self-assessment and the ward's inspection -----------------------------------------------------
@@ -275,7 +269,7 @@ def vote(dossier_id: int):
             return _detail(get_dossier_for(current_user, dossier_id), error.status, vote_form=form)
         flash(_("Đã ghi phiếu của bạn."), "success")
         return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#votes")
-    return _detail(dossier, 422 if form.csrf_token.errors == [] else 400, vote_form=form)
+    return _detail(dossier, 422, vote_form=form)  # CSRFProtect has refused a bad token before this
 
 
 @bp.post("/dossiers/<int:dossier_id>/objections")

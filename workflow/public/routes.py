@@ -2,16 +2,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from models import Dossier
 from states.enums import State
 from states.machine import mermaid
 from workflow.diagram import workflow_svg
-from workflow.extensions import db
 from workflow.public import bp
 from workflow.public.ratelimit import track_limiter
-from workflow.tracking import public_steps
+from workflow.tracking import find_by_code, public_steps
 
 
 @bp.get("/track")
@@ -23,7 +20,7 @@ def track(code: str | None = None):
     if not track_limiter.allow(request.remote_addr or "unknown", current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
         return render_template("public/track.html", code=code, dossier=None, steps=[],
                                error=_("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")), 429
-    dossier = db.session.scalars(select(Dossier).where(Dossier.tracking_code == code)).first()
+    dossier = find_by_code(code)
     if dossier is None:
         return render_template("public/track.html", code=code, dossier=None, steps=[],
                                error=_("Không tìm thấy hồ sơ có mã này.")), 404

@@ -39,6 +39,26 @@ def data_actions(user: User, dossier: Dossier) -> set[str]:
             if dossier.state == state and holds_role_over(user, role, dossier.unit)}
 
 
+STEP_ACTIONS = {"assessment": T("ghi kết quả tự đánh giá"), "inspection": T("ghi kết quả kiểm tra"),
+                "vote": T("bỏ phiếu"), "objection": T("ghi ý kiến phản ánh")}
+
+
+UNVERSIONED = object()  # votes and objections carry no version; assessment and inspection must
+
+
+def _check_step(actor: User, dossier: Dossier, step: str, version: Any = UNVERSIONED, *,
+                any_state: bool = False) -> Role:
+    """Refuse a data step unless `actor` holds its role over the dossier (not their own), the version is current
+    (when one is required) and the dossier is in the step's state — all read from DATA_STEPS."""
+    role, state = DATA_STEPS[step]
+    reviewer_role(actor, role, dossier, STEP_ACTIONS[step])
+    if version is not UNVERSIONED:
+        check_version(dossier, require_version(version))
+    if not any_state:
+        _require_state(dossier, state, STEP_ACTIONS[step])
+    return role
+
+
 def _require_state(dossier: Dossier, state: State, action: str) -> None:
     if dossier.state != state:
         raise InvalidTransition(T("Chỉ %(action)s khi hồ sơ ở trạng thái “%(wanted)s” (hiện tại: “%(state)s”).",
@@ -96,9 +116,7 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
     now = now or clock.now()
     audit.lock_stream(dossier.id)
     payload = payload if isinstance(payload, dict) else {}
-    reviewer_role(actor, Role.GROUP_COMMITTEE, dossier, T("ghi kết quả tự đánh giá"))
-    check_version(dossier, require_version(payload.get("version")))
-    _require_state(dossier, State.SELF_ASSESSMENT, T("ghi tự đánh giá"))
+    role = _check_step(actor, dossier, "assessment", payload.get("version"))
     fields = Fields(payload)
     points = dossier.criteria_set.shape == "points"
     items = _parse_items(dossier, payload.get("items", []), points=points, fields=fields)
@@ -140,7 +158,7 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
     summary = score(dossier.criteria_set, {code: SimpleNamespace(**i) for code, i in items.items()},
                     dossier.campaign.pass_points)
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.ASSESSMENT_SAVED, actor=actor, role=Role.GROUP_COMMITTEE, at=now,
+                 trigger=EventName.ASSESSMENT_SAVED, actor=actor, role=role, at=now,
                  data={"items": [{"criterion": c, "met": i["met"], "points": i["points"], "note": i["note"]}
                                  for c, i in items.items()],
                        "meeting": meeting, "disqualifiers": dossier.disqualifiers_found,
@@ -153,9 +171,7 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
     now = now or clock.now()
     audit.lock_stream(dossier.id)
     payload = payload if isinstance(payload, dict) else {}
-    reviewer_role(actor, Role.WARD_INSPECTOR, dossier, T("ghi kết quả kiểm tra"))
-    check_version(dossier, require_version(payload.get("version")))
-    _require_state(dossier, State.WARD_INSPECTION, T("ghi kết quả kiểm tra"))
+    role = _check_step(actor, dossier, "inspection", payload.get("version"))
     fields = Fields(payload)
     items = _parse_items(dossier, payload.get("items", []), points=False, fields=fields)
     for index, item in enumerate(items.values()):
@@ -178,7 +194,7 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
         dossier.disqualifiers_found = disqualifiers
     touch(dossier, now)
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.INSPECTION_SAVED, actor=actor, role=Role.WARD_INSPECTOR, at=now,
+                 trigger=EventName.INSPECTION_SAVED, actor=actor, role=role, at=now,
                  data={"items": [{"criterion": c, "met": i["met"], "note": i["note"]} for c, i in items.items()],
                        "recommendation": dossier.recommendation, "disqualifiers": dossier.disqualifiers_found})
     return dossier
@@ -188,8 +204,7 @@ def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now
     """A council member's vote; a second vote replaces the first while the review is open."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
-    reviewer_role(actor, Role.COUNCIL_MEMBER, dossier, T("bỏ phiếu"))
-    _require_state(dossier, State.COUNCIL_REVIEW, T("bỏ phiếu"))
+    role = _check_step(actor, dossier, "vote")
     if choice not in set(VoteChoice):
         raise ValidationFailed(T("Phiếu không hợp lệ."), {"vote": T("phải là approve, reject hoặc abstain")})
     comment = comment.strip() if isinstance(comment, str) else ""
@@ -202,7 +217,7 @@ def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now
         vote.choice, vote.comment, vote.cast_at = choice, comment, now
     db.session.flush()
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.VOTE_CAST, actor=actor, role=Role.COUNCIL_MEMBER, at=now, comment=comment,
+                 trigger=EventName.VOTE_CAST, actor=actor, role=role, at=now, comment=comment,
                  data={"vote": choice, "replaced": replaced})
     return vote
 
@@ -211,15 +226,14 @@ def record_objection(actor: User, dossier: Dossier, text: Any, now: datetime | N
     """Write down a resident's objection received during the public notice (by the ward inspector)."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
-    reviewer_role(actor, Role.WARD_INSPECTOR, dossier, T("ghi ý kiến phản ánh"))
-    _require_state(dossier, State.PUBLIC_NOTICE, T("ghi ý kiến phản ánh"))
+    role = _check_step(actor, dossier, "objection")
     if not isinstance(text, str) or not text.strip():
         raise ValidationFailed(T("Nội dung phản ánh là bắt buộc."), {"text": T("bắt buộc")})
     objection = Objection(dossier_id=dossier.id, text=text.strip(), filed_at=now)
     db.session.add(objection)
     db.session.flush()
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.OBJECTION_RECORDED, actor=actor, role=Role.WARD_INSPECTOR, at=now,
+                 trigger=EventName.OBJECTION_RECORDED, actor=actor, role=role, at=now,
                  data={"objection_id": objection.id, "text": objection.text})
     return objection
 
@@ -229,7 +243,7 @@ def answer_objection(actor: User, dossier: Dossier, objection_id: int, answer: A
     """Answer an objection; one upheld sends the dossier back to the group via `return_to_group`."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
-    reviewer_role(actor, Role.WARD_INSPECTOR, dossier, T("trả lời ý kiến phản ánh"))
+    role = _check_step(actor, dossier, "objection", any_state=True)  # answers may come until the notice closes
     objection = next((o for o in dossier.objections if o.id == objection_id), None)
     if objection is None:
         raise NotFound(T("Không tìm thấy ý kiến phản ánh."))
@@ -240,6 +254,6 @@ def answer_objection(actor: User, dossier: Dossier, objection_id: int, answer: A
     objection.answer, objection.upheld, objection.answered_at = text, verdict, now
     db.session.flush()
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.OBJECTION_ANSWERED, actor=actor, role=Role.WARD_INSPECTOR, at=now,
+                 trigger=EventName.OBJECTION_ANSWERED, actor=actor, role=role, at=now,
                  data={"objection_id": objection.id, "answer": text, "upheld": verdict})
     return objection
