@@ -9,16 +9,18 @@ from models.dossiers import (
     Attachment,
     Decision,
     Dossier,
+    DossierMember,
     GroupMeeting,
     InspectionItem,
     Objection,
     Vote,
 )
 from models.units import Unit
-from models.users import ApiToken, LoginFailure, RoleAssignment, User
+from models.users import ApiToken, Delegation, LoginFailure, RoleAssignment, User
 
 __all__ = [
     "ApiToken", "AssessmentItem", "Attachment", "AuditEvent", "Base", "Campaign", "CriteriaSet", "Criterion",
-    "Decision", "Disqualifier", "Dossier", "GroupMeeting", "InspectionItem", "LoginFailure", "Objection",
+    "Decision", "Delegation", "Disqualifier", "Dossier", "DossierMember",
+    "GroupMeeting", "InspectionItem", "LoginFailure", "Objection",
     "RoleAssignment", "Standard", "Unit", "User", "Vote",
 ]

@@ -2,20 +2,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
 from models.units import Unit
 
 # The per-campaign numbers of DOMAIN.md, with their defaults (shares as fractions).
-DEFAULT_SETTINGS: dict[str, float | int] = {
+DEFAULT_SETTINGS: dict[str, float | int | bool] = {
     "group_quorum": 0.6,
     "group_approval": 0.6,
     "notice_days": 10,
     "council_quorum": 2 / 3,
     "council_approval": 0.7,
     "pass_points": 85,
+    "secret_ballot": False,
 }
 
 
@@ -40,10 +41,13 @@ class Campaign(Base):
     council_quorum: Mapped[float] = mapped_column(Float, default=2 / 3)
     council_approval: Mapped[float] = mapped_column(Float, default=0.7)
     pass_points: Mapped[int] = mapped_column(Integer, default=85)
+    secret_ballot: Mapped[bool] = mapped_column(
+        Boolean, default=False, comment="members see only the tally, never who voted how"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship()
 
     @property
-    def settings(self) -> dict[str, float | int]:
+    def settings(self) -> dict[str, float | int | bool]:
         return {key: getattr(self, key) for key in DEFAULT_SETTINGS}

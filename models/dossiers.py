@@ -32,8 +32,13 @@ class Dossier(Base):
     search_text: Mapped[str] = mapped_column(Text, default="", comment="folded name, ref and code for search")
     state: Mapped[str] = mapped_column(String(30), index=True, comment="State value; moved only by the machine")
     version: Mapped[int] = mapped_column(Integer, nullable=False, comment="optimistic lock")
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), index=True, comment="the applicant's account (none for a paper registration)"
+    )
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), comment="the committee member who typed a paper registration in"
+    )
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), comment="unused; see members")
     recommendation: Mapped[str | None] = mapped_column(String(10), comment="inspection: pass | fail")
     council_recommended: Mapped[bool | None] = mapped_column(Boolean, comment="set when the review closes")
     disqualifiers_found: Mapped[list] = mapped_column(JSON, default=list, comment="codes standing now")
@@ -47,7 +52,10 @@ class Dossier(Base):
     campaign: Mapped[Campaign] = relationship()
     unit: Mapped[Unit] = relationship()
     criteria_set: Mapped[CriteriaSet] = relationship()
-    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    members: Mapped[list[DossierMember]] = relationship(cascade="all, delete-orphan", order_by="DossierMember.id",
+                                                        lazy="selectin")
     decision: Mapped[Decision | None] = relationship(back_populates="dossiers")
     assessment_items: Mapped[list[AssessmentItem]] = relationship(cascade="all, delete-orphan")
     inspection_items: Mapped[list[InspectionItem]] = relationship(cascade="all, delete-orphan")
@@ -55,6 +63,18 @@ class Dossier(Base):
     votes: Mapped[list[Vote]] = relationship(cascade="all, delete-orphan")
     objections: Mapped[list[Objection]] = relationship(cascade="all, delete-orphan")
     attachments: Mapped[list[Attachment]] = relationship(cascade="all, delete-orphan", order_by="Attachment.id")
+
+
+class DossierMember(Base):
+    """A member of the household a family dossier is about; their personal number makes them a subject."""
+
+    __tablename__ = "dossier_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    personal_id: Mapped[str | None] = mapped_column(String(12), index=True)
+    relation: Mapped[str] = mapped_column(String(50), default="", comment="quan hệ với chủ hộ")
 
 
 class AssessmentItem(Base):
@@ -96,6 +116,7 @@ class InspectionItem(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"))
     met: Mapped[bool] = mapped_column(Boolean)
+    points: Mapped[int | None] = mapped_column(Integer, comment="points-shaped sets: the inspector's score")
     note: Mapped[str] = mapped_column(Text, default="")
 
     criterion: Mapped[Criterion] = relationship(lazy="joined")
@@ -125,6 +146,9 @@ class Objection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
+    filed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), comment="the resident who filed it, or the inspector who wrote it down"
+    )
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answer: Mapped[str | None] = mapped_column(Text)
     upheld: Mapped[bool | None] = mapped_column(Boolean)
@@ -143,9 +167,14 @@ class Decision(Base):
     signed_on: Mapped[date] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(String(10), comment="Outcome value")
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), comment="who signed")
+    on_behalf_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), comment="the chairman, when signed under delegation (KT. CHỦ TỊCH)"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    signed_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id], lazy="joined")
     dossiers: Mapped[list[Dossier]] = relationship(back_populates="decision")
 
 

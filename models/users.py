@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,12 +17,19 @@ class User(UserMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    personal_id: Mapped[str | None] = mapped_column(
+        String(12), unique=True, comment="số định danh cá nhân (12 digits): how the system knows a subject"
+    )
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    delegations_received: Mapped[list[Delegation]] = relationship(
+        foreign_keys="Delegation.to_user_id", lazy="selectin", viewonly=True
     )
 
     def set_password(self, password: str) -> None:
@@ -49,6 +56,31 @@ class RoleAssignment(Base):
 
     user: Mapped[User] = relationship(back_populates="roles")
     unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class Delegation(Base):
+    """A role holder's powers lent to a named stand-in for a date range (both people are recorded on each step)."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, comment="the role holder")
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, comment="the stand-in")
+    role: Mapped[str] = mapped_column(String(30), comment="Role value delegated")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    starts_on: Mapped[date] = mapped_column(Date, comment="first day, Vietnam's date")
+    ends_on: Mapped[date] = mapped_column(Date, comment="last day, inclusive")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="ended early")
+
+    from_user: Mapped[User] = relationship(foreign_keys=[from_user_id], lazy="joined")
+    to_user: Mapped[User] = relationship(foreign_keys=[to_user_id], lazy="joined")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    def runs_on(self, day: date) -> bool:
+        return self.ended_at is None and self.starts_on <= day <= self.ends_on
 
 
 class ApiToken(Base):

@@ -47,6 +47,37 @@ class EventName(StrEnum):
     ATTACHMENT_ADDED = "attachment_added"
     CAMPAIGN_CREATED = "campaign_created"
     CAMPAIGN_UPDATED = "campaign_updated"
+    DISQUALIFIER_RECORDED = "disqualifier_recorded"
+    DISQUALIFIER_CLEARED = "disqualifier_cleared"
+    DELEGATION_GRANTED = "delegation_granted"
+    DELEGATION_ENDED = "delegation_ended"
+
+
+class Action(StrEnum):
+    """What a user may do to (or see of) a dossier besides the triggers: each is a row of states/policy.py."""
+
+    REGISTER = "register"  # create one's own dossier in a unit
+    REGISTER_ON_BEHALF = "register_on_behalf"  # the committee types a resident's paper form in
+    ADMINISTER = "administer"  # units, users, campaigns, criteria of a unit (no workflow step)
+    DELEGATE = "delegate"  # lend one's own role to a stand-in for a period (the holder, or an admin)
+    EDIT = "edit"
+    ASSESSMENT = "assessment"
+    INSPECTION = "inspection"
+    VOTE = "vote"
+    OBJECTION = "objection"
+    ANSWER = "answer"
+    ATTACH = "attach"
+    DISQUALIFIER = "disqualifier"  # record or clear a fact that bars the title
+    SEE_VOTERS = "see_voters"  # who voted how
+    SEE_INTERNAL = "see_internal"  # the full history with its data, hashes and versions
+
+
+class Parties(StrEnum):
+    """How a row treats the dossier's own people: its applicant (creator) and its subject (or household member)."""
+
+    APPLICANT_ONLY = "applicant_only"  # only the dossier's applicant (submit, withdraw, edit)
+    NOT_PARTIES = "not_parties"  # nobody approves a step of their own dossier
+    ANYONE = "anyone"  # relation does not matter (reading)
 
 
 class Role(StrEnum):
@@ -56,6 +87,7 @@ class Role(StrEnum):
     COUNCIL_MEMBER = "council_member"
     COUNCIL_SECRETARY = "council_secretary"
     CHAIRMAN = "chairman"
+    VICE_CHAIRMAN = "vice_chairman"
     AUDITOR = "auditor"
     ADMIN = "admin"
 

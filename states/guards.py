@@ -7,7 +7,7 @@ guard answers the transition, the "which buttons" question and the tests.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -23,6 +23,9 @@ class Facts(Protocol):
     def meeting(self) -> Any | None: ...
     def live_duplicates(self) -> int: ...
     def open_objections(self) -> int: ...
+    def upheld_objections(self) -> int: ...
+    def self_score(self) -> Any: ...
+    def inspection_score(self) -> Any: ...
     def notice_started_at(self) -> datetime | None: ...
     def council_size(self) -> int: ...
     def vote_counts(self) -> dict[str, int]: ...
@@ -33,10 +36,22 @@ Reason = Text  # a guard's refusal, in words the page can translate
 
 @dataclass
 class GuardContext:
+    """What a guard (and, during a step, its input parser and effect) sees."""
+
     dossier: Any
     campaign: Any
     facts: Facts
     now: datetime
+    # Set only while a step runs:
+    trigger: Any = None
+    actor: Any = None
+    role: Any = None
+    on_behalf_of: Any = None
+    comment: str = ""
+    data: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
+    decision: Any = None
+    effects: dict = field(default_factory=dict)
 
 
 Guard = Callable[[GuardContext], str | None]
@@ -81,6 +96,16 @@ def all_criteria_self_assessed(ctx: GuardContext) -> str | None:
         total = len(ctx.facts.criteria_codes())
         return Reason(N_("chưa tự đánh giá đủ tiêu chí: %(done)s/%(total)s, còn thiếu %(missing)s"),
                       done=total - len(missing), total=total, missing=", ".join(missing))
+    return None
+
+
+def self_assessment_passes(ctx: GuardContext) -> str | None:
+    """The group proposes only dossiers that pass its own self-assessment."""
+    if set(ctx.facts.criteria_codes()) - set(ctx.facts.assessed_codes()):
+        return None  # reported by all_criteria_self_assessed
+    result = ctx.facts.self_score()
+    if not result.passed:
+        return Reason(N_("kết quả tự đánh giá chưa đạt: %(reasons)s"), reasons="; ".join(result.reasons))
     return None
 
 
@@ -138,6 +163,14 @@ def objections_answered(ctx: GuardContext) -> str | None:
     return None
 
 
+def no_upheld_objection(ctx: GuardContext) -> str | None:
+    upheld = ctx.facts.upheld_objections()
+    if upheld:
+        return Reason(N_("có %(count)s ý kiến phản ánh được kết luận là đúng: trả hồ sơ về tổ hoặc ghi trường hợp "
+                         "không xét"), count=upheld)
+    return None
+
+
 def all_criteria_inspected(ctx: GuardContext) -> str | None:
     codes = ctx.facts.criteria_codes()
     missing = sorted(set(codes) - set(ctx.facts.inspected_codes()))
@@ -151,6 +184,19 @@ def recommendation_given(ctx: GuardContext) -> str | None:
     if not ctx.dossier.recommendation:
         return Reason(N_("chưa có kiến nghị của đoàn kiểm tra (đạt / không đạt)"))
     return None
+
+
+def pass_is_supported(ctx: GuardContext) -> str | None:
+    """A `pass` recommendation needs the inspection itself to pass and no disqualifier standing."""
+    if ctx.dossier.recommendation != "pass":
+        return None
+    if set(ctx.facts.criteria_codes()) - set(ctx.facts.inspected_codes()):
+        return None  # reported by all_criteria_inspected
+    result = ctx.facts.inspection_score()
+    if not result.passed:
+        return Reason(N_("kiến nghị “đạt” nhưng kết quả kiểm tra chưa đạt: %(reasons)s"),
+                      reasons="; ".join(result.reasons))
+    return no_disqualifier(ctx)
 
 
 def council_quorum(ctx: GuardContext) -> str | None:

@@ -46,6 +46,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.COUNCIL_MEMBER: N_("Thành viên Hội đồng TĐKT"),
     Role.COUNCIL_SECRETARY: N_("Thư ký Hội đồng"),
     Role.CHAIRMAN: N_("Chủ tịch UBND"),
+    Role.VICE_CHAIRMAN: N_("Phó Chủ tịch UBND"),
     Role.AUDITOR: N_("Kiểm tra, thanh tra"),
     Role.ADMIN: N_("Quản trị"),
 }
@@ -70,6 +71,10 @@ EVENT_LABELS: dict[str, str] = {
     "campaign_updated": N_("Sửa đợt thi đua"),
     "role_granted": N_("Cấp vai trò"),
     "role_revoked": N_("Thu hồi vai trò"),
+    "disqualifier_recorded": N_("Ghi trường hợp không xét"),
+    "disqualifier_cleared": N_("Gỡ trường hợp không xét"),
+    "delegation_granted": N_("Ủy quyền"),
+    "delegation_ended": N_("Kết thúc ủy quyền"),
 }
 
 STAGE_LABELS: dict[str, str] = {

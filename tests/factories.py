@@ -42,6 +42,7 @@ USERS = {
     "council4": ["council_member@WARD"], "council5": ["council_member@WARD"], "council6": ["council_member@WARD"],
     "council_secretary": ["council_secretary@WARD"],
     "chairman": ["chairman@WARD"],
+    "vice_chairman": ["vice_chairman@WARD"],
     "auditor": ["auditor@WARD"],
     "admin": ["admin@WARD"],
     "outsider_committee": ["group_committee@G9"],
@@ -52,7 +53,7 @@ USERS = {
 COUNCIL = [f"council{n}" for n in range(1, 7)]
 ROLE_USERS = {"applicant": "applicant", "group_committee": "group_committee", "ward_inspector": "ward_inspector",
               "council_member": "council1", "council_secretary": "council_secretary", "chairman": "chairman",
-              "auditor": "auditor", "admin": "admin"}
+              "vice_chairman": "vice_chairman", "auditor": "auditor", "admin": "admin"}
 
 
 @functools.cache

@@ -47,7 +47,7 @@ def create_app(config: object | None = None) -> Flask:
         refresh()
 
     import models  # noqa: F401  (register every table on the metadata)
-    from workflow import cli, filters, navigation
+    from workflow import cli, filters, navigation, uow
     from workflow.admin import bp as admin_bp
     from workflow.api import bp as api_bp
     from workflow.audit import bp as audit_bp
@@ -64,6 +64,7 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)
     cli.register(app)
+    uow.register(app)
     _register_security_headers(app)
     filters.register(app)
     navigation.register(app)

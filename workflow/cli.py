@@ -7,8 +7,8 @@ import sys
 import click
 from flask import Flask, current_app
 
-from workflow.extensions import db
 from workflow.services.errors import ServiceError
+from workflow.uow import unit_of_work
 
 
 def register(app: Flask) -> None:
@@ -27,10 +27,9 @@ def register(app: Flask) -> None:
         from workflow.services.criteria import load_criteria_file
 
         try:
-            criteria_set, created = load_criteria_file(path)
-            db.session.commit()
+            with unit_of_work():
+                criteria_set, created = load_criteria_file(path)
         except ServiceError as error:
-            db.session.rollback()
             raise click.ClickException(error.message) from None
         state = "đã nạp" if created else "đã có sẵn"
         click.echo(f"{criteria_set.title} {criteria_set.version}: {state} ({len(criteria_set.criteria)} tiêu chí)")
@@ -40,15 +39,17 @@ def register(app: Flask) -> None:
     @click.option("--password", required=True)
     @click.option("--full-name", required=True)
     @click.option("--role", "roles", multiple=True, help="ROLE@UNIT_CODE, may repeat")
-    def create_user(username: str, password: str, full_name: str, roles: tuple[str, ...]) -> None:
+    @click.option("--personal-id", default=None, help="số định danh cá nhân, 12 digits")
+    @click.option("--email", default=None)
+    def create_user(username: str, password: str, full_name: str, roles: tuple[str, ...], personal_id: str | None,
+                    email: str | None) -> None:
         """Create a user with roles such as ward_inspector@P-TANDAN."""
         from workflow.services.accounts import create_user as create
 
         try:
-            user = create(username, password, full_name, list(roles))
-            db.session.commit()
+            with unit_of_work():
+                user = create(username, password, full_name, list(roles), personal_id=personal_id, email=email)
         except ServiceError as error:
-            db.session.rollback()
             detail = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
             raise click.ClickException(f"{error.message} {detail}".strip()) from None
         click.echo(f"Đã tạo {user.username} ({', '.join(a.role + '@' + a.unit.code for a in user.roles)})")
@@ -74,8 +75,8 @@ def register(app: Flask) -> None:
         from workflow.services.demo import DEMO_PASSWORD
         from workflow.services.demo import load_demo as load
 
-        created = load(current_app.config["CRITERIA_DIR"])
-        db.session.commit()
+        with unit_of_work():
+            created = load(current_app.config["CRITERIA_DIR"])
         if created:
             click.echo(f"Đã nạp dữ liệu mẫu. Mọi tài khoản mẫu dùng mật khẩu: {DEMO_PASSWORD} (chỉ để thử)")
         else:

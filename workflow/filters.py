@@ -44,6 +44,9 @@ def _label(table: dict):
     return label
 
 
+role_label = _label(ROLE_LABELS)
+
+
 def translated(value) -> str:
     """A message built by a guard or a service (a `Text`), in the page's language; other strings as they are."""
     template = getattr(value, "template", None)
@@ -63,7 +66,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters.update(
         dt=local_datetime, d=local_date, event_label=event_label, reason=translated, translated=translated,
-        state_label=_label(STATE_LABELS), trigger_label=_label(TRIGGER_LABELS), role_label=_label(ROLE_LABELS),
+        state_label=_label(STATE_LABELS), trigger_label=_label(TRIGGER_LABELS), role_label=role_label,
         title_label=_label(TITLE_LABELS), stage_label=_label(STAGE_LABELS),
         attachment_label=_label(ATTACHMENT_LABELS), vote_label=_label(VOTE_LABELS),
     )

@@ -1,26 +1,28 @@
-"""The menu a signed-in user sees, from their roles (the one place templates ask)."""
+"""The menu a signed-in user sees: each entry names the policy actions it serves (the one place templates ask)."""
 
 from flask import Flask
 from flask_login import current_user
 
-from states.enums import Role
+from states.enums import Action, Trigger
+from workflow.services.permissions import may_somewhere
 
 MENU = [
-    ("dossiers.home", "home", None),
-    ("dossiers.index", "dossiers", None),
-    ("dossiers.new", "new", {Role.APPLICANT}),
-    ("review.batch", "decide", {Role.CHAIRMAN}),
-    ("review.decisions", "decisions", {Role.CHAIRMAN, Role.AUDITOR, Role.COUNCIL_SECRETARY}),
-    ("audit.events", "audit", {Role.AUDITOR, Role.CHAIRMAN, Role.ADMIN}),
-    ("admin.index", "admin", {Role.ADMIN}),
+    ("dossiers.home", "home", ()),
+    ("dossiers.index", "dossiers", ()),
+    ("dossiers.new", "new", (Action.REGISTER, Action.REGISTER_ON_BEHALF)),
+    ("review.batch", "decide", (Trigger.RECOGNIZE,)),
+    ("review.decisions", "decisions", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.SEE_INTERNAL)),
+    ("auth.delegations", "delegations", (Action.DELEGATE,)),
+    ("audit.events", "audit", (Action.SEE_INTERNAL,)),
+    ("admin.index", "admin", (Action.ADMINISTER,)),
 ]
 
 
 def menu() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
-    held = {a.role for a in current_user.roles}
-    return [(endpoint, key) for endpoint, key, roles in MENU if roles is None or held & roles]
+    return [(endpoint, key) for endpoint, key, actions in MENU
+            if not actions or any(may_somewhere(current_user, action) for action in actions)]
 
 
 def register(app: Flask) -> None:

@@ -40,12 +40,12 @@ def refusal_to_form(error: ServiceError, form: FlaskForm | None = None) -> dict[
 
 def submit(form: FlaskForm, action: Callable[[], Any], success: Callable[[Any], tuple[str, str]],
            valid: bool | None = None):
-    """The usual form post: when the form is valid run `action` (one service call) and commit; on success
-    flash and redirect; on a refusal put the messages by the fields. Returns (redirect or None, status)."""
+    """The usual form post: when the form is valid run `action` (one service call; the request's unit of work
+    commits it); on success flash and redirect; on a refusal put the messages by the fields. Returns (redirect
+    or None, status)."""
     if valid if valid is not None else form.validate_on_submit():
         try:
             result = action()
-            db.session.commit()
         except ServiceError as error:
             refusal_to_form(error, form)
             return None, error.status

@@ -34,5 +34,7 @@ def assessment_payload(criteria_set: dict, version: int, *, invited=20, attendee
 
 
 def inspection_payload(criteria_set: dict, version: int, recommendation: str = "pass") -> dict:
-    items = [{"criterion": c["code"], "met": True, "note": "Kiểm tra thực tế"} for c in criteria_set["criteria"]]
+    points = criteria_set["shape"] == "points"
+    items = [{"criterion": c["code"], "met": True, "note": "Kiểm tra thực tế",
+              **({"points": c["max_points"]} if points else {})} for c in criteria_set["criteria"]]
     return {"version": version, "recommendation": recommendation, "items": items}

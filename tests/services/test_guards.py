@@ -12,7 +12,7 @@ from workflow import clock
 from workflow.extensions import db
 from workflow.services import records
 from workflow.services.dossiers import apply_transition
-from workflow.services.errors import GuardRefused
+from workflow.services.errors import GuardRefused, ValidationFailed
 from workflow.services.walkthrough import full_assessment, full_inspection
 
 
@@ -117,8 +117,17 @@ def test_a_disqualifier_blocks_submit_assessment_until_cleared(world):
     payload = full_assessment(dossier, held_on=clock.now().date())
     records.save_assessment(world.users["group_committee"], dossier, {**payload, "disqualifiers": ["KX2"]})
     refused(world.users["group_committee"], dossier, Trigger.SUBMIT_ASSESSMENT, "trường hợp không xét: KX2")
+    # Saving the assessment again without it does not clear it: clearing is its own step, with a reason.
     records.save_assessment(world.users["group_committee"], dossier,
                             {**payload, "version": dossier.version, "disqualifiers": []})
+    assert dossier.disqualifiers_found == ["KX2"]
+    with pytest.raises(ValidationFailed) as refusal:
+        records.set_disqualifier(world.users["group_committee"], dossier,
+                                 {"version": dossier.version, "code": "KX2", "standing": False, "reason": ""})
+    assert "reason" in refusal.value.fields
+    records.set_disqualifier(world.users["group_committee"], dossier, {
+        "version": dossier.version, "code": "KX2", "standing": False,
+        "reason": "Toà án đã có quyết định đình chỉ, xoá án tích"})
     attempt(world.users["group_committee"], dossier, Trigger.SUBMIT_ASSESSMENT)
     assert dossier.state == State.PUBLIC_NOTICE
 
@@ -216,9 +225,14 @@ def test_a_disqualifier_found_at_inspection_blocks_recognition(world):
     dossier = world.dossier(State.WARD_INSPECTION)
     inspector = world.users["ward_inspector"]
     records.save_inspection(inspector, dossier, {**full_inspection(dossier), "disqualifiers": ["KX1"]})
+    refused(inspector, dossier, Trigger.COMPLETE_INSPECTION, "trường hợp không xét: KX1")
+    records.set_disqualifier(inspector, dossier, {"version": dossier.version, "code": "KX1", "standing": False,
+                                                  "reason": "Xác minh lại: nhầm với hộ khác cùng tên"})
     attempt(inspector, dossier, Trigger.COMPLETE_INSPECTION)
     for name in ("council1", "council2", "council3", "council4", "council5"):
         records.cast_vote(world.users[name], dossier, "approve")
+    # Found again while the council reviews: recorded at any stage, it bars the recognition.
+    records.set_disqualifier(inspector, dossier, {"version": dossier.version, "code": "KX1", "standing": True})
     attempt(world.users["council_secretary"], dossier, Trigger.CLOSE_REVIEW)
     refused(world.users["chairman"], dossier, Trigger.RECOGNIZE, "trường hợp không xét: KX1", data=DECISION)
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Dossier
 from states.enums import Role, State, Trigger
+from states.policy import POLICY
 from states.table import RULES
 from tests.factories import ROLE_USERS
 from workflow.extensions import db
@@ -33,7 +34,7 @@ def prepared(world, state: State) -> Dossier:
 
 def expected(trigger: Trigger, role: Role, state: State) -> tuple[int, str | None]:
     rule = RULES[trigger]
-    if role not in rule.roles:
+    if role not in POLICY[trigger].roles:
         return 403, "forbidden"
     if state not in rule.sources:
         return 409, "invalid_transition"

@@ -123,7 +123,9 @@ def test_inspection_form_requires_the_inspector_and_saves_verdicts(client, auth,
     auth.login("ward_inspector")
     page = html(client.get(f"/dossiers/{dossier.id}/inspection"))
     form = {"csrf_token": csrf_from(page), "version": dossier.version, "recommendation": "maybe"}
-    form.update({f"met-{c.code}": "yes" for c in dossier.criteria_set.criteria})
+    # A 100-point set is scored in points by the inspector too.
+    assert f'name="points-{dossier.criteria_set.criteria[0].code}"' in page
+    form.update({f"points-{c.code}": c.max_points for c in dossier.criteria_set.criteria})
     bad = client.post(f"/dossiers/{dossier.id}/inspection", data=form)
     assert bad.status_code == 422 and "phải là pass hoặc fail" in html(bad)
     assert client.post(f"/dossiers/{dossier.id}/inspection", data={**form, "recommendation": "pass"}).status_code == 302

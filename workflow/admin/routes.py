@@ -118,7 +118,6 @@ def remove_role(user_id: int, assignment_id: int):
     person = _user_in_scope(user_id)  # CSRFProtect has already checked the form's token
     try:
         admin_service.remove_role(current_user, person, assignment_id)
-        db.session.commit()
     except ServiceError as error:
         refusal_to_form(error)
     else:
@@ -198,7 +197,6 @@ def criteria():
         else:
             try:
                 criteria_set, created = load_criteria_document(document, source=upload.filename or "")
-                db.session.commit()
             except ServiceError as error:
                 refusal_to_form(error, form)
                 status = error.status

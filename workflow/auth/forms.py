@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from workflow.formbase import Form
 
@@ -8,3 +8,13 @@ from workflow.formbase import Form
 class LoginForm(Form):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=80)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Nhập mật khẩu"))])
+
+
+class DelegationForm(Form):
+    held = SelectField(_l("Vai trò ủy quyền"), validators=[DataRequired(_l("Chọn vai trò"))])
+    to_username = StringField(_l("Tên đăng nhập người được ủy quyền"),
+                              validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=80)])
+    starts_on = DateField(_l("Từ ngày"), validators=[InputRequired(_l("Chọn ngày bắt đầu"))])
+    ends_on = DateField(_l("Đến hết ngày"), validators=[InputRequired(_l("Chọn ngày kết thúc"))])
+    reason = TextAreaField(_l("Lý do (ví dụ: đi công tác, nghỉ phép)"),
+                           validators=[DataRequired(_l("Nhập lý do")), Length(max=500)])

@@ -3,13 +3,18 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
 
 from models import User
 from workflow.auth import bp
-from workflow.auth.forms import LoginForm
+from workflow.auth.forms import DelegationForm, LoginForm
 from workflow.extensions import db, login_manager
+from workflow.filters import role_label
 from workflow.services import accounts
-from workflow.services.errors import TooManyAttempts
+from workflow.services import delegations as delegation_service
+from workflow.services.errors import ServiceError, TooManyAttempts
+from workflow.uow import keep_changes
+from workflow.web import refusal_to_form, submit
 
 
 @login_manager.user_loader
@@ -42,7 +47,7 @@ def login():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         accounts.record_failure(form.username.data, address)
-        db.session.commit()
+        keep_changes()  # the failure counts towards throttling even though the answer is a refusal
         form.password.errors.append(_("Sai tên đăng nhập hoặc mật khẩu."))
         status = 401
     elif request.method == "POST":
@@ -56,3 +61,32 @@ def logout():
     logout_user()
     flash(_("Đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/delegations", methods=["GET", "POST"])
+@login_required
+def delegations():
+    """Lend one of my roles to a stand-in for a period, see those I gave and received, end one early."""
+    form = DelegationForm()
+    form.held.choices = [SelectChoice(f"{role}@{code}", f"{role_label(role)} — {code}")
+                         for role, code in delegation_service.lendable_roles(current_user)]
+    done, status = submit(form, lambda: delegation_service.grant(current_user, {
+        "to_username": form.to_username.data, "role": form.held.data.partition("@")[0],
+        "unit_code": form.held.data.partition("@")[2], "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data, "reason": form.reason.data}),
+        lambda d: (_("Đã ủy quyền cho %(name)s từ %(start)s đến hết %(end)s.", name=d.to_user.full_name,
+                     start=f"{d.starts_on:%d/%m/%Y}", end=f"{d.ends_on:%d/%m/%Y}"), url_for("auth.delegations")))
+    return done or (render_template("auth/delegations.html", form=form, rows=delegation_service.mine(current_user),
+                                    status_of=delegation_service.status), status)
+
+
+@bp.post("/delegations/<int:delegation_id>/end")
+@login_required
+def end_delegation(delegation_id: int):
+    try:
+        delegation_service.end(current_user, delegation_id)
+    except ServiceError as error:
+        refusal_to_form(error)
+        return redirect(url_for("auth.delegations")), 303
+    flash(_("Đã kết thúc ủy quyền."), "success")
+    return redirect(url_for("auth.delegations"))

@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import HiddenField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
@@ -20,6 +29,7 @@ class DossierForm(Form):
                               validators=[DataRequired(_l("Nhập số định danh")), Length(max=100)])
     subject_address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=200)])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    on_behalf = BooleanField(_l("Nhập thay người dân đã ký đơn giấy (hồ sơ được ghi nhận là đã đăng ký)"))
 
 
 class EditDossierForm(Form):
@@ -58,7 +68,7 @@ class ObjectionForm(Form):
 class AnswerForm(Form):
     answer = TextAreaField(_l("Trả lời"), validators=[DataRequired(_l("Nhập nội dung trả lời")), Length(max=5000)])
     upheld = RadioField(_l("Kết luận"), choices=[SelectChoice("no", _l("Không có cơ sở")),
-                                                  SelectChoice("yes", _l("Phản ánh đúng (trả về tổ)"))],
+                                                  SelectChoice("yes", _l("Phản ánh đúng"))],
                         validators=[InputRequired(_l("Chọn kết luận"))])
 
 
@@ -66,3 +76,10 @@ class AttachmentForm(Form):
     kind = SelectField(_l("Loại tài liệu"),
                        choices=[SelectChoice(k.value, _l(ATTACHMENT_LABELS[k])) for k in AttachmentKind])
     file = FileField(_l("Tệp (PDF, PNG, JPEG; tối đa 10 MB)"))
+
+
+class DisqualifierForm(Form):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    code = SelectField(_l("Trường hợp không xét"), validators=[DataRequired(_l("Chọn một trường hợp"))])
+    standing = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=5000)])

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from models import Campaign, Dossier, Unit
-from states.enums import Role, State, Title, UnitKind
+from states.enums import Action, State, Title, UnitKind
 from states.machine import mermaid
 from workflow.diagram import workflow_svg
 from workflow.dossiers import bp
 from workflow.dossiers.forms import (
     AnswerForm,
     AttachmentForm,
+    DisqualifierForm,
     DossierForm,
     EditDossierForm,
     ObjectionForm,
@@ -26,11 +27,12 @@ from workflow.dossiers.forms import (
 from workflow.downloads import send_attachment
 from workflow.extensions import db
 from workflow.filters import event_label, translated
-from workflow.services import attachments, audit, dossier_view, records
-from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier, is_owner, trigger_options
+from workflow.forms import as_number
+from workflow.services import attachments, audit, dossier_view, permissions, records
+from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
 from workflow.services.errors import ServiceError
 from workflow.services.listing import dossier_query, due_date, is_overdue
-from workflow.services.scope import get_dossier_for, role_units, unit_filter, visible_units
+from workflow.services.scope import get_dossier_for, unit_filter, visible_units
 from workflow.services.work import my_work, oversight
 from workflow.web import Page, refusal_to_form, submit
 
@@ -71,8 +73,9 @@ def index():
 
 
 def _unit_choices() -> list[SelectChoice]:
-    """Groups and agencies where the user may register a dossier."""
-    paths = [unit.path for unit in role_units(current_user, Role.APPLICANT)]
+    """Groups and agencies where the user may register a dossier (own, or a resident's on her behalf)."""
+    paths = [u.path for action in (Action.REGISTER, Action.REGISTER_ON_BEHALF)
+             for u in permissions.units_for(current_user, action)]
     condition = unit_filter(Unit.path, paths)
     if condition is None:
         return []
@@ -88,11 +91,16 @@ def new():
     form.unit_id.choices = _unit_choices()
     form.campaign_id.choices = [SelectChoice(c.id, c.name) for c in
                                 db.session.scalars(select(Campaign).order_by(Campaign.year.desc()))]
+    may_register_for = permissions.may_somewhere(current_user, Action.REGISTER_ON_BEHALF)
+    if not may_register_for:
+        del form.on_behalf
     if not form.unit_id.choices:
         flash(_("Bạn chưa có vai trò người đăng ký ở tổ dân phố hay cơ quan nào."), "warning")
     done, status = submit(
-        form, lambda: create_dossier(current_user, {name: getattr(form, name).data for name in (
-            "campaign_id", "title", "unit_id", "subject_name", "subject_ref", "subject_address", "note")}),
+        form, lambda: create_dossier(current_user, {
+            **{name: getattr(form, name).data for name in (
+                "campaign_id", "title", "unit_id", "subject_name", "subject_ref", "subject_address", "note")},
+            "on_behalf": bool(may_register_for and form.on_behalf.data)}),
         lambda dossier: (_("Đã tạo hồ sơ %(code)s. Kiểm tra lại rồi bấm “Nộp đăng ký”.", code=dossier.tracking_code),
                          url_for("dossiers.detail", dossier_id=dossier.id)))
     return done or (render_template("dossiers/form.html", form=form, dossier=None), status)
@@ -102,8 +110,9 @@ def new():
 @login_required
 def edit(dossier_id: int):
     dossier = get_dossier_for(current_user, dossier_id)
-    if not is_owner(current_user, dossier) or dossier.state != State.DRAFT:
-        flash(_("Chỉ người tạo hồ sơ mới sửa được, và chỉ khi hồ sơ còn là bản nháp."), "error")
+    allowed = permissions.verdict(current_user, Action.EDIT, dossier)
+    if not allowed:
+        flash(" ".join(translated(r) for r in allowed.reasons), "error")
         return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
     form = EditDossierForm(obj=dossier if request.method == "GET" else None)
     fields = ("subject_name", "subject_ref", "subject_address", "note")
@@ -123,17 +132,20 @@ def detail(dossier_id: int):
 
 def _detail(dossier: Dossier, status: int = 200, **forms):
     events = audit.stream_events(f"dossier:{dossier.id}")
-    actions = records.data_actions(current_user, dossier)
+    options = permissions.options(current_user, dossier)
+    actions = {o.action for o in options if o.trigger is None and o.allowed}
     return render_template(
         "dossiers/detail.html", dossier=dossier, events=events, chain_problems=audit.check_chain(events),
-        options=trigger_options(current_user, dossier), actions=actions,
+        options=[o for o in options if o.trigger is not None], actions=actions,
+        show_tally=dossier_view.tally_shown(dossier), disqualifiers=dossier.criteria_set.disqualifiers,
         stages=dossier_view.stage_tracker(dossier, events), rows=dossier_view.criteria_rows(dossier),
         score=dossier_view.assessment_score(dossier) if dossier.assessment_items else None,
         tally=dossier_view.tally(current_user, dossier), due=due_date(dossier), overdue=is_overdue(dossier),
         secret_vote=dossier_view.is_secret_vote,
-        may_attach=attachments.may_attach(current_user, dossier), diagram=workflow_svg(dossier.state),
+        diagram=workflow_svg(dossier.state),
         mermaid=mermaid(), form=forms.get("form") or TransitionForm(), vote_form=forms.get("vote_form") or VoteForm(),
         objection_form=forms.get("objection_form") or ObjectionForm(), answer_form=AnswerForm(),
+        disqualifier_form=forms.get("disqualifier_form") or _disqualifier_form(dossier),
         attachment_form=forms.get("attachment_form") or AttachmentForm(), open_trigger=forms.get("open_trigger"),
     ), status
 
@@ -151,7 +163,6 @@ def transition(dossier_id: int):
         data = {"decision_number": form.decision_number.data or "", "signed_on": form.signed_on.data or ""}
     try:
         apply_transition(current_user, dossier, form.trigger.data, form.version.data, form.comment.data or "", data)
-        db.session.commit()
     except ServiceError as error:
         refusal_to_form(error, form)
         dossier = get_dossier_for(current_user, dossier_id)
@@ -169,9 +180,9 @@ def _read_items(dossier: Dossier, form_data, *, points: bool, verdict_only: bool
         met_raw = form_data.get(f"met-{code}", "")
         item = {"criterion": code, "note": form_data.get(f"note-{code}", "")}
         item["met"] = {"yes": True, "no": False}.get(met_raw)
-        if points and not verdict_only:
+        if points:
             raw = form_data.get(f"points-{code}", "").strip()
-            item["points"] = int(raw) if raw.lstrip("-").isdigit() else (raw or None)
+            item["points"] = as_number(raw)
             if item["met"] is None and isinstance(item["points"], int):
                 item["met"] = item["points"] > 0
         if not points and not verdict_only and item["met"] is None and not item["note"]:
@@ -197,15 +208,16 @@ def _criteria_step(dossier_id: int, step: str, read_payload, save, template: str
     """The per-criterion pages (self-assessment, inspection): read the inputs by criterion code, call the
     service, and on a refusal show each message next to its criterion with the input kept."""
     dossier = get_dossier_for(current_user, dossier_id)
-    if step not in records.data_actions(current_user, dossier):
-        abort(403)
+    allowed = permissions.verdict(current_user, step, dossier)
+    if not allowed:
+        return render_template("error.html", status=allowed.status,
+                               message=" ".join(translated(r) for r in allowed.reasons)), allowed.status
     form, errors, status = StepForm(), {}, 200
     if form.validate_on_submit():
         items, payload = read_payload(dossier)
         payload.update(version=form.version.data, disqualifiers=request.form.getlist("disqualifier"))
         try:
             save(current_user, dossier, payload)
-            db.session.commit()
         except ServiceError as error:
             errors = _item_errors(error, items)
             refusal_to_form(error)
@@ -227,12 +239,14 @@ def _assessment_payload(dossier: Dossier) -> tuple[list[dict], dict]:
     meeting = {name: request.form.get(name, "").strip() for name in ("held_on", "invited", "attendees", "votes_for")}
     payload = {"items": items}
     if any(meeting.values()):
-        payload["meeting"] = {k: (int(v) if v.isdigit() else v or None) for k, v in meeting.items()}
+        payload["meeting"] = {k: (as_number(v) if k != "held_on" else v or None) for k, v in meeting.items()}
     return items, payload
 
 
 def _inspection_payload(dossier: Dossier) -> tuple[list[dict], dict]:
-    items = [i for i in _read_items(dossier, request.form, points=False, verdict_only=True) if i["met"] is not None]
+    points = dossier.criteria_set.shape == "points"
+    items = [i for i in _read_items(dossier, request.form, points=points, verdict_only=True)
+             if i["met"] is not None or i.get("points") is not None]
     payload = {"items": items}
     if request.form.get("recommendation"):
         payload["recommendation"] = request.form["recommendation"]
@@ -263,7 +277,6 @@ def vote(dossier_id: int):
     if form.validate_on_submit():
         try:
             records.cast_vote(current_user, dossier, form.vote.data, form.comment.data or "")
-            db.session.commit()
         except ServiceError as error:
             refusal_to_form(error, form)
             return _detail(get_dossier_for(current_user, dossier_id), error.status, vote_form=form)
@@ -280,7 +293,6 @@ def objection(dossier_id: int):
     if form.validate_on_submit():
         try:
             records.record_objection(current_user, dossier, form.text.data)
-            db.session.commit()
         except ServiceError as error:
             refusal_to_form(error, form)
             return _detail(get_dossier_for(current_user, dossier_id), error.status, objection_form=form)
@@ -296,8 +308,8 @@ def answer(dossier_id: int, objection_id: int):
     form = AnswerForm()
     if form.validate_on_submit():
         try:
-            records.answer_objection(current_user, dossier, objection_id, form.answer.data, form.upheld.data == "yes")
-            db.session.commit()
+            records.answer_objection(current_user, dossier, objection_id, form.answer.data, form.upheld.data == "yes",
+                                     disqualifiers=request.form.getlist("disqualifier") or None)
         except ServiceError as error:
             refusal_to_form(error, form)
             return _detail(get_dossier_for(current_user, dossier_id), error.status)
@@ -305,6 +317,32 @@ def answer(dossier_id: int, objection_id: int):
     else:
         flash(_("Cần nhập nội dung trả lời và chọn kết luận."), "error")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#objections")
+
+
+def _disqualifier_form(dossier: Dossier) -> DisqualifierForm:
+    form = DisqualifierForm(formdata=None) if request.method == "GET" else DisqualifierForm()
+    form.code.choices = [SelectChoice(d.code, f"{d.code}: {d.name}") for d in dossier.criteria_set.disqualifiers]
+    return form
+
+
+@bp.post("/dossiers/<int:dossier_id>/disqualifiers")
+@login_required
+def disqualifier(dossier_id: int):
+    dossier = get_dossier_for(current_user, dossier_id)
+    form = _disqualifier_form(dossier)
+    if form.validate_on_submit():
+        try:
+            records.set_disqualifier(current_user, dossier, {
+                "version": form.version.data, "code": form.code.data, "standing": form.standing.data == "yes",
+                "reason": form.reason.data or ""})
+        except ServiceError as error:
+            refusal_to_form(error, form)
+            return _detail(get_dossier_for(current_user, dossier_id), error.status, disqualifier_form=form,
+                           open_trigger="disqualifier")
+        flash(_("Đã ghi trường hợp không xét.") if form.standing.data == "yes"
+              else _("Đã gỡ trường hợp không xét."), "success")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+    return _detail(dossier, 422, disqualifier_form=form, open_trigger="disqualifier")
 
 
 @bp.post("/dossiers/<int:dossier_id>/attachments")
@@ -317,7 +355,6 @@ def attach(dossier_id: int):
         try:
             attachments.add_attachment(current_user, dossier, upload.stream, upload.filename or "", form.kind.data,
                                        current_app.config["UPLOAD_FOLDER"], current_app.config["ATTACHMENT_MAX_BYTES"])
-            db.session.commit()
         except ServiceError as error:
             refusal_to_form(error, form)
             return _detail(get_dossier_for(current_user, dossier_id), error.status, attachment_form=form)

@@ -8,28 +8,30 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from models import Decision, Dossier
-from states.enums import Role, State, Title
+from states.enums import State, Title, Trigger
 from workflow.extensions import db
 from workflow.review import bp
 from workflow.review.forms import BatchDecisionForm
+from workflow.services import permissions
 from workflow.services.decisions import decision_for, record_decision
 from workflow.services.errors import ServiceError
 from workflow.services.listing import dossier_query
-from workflow.services.scope import role_units
 from workflow.web import refusal_to_form
 
 
 def _awaiting(args) -> list[Dossier]:
+    """Dossiers awaiting a decision that this user may decide (the policy's answer for `recognize`, guards
+    aside: a blocked one is shown with its reason after the check)."""
     query = dossier_query(current_user, {"state": State.AWAITING_DECISION.value,
                                          "title": args.get("title", ""), "q": args.get("q", "")})
     return [d for d in db.session.scalars(query.order_by(Dossier.unit_id, Dossier.subject_name))
-            if d.created_by_id != current_user.id]
+            if permissions.verdict(current_user, Trigger.RECOGNIZE, d, check_guards=False)]
 
 
 @bp.route("/decisions/new", methods=["GET", "POST"])
 @login_required
 def batch():
-    if not role_units(current_user, Role.CHAIRMAN):
+    if not permissions.may_somewhere(current_user, Trigger.RECOGNIZE):
         flash(_("Chỉ Chủ tịch UBND ký quyết định công nhận."), "error")
         return redirect(url_for("dossiers.home"))
     form = BatchDecisionForm()
@@ -49,7 +51,6 @@ def batch():
                 decision = record_decision(current_user, {
                     "number": form.number.data, "signed_on": form.signed_on.data.isoformat(),
                     "outcome": form.outcome.data, "comment": form.comment.data or "", "dossier_ids": chosen})
-                db.session.commit()
             except ServiceError as error:
                 blocked = refusal_to_form(error, form)
                 form.confirmed.data = ""

@@ -29,9 +29,18 @@ def parse_role(spec: str) -> tuple[Role, Unit]:
     return role, unit
 
 
-def create_user(username: str, password: str, full_name: str, roles: list[str]) -> User:
+def create_user(username: str, password: str, full_name: str, roles: list[str], *, personal_id: str | None = None,
+                email: str | None = None) -> User:
     username = (username or "").strip()
+    personal_id = (personal_id or "").strip() or None
+    email = (email or "").strip() or None
     errors = {}
+    if personal_id and not (len(personal_id) == 12 and personal_id.isascii() and personal_id.isdigit()):
+        errors["personal_id"] = T("số định danh cá nhân gồm đúng 12 chữ số")
+    elif personal_id and db.session.scalars(select(User).where(User.personal_id == personal_id)).first():
+        errors["personal_id"] = T("đã có người dùng mang số định danh này")
+    if email and (len(email) > 254 or "@" not in email):
+        errors["email"] = T("địa chỉ email không hợp lệ")
     if not username or len(username) > 80:
         errors["username"] = T("bắt buộc, tối đa 80 ký tự")
     if len(password or "") < 8:
@@ -42,7 +51,7 @@ def create_user(username: str, password: str, full_name: str, roles: list[str]) 
         raise ValidationFailed(T("Thông tin người dùng chưa hợp lệ."), errors)
     if db.session.scalars(select(User).where(User.username == username)).first():
         raise Conflict(T("Tên đăng nhập %(username)s đã có.", username=username), {"username": T("đã tồn tại")})
-    user = User(username=username, full_name=full_name.strip())
+    user = User(username=username, full_name=full_name.strip(), personal_id=personal_id, email=email)
     user.set_password(password)
     for spec in roles:
         role, unit = parse_role(spec)

@@ -8,22 +8,20 @@ from datetime import datetime
 from sqlalchemy import select
 
 from models import RoleAssignment, Unit, User
-from states.enums import Role, UnitKind
+from states.enums import Action, Role, UnitKind
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
-from workflow.services import audit
+from workflow.services import audit, permissions
 from workflow.services.accounts import create_user
-from workflow.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from workflow.services.scope import holds_role_over
+from workflow.services.errors import Conflict, NotFound, ValidationFailed
 
 CHILD_KINDS = {UnitKind.PROVINCE: {UnitKind.TOWN}, UnitKind.TOWN: {UnitKind.WARD},
                UnitKind.WARD: {UnitKind.GROUP, UnitKind.AGENCY}}
 
 
 def _admin_over(actor: User, unit: Unit) -> None:
-    if not holds_role_over(actor, Role.ADMIN, unit):
-        raise Forbidden(T("Chỉ quản trị của đơn vị này (hoặc cấp trên) mới làm được việc này."))
+    permissions.require_at(actor, Action.ADMINISTER, unit)
 
 
 def create_unit(actor: User, code: str, name: str, kind: str, parent_id: int) -> Unit:

@@ -11,18 +11,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from models import Attachment, Dossier, User
-from states.enums import AttachmentKind, EventName, Role, State
+from states.enums import Action, AttachmentKind, EventName
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
-from workflow.services import audit
-from workflow.services.dossiers import is_owner, is_party, stream_of
-from workflow.services.errors import Forbidden, InvalidTransition, TooLarge, ValidationFailed
-from workflow.services.scope import holds_role_over
+from workflow.services import audit, permissions
+from workflow.services.dossiers import on_behalf, stream_of
+from workflow.services.errors import TooLarge, ValidationFailed
 
 SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-OWNER_STATES = {State.DRAFT, State.REGISTERED, State.SELF_ASSESSMENT}
-REVIEWER_ROLES = (Role.GROUP_COMMITTEE, Role.WARD_INSPECTOR, Role.COUNCIL_SECRETARY, Role.CHAIRMAN)
 CHUNK = 1024 * 1024
 
 
@@ -30,15 +27,11 @@ def detect_type(head: bytes) -> str | None:
     return next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), None)
 
 
-def may_attach(user: User, dossier: Dossier) -> bool:
-    """The applicant until the inspection; the reviewers who keep minutes and decisions, never on their own."""
-    if dossier.state in (State.REGISTRATION_REJECTED, State.WITHDRAWN):
-        return False
-    if is_owner(user, dossier):
-        return dossier.state in OWNER_STATES
-    if is_party(user, dossier):
-        return False
-    return any(holds_role_over(user, role, dossier.unit) for role in REVIEWER_ROLES)
+def clean_filename(name: str) -> str:
+    """The name shown and sent back: no folders, no control characters (a NUL would break every download)."""
+    name = Path((name or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF).strip()
+    return name[:255]
 
 
 def add_attachment(actor: User, dossier: Dossier, stream: BinaryIO, filename: str, kind: str, folder: str,
@@ -46,14 +39,11 @@ def add_attachment(actor: User, dossier: Dossier, stream: BinaryIO, filename: st
     """Check, store and record one uploaded file."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
-    if not may_attach(actor, dossier):
-        if is_owner(actor, dossier):
-            raise InvalidTransition(T("Chỉ bổ sung tệp khi hồ sơ chưa đến bước kiểm tra của phường."))
-        raise Forbidden(T("Bạn không được đính kèm tệp vào hồ sơ này."))
+    allowed = permissions.require(actor, Action.ATTACH, dossier, now)
     errors = {}
-    if kind not in set(AttachmentKind):
+    if not isinstance(kind, str) or kind not in set(AttachmentKind):
         errors["kind"] = T("loại tài liệu không hợp lệ: %(kinds)s", kinds=", ".join(AttachmentKind))
-    filename = Path((filename or "").replace("\\", "/")).name.strip()[:255]
+    filename = clean_filename(filename) or ("tep-dinh-kem" if filename else "")
     if not filename:
         errors["file"] = T("chưa chọn tệp")
     if errors:
@@ -88,12 +78,10 @@ def add_attachment(actor: User, dossier: Dossier, stream: BinaryIO, filename: st
                             uploaded_by_id=actor.id, uploaded_at=now)
     dossier.attachments.append(attachment)
     db.session.flush()
-    role = Role.APPLICANT if is_owner(actor, dossier) else next(
-        r for r in REVIEWER_ROLES if holds_role_over(actor, r, dossier.unit))
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.ATTACHMENT_ADDED, actor=actor, role=role, at=now,
+                 trigger=EventName.ATTACHMENT_ADDED, actor=actor, role=allowed.role, at=now,
                  data={"attachment_id": attachment.id, "kind": kind, "filename": filename, "size": size,
-                       "sha256": sha256, "content_type": content_type})
+                       "sha256": sha256, "content_type": content_type, **on_behalf(allowed)})
     return attachment
 
 

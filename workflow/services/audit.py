@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from models import AuditEvent, Unit, User
+from workflow import uow
 from workflow.extensions import db
 
 GENESIS = "0" * 64
@@ -91,6 +92,7 @@ def record(
     event.hash = event_hash(event)
     db.session.add(event)
     db.session.flush()
+    uow.written(db.session, event)
     return event
 
 

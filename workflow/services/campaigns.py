@@ -9,18 +9,18 @@ from sqlalchemy import select
 
 from models import Campaign, Unit, User
 from models.campaigns import DEFAULT_SETTINGS
-from states.enums import EventName, Role, UnitKind
+from states.enums import Action, EventName, Role, UnitKind
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
-from workflow.services import audit
-from workflow.services.errors import Conflict, Forbidden, ValidationFailed
-from workflow.services.scope import holds_role_over
+from workflow.services import audit, permissions
+from workflow.services.errors import Conflict, ValidationFailed
 from workflow.services.validate import Fields
 
 DATE_FIELDS = ("registration_opens", "registration_closes", "assessment_due", "inspection_due", "decision_due")
 SHARE_SETTINGS = ("group_quorum", "group_approval", "council_quorum", "council_approval")
 INT_SETTINGS = {"notice_days": (0, 90), "pass_points": (1, 100)}
+BOOL_SETTINGS = ("secret_ballot",)
 
 
 def _parse_settings(raw: Any, fields: Fields, *, partial: bool) -> dict[str, Any]:
@@ -40,6 +40,9 @@ def _parse_settings(raw: Any, fields: Fields, *, partial: bool) -> dict[str, Any
     for key, (low, high) in INT_SETTINGS.items():
         if key in raw:
             out[key] = sub.integer(key, minimum=low, maximum=high)
+    for key in BOOL_SETTINGS:
+        if key in raw:
+            out[key] = sub.boolean(key, required=True)
     for key, message in sub.errors.items():
         fields.error(f"settings.{key}", message)
     return out
@@ -52,8 +55,7 @@ def _check_order(values: dict[str, Any], fields: Fields) -> None:
 
 
 def _admin_over(actor: User, unit: Unit) -> None:
-    if not holds_role_over(actor, Role.ADMIN, unit):
-        raise Forbidden(T("Chỉ quản trị của đơn vị mới được quản lý đợt thi đua."))
+    permissions.require_at(actor, Action.ADMINISTER, unit)
 
 
 def create_campaign(actor: User, payload: Any, now: datetime | None = None) -> Campaign:

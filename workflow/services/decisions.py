@@ -12,6 +12,7 @@ from states.enums import Outcome, Trigger
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
+from workflow.services import permissions
 from workflow.services.dossiers import apply_transition
 from workflow.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from workflow.services.scope import visible_dossiers
@@ -46,8 +47,8 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
     if signed_on is not None and signed_on > now.date():
         fields.error("signed_on", T("ngày ký không thể ở tương lai"))
     ids = fields.payload.get("dossier_ids")
-    if (not isinstance(ids, list) or not ids
-            or any(isinstance(i, bool) or not isinstance(i, int) for i in ids)):
+    if (not isinstance(ids, list) or not ids or len(ids) > 500
+            or any(isinstance(i, bool) or not isinstance(i, int) or not 1 <= i < 2**31 for i in ids)):
         fields.error("dossier_ids", T("danh sách mã hồ sơ (số nguyên), ít nhất một"))
         ids = []
     elif len(set(ids)) != len(ids):
@@ -67,11 +68,14 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
     ward_id = wards.pop()
     if db.session.scalars(select(Decision).where(Decision.unit_id == ward_id, Decision.number == number)).first():
         raise Conflict(T("Số quyết định %(number)s đã được dùng.", number=number), {"number": T("đã tồn tại")})
+    trigger = Trigger.RECOGNIZE if outcome == Outcome.RECOGNIZE else Trigger.REFUSE
+    # Who signs, and for whom (KT. CHỦ TỊCH): the policy's answer for the batch's first dossier.
+    signer = permissions.verdict(actor, trigger, found[min(ids)], now, check_state=False, check_guards=False)
     decision = Decision(unit_id=ward_id, number=number, signed_on=signed_on, outcome=outcome, comment=comment,
-                        created_by_id=actor.id, created_at=now)
+                        created_by_id=actor.id, created_at=now,
+                        on_behalf_of_id=signer.on_behalf_of.id if signer.on_behalf_of is not None else None)
     db.session.add(decision)
     db.session.flush()
-    trigger = Trigger.RECOGNIZE if outcome == Outcome.RECOGNIZE else Trigger.REFUSE
     for dossier_id in sorted(ids):  # one lock order for every batch, so two batches never deadlock
         dossier = found[dossier_id]
         try:  # a refusal happens before the dossier changes, so the others can still be checked

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 
 from models import AuditEvent, Dossier, User
-from states.enums import EventName, Role, State, VoteChoice
-from workflow.services.criteria import Score, score
-from workflow.services.dossiers import council_size
-from workflow.services.scope import holds_role_over
+from states.enums import Action, EventName, State, VoteChoice
+from workflow.services import permissions
+from workflow.services.criteria import Score
+from workflow.services.facts import assessment_score, council_size
 
 # The five stages of the mission and the states that belong to each.
 STAGES: list[tuple[str, tuple[State, ...]]] = [
@@ -76,6 +75,7 @@ class CriterionRow:
     self_points: int | None
     self_note: str
     inspected_met: bool | None
+    inspected_points: int | None
     inspected_note: str
 
 
@@ -87,13 +87,12 @@ def criteria_rows(dossier: Dossier) -> list[CriterionRow]:
         a, i = assessed.get(c.id), inspected.get(c.id)
         rows.append(CriterionRow(c.code, c.name, c.standard.name if c.standard else None, c.mandatory,
                                  c.max_points, a.met if a else None, a.points if a else None,
-                                 a.note if a else "", i.met if i else None, i.note if i else ""))
+                                 a.note if a else "", i.met if i else None, i.points if i else None,
+                                 i.note if i else ""))
     return rows
 
 
-def assessment_score(dossier: Dossier) -> Score:
-    items = {i.criterion.code: SimpleNamespace(met=i.met, points=i.points) for i in dossier.assessment_items}
-    return score(dossier.criteria_set, items, dossier.campaign.pass_points)
+__all__ = ["Score", "assessment_score"]
 
 
 @dataclass
@@ -105,8 +104,18 @@ class Tally:
 
 
 def voters_visible(user: User, dossier: Dossier) -> bool:
-    """Who voted how is for reviewers and auditors; applicants and subjects see the counts only."""
-    return any(holds_role_over(user, role, dossier.unit) for role in set(Role) - {Role.APPLICANT})
+    """Who voted how: the policy's `see_voters` row (reviewers, never the dossier's own people, never in a
+    secret ballot)."""
+    return permissions.allows(user, Action.SEE_VOTERS, dossier)
+
+
+def tally_shown(dossier: Dossier) -> bool:
+    """The council's section appears once the council has the dossier, or when votes exist."""
+    return bool(dossier.votes) or dossier.state in COUNCIL_ONWARDS
+
+
+COUNCIL_ONWARDS = frozenset({State.COUNCIL_REVIEW, State.AWAITING_DECISION, State.RECOGNIZED, State.NOT_RECOGNIZED,
+                             State.REVOKED})
 
 
 def tally(user: User, dossier: Dossier) -> Tally:

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, or_, select
 
 from models import AuditEvent, Campaign, Dossier, Unit, User
-from states.enums import Role, State, Title
+from states.enums import Action, State, Title
+from states.policy import roles_for
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
@@ -19,7 +20,7 @@ from workflow.services.search import fold
 from workflow.services.validate import Fields
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-AUDIT_ROLES = {Role.AUDITOR, Role.CHAIRMAN, Role.ADMIN}
+AUDIT_ROLES = set(roles_for(Action.SEE_INTERNAL))  # who reads the audit log: the policy's row
 
 # Which campaign date a dossier in each state is due by.
 DUE_FIELD = {

@@ -8,61 +8,35 @@ from types import SimpleNamespace
 from typing import Any
 
 from models import AssessmentItem, Dossier, GroupMeeting, InspectionItem, Objection, User, Vote
-from states.enums import EventName, Recommendation, Role, State, VoteChoice
-from states.labels import STATE_LABELS
+from states.enums import Action, EventName, Recommendation, VoteChoice
+from states.policy import Verdict
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
-from workflow.services import audit
+from workflow.services import audit, permissions
 from workflow.services.criteria import score
-from workflow.services.dossiers import check_version, reviewer_role, stream_of, touch
-from workflow.services.errors import InvalidTransition, NotFound, ValidationFailed
+from workflow.services.dossiers import check_version, on_behalf, stream_of, touch
+from workflow.services.errors import NotFound, ValidationFailed
 from workflow.services.validate import Fields, require_version
 
-# The data steps between transitions: who fills each form and in which state (pages and services read this).
-DATA_STEPS: dict[str, tuple[Role, State]] = {
-    "assessment": (Role.GROUP_COMMITTEE, State.SELF_ASSESSMENT),
-    "inspection": (Role.WARD_INSPECTOR, State.WARD_INSPECTION),
-    "vote": (Role.COUNCIL_MEMBER, State.COUNCIL_REVIEW),
-    "objection": (Role.WARD_INSPECTOR, State.PUBLIC_NOTICE),
-}
+TEXT_MAX = 5000
 
 
 def data_actions(user: User, dossier: Dossier) -> set[str]:
-    """The data forms this user may fill on this dossier now."""
-    from workflow.services.dossiers import is_party
-    from workflow.services.scope import holds_role_over
-
-    if is_party(user, dossier):
-        return set()
-    return {name for name, (role, state) in DATA_STEPS.items()
-            if dossier.state == state and holds_role_over(user, role, dossier.unit)}
-
-
-STEP_ACTIONS = {"assessment": T("ghi kết quả tự đánh giá"), "inspection": T("ghi kết quả kiểm tra"),
-                "vote": T("bỏ phiếu"), "objection": T("ghi ý kiến phản ánh")}
+    """The data steps this user may take on this dossier now (asked of the policy)."""
+    return {o.action for o in permissions.options(user, dossier) if o.trigger is None and o.allowed}
 
 
 UNVERSIONED = object()  # votes and objections carry no version; assessment and inspection must
 
 
-def _check_step(actor: User, dossier: Dossier, step: str, version: Any = UNVERSIONED, *,
-                any_state: bool = False) -> Role:
-    """Refuse a data step unless `actor` holds its role over the dossier (not their own), the version is current
-    (when one is required) and the dossier is in the step's state — all read from DATA_STEPS."""
-    role, state = DATA_STEPS[step]
-    reviewer_role(actor, role, dossier, STEP_ACTIONS[step])
+def _check_step(actor: User, dossier: Dossier, action: Action, version: Any = UNVERSIONED,
+                now: datetime | None = None) -> Verdict:
+    """Ask the policy: who (403) first, then the version (when the step carries one), then when (409)."""
+    permissions.require(actor, action, dossier, now, check_state=False)
     if version is not UNVERSIONED:
         check_version(dossier, require_version(version))
-    if not any_state:
-        _require_state(dossier, state, STEP_ACTIONS[step])
-    return role
-
-
-def _require_state(dossier: Dossier, state: State, action: str) -> None:
-    if dossier.state != state:
-        raise InvalidTransition(T("Chỉ %(action)s khi hồ sơ ở trạng thái “%(wanted)s” (hiện tại: “%(state)s”).",
-                                  action=action, wanted=STATE_LABELS[state], state=STATE_LABELS[State(dossier.state)]))
+    return permissions.require(actor, action, dossier, now)
 
 
 def _parse_items(dossier: Dossier, raw: Any, *, points: bool, fields: Fields) -> dict[str, dict]:
@@ -94,6 +68,8 @@ def _parse_items(dossier: Dossier, raw: Any, *, points: bool, fields: Fields) ->
         elif value is not None:
             fields.error(f"{where}.points", T("bộ tiêu chí này chấm đạt / không đạt, không chấm điểm"))
         note = item.get("note") or ""
+        if isinstance(note, str):
+            note = note.replace("\x00", "")
         if not isinstance(note, str) or len(note) > 2000:
             fields.error(f"{where}.note", T("ghi chú là chuỗi tối đa 2000 ký tự"))
             note = ""
@@ -102,13 +78,15 @@ def _parse_items(dossier: Dossier, raw: Any, *, points: bool, fields: Fields) ->
 
 
 def _parse_disqualifiers(dossier: Dossier, raw: Any, fields: Fields) -> list[str] | None:
+    """Disqualifiers found by this step: they are added to those standing (clearing one takes its own step,
+    with a reason)."""
     if raw is None:
         return None
     known = {d.code for d in dossier.criteria_set.disqualifiers}
-    if not isinstance(raw, list) or any(code not in known for code in raw):
+    if not isinstance(raw, list) or any(not isinstance(code, str) or code not in known for code in raw):
         fields.error("disqualifiers", T("danh sách mã trường hợp không xét: %(codes)s", codes=", ".join(sorted(known))))
         return None
-    return sorted(set(raw))
+    return sorted(set(dossier.disqualifiers_found or []) | set(raw))
 
 
 def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime | None = None) -> Dossier:
@@ -116,17 +94,19 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
     now = now or clock.now()
     audit.lock_stream(dossier.id)
     payload = payload if isinstance(payload, dict) else {}
-    role = _check_step(actor, dossier, "assessment", payload.get("version"))
+    allowed = _check_step(actor, dossier, Action.ASSESSMENT, payload.get("version"), now)
     fields = Fields(payload)
     points = dossier.criteria_set.shape == "points"
     items = _parse_items(dossier, payload.get("items", []), points=points, fields=fields)
     meeting = None
     if payload.get("meeting") is not None:
         m = Fields(payload["meeting"])
+        if not isinstance(payload["meeting"], dict):
+            m.error("held_on", T("phải là đối tượng {held_on, invited, attendees, votes_for}"))
         held_on = m.day("held_on")
-        invited = m.integer("invited", minimum=1)
-        attendees = m.integer("attendees", minimum=0)
-        votes_for = m.integer("votes_for", minimum=0)
+        invited = m.integer("invited", minimum=1, maximum=100_000)
+        attendees = m.integer("attendees", minimum=0, maximum=100_000)
+        votes_for = m.integer("votes_for", minimum=0, maximum=100_000)
         if invited is not None and attendees is not None and attendees > invited:
             m.error("attendees", T("số dự họp (%(attendees)s) không thể lớn hơn số được mời (%(invited)s)",
                                   attendees=attendees, invited=invited))
@@ -158,27 +138,32 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
     summary = score(dossier.criteria_set, {code: SimpleNamespace(**i) for code, i in items.items()},
                     dossier.campaign.pass_points)
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.ASSESSMENT_SAVED, actor=actor, role=role, at=now,
+                 trigger=EventName.ASSESSMENT_SAVED, actor=actor, role=allowed.role, at=now,
                  data={"items": [{"criterion": c, "met": i["met"], "points": i["points"], "note": i["note"]}
                                  for c, i in items.items()],
                        "meeting": meeting, "disqualifiers": dossier.disqualifiers_found,
-                       "total": summary.total, "passed": summary.passed})
+                       "total": summary.total, "passed": summary.passed, **on_behalf(allowed)})
     return dossier
 
 
 def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime | None = None) -> Dossier:
-    """Replace the ward inspector's verdicts and recommendation on a dossier under inspection."""
+    """Replace the ward inspector's verdicts (points on a 100-point set) and recommendation."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
     payload = payload if isinstance(payload, dict) else {}
-    role = _check_step(actor, dossier, "inspection", payload.get("version"))
+    allowed = _check_step(actor, dossier, Action.INSPECTION, payload.get("version"), now)
     fields = Fields(payload)
-    items = _parse_items(dossier, payload.get("items", []), points=False, fields=fields)
+    points = dossier.criteria_set.shape == "points"
+    items = _parse_items(dossier, payload.get("items", []), points=points, fields=fields)
     for index, item in enumerate(items.values()):
+        if points and isinstance(item["points"], int) and item["met"] is None:
+            item["met"] = item["points"] > 0
         if item["met"] is None:
-            fields.error(f"items[{index}].met", T("cần kết luận đạt (true) hoặc không đạt (false)"))
+            fields.error(f"items[{index}].met", T("cần kết luận đạt (true) hoặc không đạt (false)")
+                         if not points else T("cần chấm điểm tiêu chí"))
     recommendation = payload.get("recommendation")
-    if recommendation is not None and recommendation not in set(Recommendation):
+    if recommendation is not None and (not isinstance(recommendation, str)
+                                       or recommendation not in set(Recommendation)):
         fields.error("recommendation", T("phải là pass hoặc fail"))
     disqualifiers = _parse_disqualifiers(dossier, payload.get("disqualifiers"), fields)
     fields.done(T("Kết quả kiểm tra chưa hợp lệ."))
@@ -187,27 +172,38 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
     db.session.flush()
     for item in items.values():
         dossier.inspection_items.append(InspectionItem(criterion=item["criterion"], met=item["met"],
-                                                       note=item["note"]))
+                                                       points=item["points"], note=item["note"]))
     if recommendation is not None:
         dossier.recommendation = recommendation
     if disqualifiers is not None:
         dossier.disqualifiers_found = disqualifiers
     touch(dossier, now)
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.INSPECTION_SAVED, actor=actor, role=role, at=now,
-                 data={"items": [{"criterion": c, "met": i["met"], "note": i["note"]} for c, i in items.items()],
-                       "recommendation": dossier.recommendation, "disqualifiers": dossier.disqualifiers_found})
+                 trigger=EventName.INSPECTION_SAVED, actor=actor, role=allowed.role, at=now,
+                 data={"items": [{"criterion": c, "met": i["met"], "points": i["points"], "note": i["note"]}
+                                 for c, i in items.items()],
+                       "recommendation": dossier.recommendation, "disqualifiers": dossier.disqualifiers_found,
+                       **on_behalf(allowed)})
     return dossier
+
+
+def _text(value: Any, name: str, message: str) -> str:
+    fields = Fields({name: value})
+    text = fields.text(name, required=True, max_length=TEXT_MAX)
+    fields.done(message)
+    return text
 
 
 def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now: datetime | None = None) -> Vote:
     """A council member's vote; a second vote replaces the first while the review is open."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
-    role = _check_step(actor, dossier, "vote")
-    if choice not in set(VoteChoice):
+    allowed = _check_step(actor, dossier, Action.VOTE, now=now)
+    if not isinstance(choice, str) or choice not in set(VoteChoice):
         raise ValidationFailed(T("Phiếu không hợp lệ."), {"vote": T("phải là approve, reject hoặc abstain")})
-    comment = comment.strip() if isinstance(comment, str) else ""
+    fields = Fields({"comment": comment})
+    comment = fields.text("comment", max_length=TEXT_MAX)
+    fields.done(T("Phiếu không hợp lệ."))
     vote = next((v for v in dossier.votes if v.user_id == actor.id), None)
     replaced = vote.choice if vote else None
     if vote is None:
@@ -217,43 +213,81 @@ def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now
         vote.choice, vote.comment, vote.cast_at = choice, comment, now
     db.session.flush()
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.VOTE_CAST, actor=actor, role=role, at=now, comment=comment,
-                 data={"vote": choice, "replaced": replaced})
+                 trigger=EventName.VOTE_CAST, actor=actor, role=allowed.role, at=now, comment=comment,
+                 data={"vote": choice, "replaced": replaced, **on_behalf(allowed)})
     return vote
 
 
 def record_objection(actor: User, dossier: Dossier, text: Any, now: datetime | None = None) -> Objection:
-    """Write down a resident's objection received during the public notice (by the ward inspector)."""
+    """An objection during the public notice: filed by a resident of the unit, or written down by the ward
+    inspector from what a resident said."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
-    role = _check_step(actor, dossier, "objection")
-    if not isinstance(text, str) or not text.strip():
-        raise ValidationFailed(T("Nội dung phản ánh là bắt buộc."), {"text": T("bắt buộc")})
-    objection = Objection(dossier_id=dossier.id, text=text.strip(), filed_at=now)
+    allowed = _check_step(actor, dossier, Action.OBJECTION, now=now)
+    text = _text(text, "text", T("Nội dung phản ánh là bắt buộc."))
+    objection = Objection(dossier_id=dossier.id, text=text, filed_by_id=actor.id, filed_at=now)
     db.session.add(objection)
     db.session.flush()
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.OBJECTION_RECORDED, actor=actor, role=role, at=now,
-                 data={"objection_id": objection.id, "text": objection.text})
+                 trigger=EventName.OBJECTION_RECORDED, actor=actor, role=allowed.role, at=now,
+                 data={"objection_id": objection.id, "text": objection.text, **on_behalf(allowed)})
     return objection
 
 
 def answer_objection(actor: User, dossier: Dossier, objection_id: int, answer: Any, upheld: Any,
-                     now: datetime | None = None) -> Objection:
-    """Answer an objection; one upheld sends the dossier back to the group via `return_to_group`."""
+                     now: datetime | None = None, disqualifiers: Any = None) -> Objection:
+    """Answer an objection while the notice runs. One upheld blocks closing the notice: the inspector returns
+    the dossier to the group, or records the disqualifier it revealed."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
-    role = _check_step(actor, dossier, "objection", any_state=True)  # answers may come until the notice closes
+    allowed = _check_step(actor, dossier, Action.ANSWER, now=now)
     objection = next((o for o in dossier.objections if o.id == objection_id), None)
     if objection is None:
         raise NotFound(T("Không tìm thấy ý kiến phản ánh."))
     fields = Fields({"answer": answer, "upheld": upheld})
-    text = fields.text("answer", required=True, max_length=5000)
+    text = fields.text("answer", required=True, max_length=TEXT_MAX)
     verdict = fields.boolean("upheld", required=True)
+    found = _parse_disqualifiers(dossier, disqualifiers, fields)
+    if found and verdict is False:
+        fields.error("disqualifiers", T("chỉ ghi trường hợp không xét khi phản ánh đúng"))
     fields.done()
+    if objection.answer is not None:
+        raise ValidationFailed(T("Ý kiến phản ánh này đã được trả lời."), {"answer": T("đã trả lời")})
     objection.answer, objection.upheld, objection.answered_at = text, verdict, now
-    db.session.flush()
+    if found is not None:
+        dossier.disqualifiers_found = found
+    touch(dossier, now)
     audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.OBJECTION_ANSWERED, actor=actor, role=role, at=now,
-                 data={"objection_id": objection.id, "answer": text, "upheld": verdict})
+                 trigger=EventName.OBJECTION_ANSWERED, actor=actor, role=allowed.role, at=now,
+                 data={"objection_id": objection.id, "answer": text, "upheld": verdict,
+                       "disqualifiers": dossier.disqualifiers_found, **on_behalf(allowed)})
     return objection
+
+
+def set_disqualifier(actor: User, dossier: Dossier, payload: Any, now: datetime | None = None) -> Dossier:
+    """Record a fact that bars the title (any stage), or clear one — clearing always says why."""
+    now = now or clock.now()
+    audit.lock_stream(dossier.id)
+    payload = payload if isinstance(payload, dict) else {}
+    allowed = _check_step(actor, dossier, Action.DISQUALIFIER, payload.get("version"), now)
+    fields = Fields(payload)
+    code = fields.text("code", required=True, max_length=50)
+    standing = fields.boolean("standing", required=True)
+    reason = fields.text("reason", required=not standing, max_length=TEXT_MAX)
+    known = {d.code: d for d in dossier.criteria_set.disqualifiers}
+    current = list(dossier.disqualifiers_found or [])
+    if code and code not in known:
+        fields.error("code", T("không có mã này: %(codes)s", codes=", ".join(sorted(known))))
+    elif standing is True and code in current:
+        fields.error("code", T("đã được ghi"))
+    elif standing is False and code and code not in current:
+        fields.error("code", T("không có trong các trường hợp đang ghi"))
+    fields.done(T("Trường hợp không xét chưa hợp lệ."))
+    dossier.disqualifiers_found = sorted(set(current) | {code}) if standing else [c for c in current if c != code]
+    touch(dossier, now)
+    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
+                 trigger=EventName.DISQUALIFIER_RECORDED if standing else EventName.DISQUALIFIER_CLEARED,
+                 actor=actor, role=allowed.role, at=now, comment=reason,
+                 data={"code": code, "name": known[code].name, "standing": dossier.disqualifiers_found,
+                       **on_behalf(allowed)})
+    return dossier

@@ -1,28 +1,26 @@
-"""Who sees what: a role held at a unit reaches that unit and every unit below it."""
+"""Who sees what: a role held at a unit (or lent by a running delegation) reaches that unit and every unit
+below it; the dossier's own people see it; residents see what is on public notice in their own unit."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 
-from models import Dossier, Unit, User
-from states.enums import Role
+from models import Dossier, DossierMember, Unit, User
+from states.enums import Role, State
+from states.policy import REVIEWERS, held_units
 from states.text import T
+from workflow import clock
 from workflow.extensions import db
 from workflow.services.errors import NotFound
 
 
 def role_units(user: User, role: Role) -> list[Unit]:
-    return [assignment.unit for assignment in user.roles if assignment.role == role]
-
-
-def holds_role_over(user: User, role: Role, unit: Unit) -> bool:
-    return any(held.reaches(unit) for held in role_units(user, role))
+    return held_units(user, {role}, clock.now().date())
 
 
 def reviewer_paths(user: User, roles: set[Role] | None = None) -> list[str]:
-    """Unit paths reached by the user's non-applicant roles (or only by `roles`)."""
-    wanted = roles or (set(Role) - {Role.APPLICANT})
-    return sorted({a.unit.path for a in user.roles if a.role in wanted})
+    """Unit paths reached by the user's non-applicant roles (or only by `roles`), delegated ones included."""
+    return sorted({unit.path for unit in held_units(user, roles or REVIEWERS, clock.now().date())})
 
 
 def unit_filter(column, paths: list[str]):
@@ -33,11 +31,19 @@ def unit_filter(column, paths: list[str]):
 
 
 def visible_dossiers(user: User) -> Select:
-    """Dossiers the user may see: their own (created or subject), and all those under their reviewer roles."""
-    conditions = [Dossier.created_by_id == user.id, Dossier.subject_user_id == user.id]
+    """Dossiers the user may see: their own (applicant or subject), those on public notice in the units where
+    they are a resident, and all those under their reviewer roles."""
+    conditions = [Dossier.created_by_id == user.id]
+    if user.personal_id:
+        conditions += [Dossier.subject_ref == user.personal_id,
+                       Dossier.id.in_(select(DossierMember.dossier_id)
+                                      .where(DossierMember.personal_id == user.personal_id))]
     in_units = unit_filter(Unit.path, reviewer_paths(user))
     if in_units is not None:
         conditions.append(in_units)
+    resident = unit_filter(Unit.path, sorted({u.path for u in role_units(user, Role.APPLICANT)}))
+    if resident is not None:
+        conditions.append(and_(resident, Dossier.state == State.PUBLIC_NOTICE.value))
     return select(Dossier).join(Unit, Dossier.unit_id == Unit.id).where(or_(*conditions))
 
 
@@ -51,7 +57,7 @@ def get_dossier_for(user: User, dossier_id: int) -> Dossier:
 
 def visible_units(user: User) -> Select:
     """Units the user works in: those under their roles and the ancestors that lead there."""
-    paths = sorted({a.unit.path for a in user.roles})
+    paths = sorted({u.path for u in held_units(user, set(Role), clock.now().date())})
     if not paths:
         return select(Unit).where(Unit.id == -1)
     ancestor_ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from states.text import T
 from workflow.services.errors import ValidationFailed
+
+INTEGER = re.compile(r"-?[0-9]{1,18}")
+INT_MAX = 2**31 - 1  # what every integer column holds, on SQLite and PostgreSQL alike
+
+
+def has_surrogate(text: str) -> bool:
+    """A lone UTF-16 surrogate ("\\ud800" in JSON) is not a character any database can store."""
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
 
 
 class Fields:
@@ -27,6 +36,9 @@ class Fields:
             self.error(name, T("phải là chuỗi ký tự"))
             return default
         value = value.replace("\x00", "").strip()
+        if has_surrogate(value):
+            self.error(name, T("chứa ký tự không hợp lệ"))
+            return default
         if required and not value:
             self.error(name, T("bắt buộc"))
         elif len(value) > max_length:
@@ -41,15 +53,18 @@ class Fields:
                 self.error(name, T("bắt buộc"))
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            if isinstance(value, str) and INTEGER.fullmatch(value.strip()):
                 value = int(value.strip())
             else:
                 self.error(name, T("phải là số nguyên"))
                 return None
+        maximum = INT_MAX if maximum is None else maximum
         if minimum is not None and value < minimum:
             self.error(name, T("phải ≥ %(n)s", n=minimum))
-        if maximum is not None and value > maximum:
+            return None
+        if value > maximum or value < -INT_MAX:
             self.error(name, T("phải ≤ %(n)s", n=maximum))
+            return None
         return value
 
     def share(self, name: str, *, required: bool = True) -> float | None:
@@ -94,6 +109,6 @@ class Fields:
 
 
 def require_version(version: Any) -> int:
-    if isinstance(version, bool) or not isinstance(version, int):
+    if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= INT_MAX:
         raise ValidationFailed(T("Thiếu số phiên bản (version) của hồ sơ."), {"version": T("bắt buộc, là số nguyên")})
     return version

@@ -59,9 +59,19 @@ def full_assessment(dossier: Dossier, *, invited: int = 40, attendees: int = 32,
 
 
 def full_inspection(dossier: Dossier, recommendation: Recommendation = Recommendation.PASS) -> dict:
-    return {"version": dossier.version, "recommendation": recommendation.value,
-            "items": [{"criterion": c.code, "met": True, "note": "Kiểm tra thực tế: đạt"}
-                      for c in dossier.criteria_set.criteria]}
+    """Every criterion checked: met (full points on a points set) for a `pass`, the first standard failed for a
+    `fail` — a recommendation the inspection itself supports."""
+    points = dossier.criteria_set.shape == "points"
+    failing = recommendation == Recommendation.FAIL
+    first = dossier.criteria_set.criteria[0].standard_id if points else None
+    items = []
+    for c in dossier.criteria_set.criteria:
+        met = not (failing and (c.standard_id == first if points else c == dossier.criteria_set.criteria[0]))
+        item = {"criterion": c.code, "met": met, "note": "Kiểm tra thực tế: đạt" if met else "Chưa đạt"}
+        if points:
+            item["points"] = c.max_points if met else 0
+        items.append(item)
+    return {"version": dossier.version, "recommendation": recommendation.value, "items": items}
 
 
 def step(actor: User, dossier: Dossier, trigger: Trigger, when: datetime, comment: str = "",

@@ -7,22 +7,25 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from models import Dossier, Unit, User, Vote
-from states.enums import Role, State
-from states.table import rules_from
+from states.enums import Action, Role, State, Trigger
+from states.policy import is_subject, roles_for, states_for
+from states.table import RULES, rules_from
 from workflow.extensions import db
-from workflow.services.dossiers import council_size, trigger_options
+from workflow.services import permissions
+from workflow.services.facts import council_size
 from workflow.services.listing import due_date, is_overdue
 from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers
 
-# (role, section key, states) in the order a page shows them.
-QUEUES: list[tuple[Role, str, tuple[State, ...]]] = [
-    (Role.GROUP_COMMITTEE, "registrations", (State.REGISTERED,)),
-    (Role.GROUP_COMMITTEE, "assessments", (State.SELF_ASSESSMENT,)),
-    (Role.WARD_INSPECTOR, "notices", (State.PUBLIC_NOTICE,)),
-    (Role.WARD_INSPECTOR, "inspections", (State.WARD_INSPECTION,)),
-    (Role.COUNCIL_MEMBER, "votes", (State.COUNCIL_REVIEW,)),
-    (Role.COUNCIL_SECRETARY, "reviews", (State.COUNCIL_REVIEW,)),
-    (Role.CHAIRMAN, "decisions", (State.AWAITING_DECISION,)),
+# Each section of "Việc cần làm" is the policy row of the step it waits for: its roles say who sees the
+# section, its states which dossiers are in it. In the order a page shows them.
+QUEUES: list[tuple[str, str]] = [
+    ("registrations", Trigger.ACCEPT),
+    ("assessments", Trigger.SUBMIT_ASSESSMENT),
+    ("notices", Trigger.CLOSE_NOTICE),
+    ("inspections", Trigger.COMPLETE_INSPECTION),
+    ("votes", Action.VOTE),
+    ("reviews", Trigger.CLOSE_REVIEW),
+    ("decisions", Trigger.RECOGNIZE),
 ]
 
 
@@ -57,39 +60,45 @@ SHOWN = 15  # items a section lists; the count covers them all
 
 
 def _item(user: User, dossier: Dossier, with_steps: bool = False) -> WorkItem:
-    steps = [o.trigger.value for o in trigger_options(user, dossier)] if with_steps else []
+    # What the user is expected to do next: an exit (withdraw) or a correction (revoke) is not a next step.
+    steps = [o.action for o in permissions.options(user, dossier)
+             if o.trigger is not None and not RULES[o.trigger].exceptional] if with_steps else []
     return WorkItem(dossier, due_date(dossier), is_overdue(dossier), steps,
                     waiting_for=waiting_for(dossier) if with_steps else [])
 
 
 def my_work(user: User) -> list[WorkSection]:
     sections: list[WorkSection] = []
-    held = {a.role for a in user.roles}
-    for role, key, states in QUEUES:
-        if role not in held:
+    for key, action in QUEUES:
+        roles = roles_for(action)
+        paths = reviewer_paths(user, set(roles))
+        if not paths:
             continue
-        condition = unit_filter(Unit.path, reviewer_paths(user, {role}))
-        query = (visible_dossiers(user).where(condition, Dossier.state.in_([s.value for s in states]),
-                                              Dossier.created_by_id != user.id)
+        query = (visible_dossiers(user).where(unit_filter(Unit.path, paths),
+                                              Dossier.state.in_([s.value for s in states_for(action)]),
+                                              Dossier.created_by_id.is_distinct_from(user.id))
                  .order_by(Dossier.updated_at))
-        dossiers = [d for d in db.session.scalars(query) if d.subject_user_id != user.id]
-        if key == "votes":
+        dossiers = [d for d in db.session.scalars(query) if not is_subject(user, d)]
+        if action == Action.VOTE:  # a vote already cast is no longer waiting
             voted = set(db.session.scalars(select(Vote.dossier_id).where(Vote.user_id == user.id)))
             dossiers = [d for d in dossiers if d.id not in voted]
         items = [_item(user, d) for d in dossiers]
-        if key == "reviews":
+        if action == Trigger.CLOSE_REVIEW:
             for item in items[:SHOWN]:
                 size = council_size(item.dossier.campaign)
                 item.progress = f"{len(item.dossier.votes)}/{size}"
-        sections.append(WorkSection(key, role, items))
-    if Role.APPLICANT in held:
-        own = db.session.scalars(select(Dossier).where(Dossier.created_by_id == user.id)
-                                 .order_by(Dossier.updated_at.desc()))
-        items = [_item(user, d, with_steps=True) for d in own]
+        sections.append(WorkSection(key, sorted(roles)[0], items))
+    if permissions.may_somewhere(user, Action.REGISTER) or any(True for _ in _own(user)):
+        items = [_item(user, d, with_steps=True) for d in _own(user)]
         # What needs the applicant first, then what is under way, what has ended last (newest first in each).
         items.sort(key=lambda item: 0 if item.next_steps else (1 if item.waiting_for else 2))
         sections.insert(0, WorkSection("mine", Role.APPLICANT, items))
     return sections
+
+
+def _own(user: User) -> list[Dossier]:
+    return list(db.session.scalars(select(Dossier).where(Dossier.created_by_id == user.id)
+                                   .order_by(Dossier.updated_at.desc())))
 
 
 @dataclass
@@ -104,9 +113,9 @@ def oversight(user: User, limit: int = 8) -> Oversight | None:
     from sqlalchemy import func
 
     from models import AuditEvent
-    from workflow.services.listing import AUDIT_ROLES, audit_query, dossier_query
+    from workflow.services.listing import audit_query, dossier_query
 
-    if not {a.role for a in user.roles} & AUDIT_ROLES:
+    if not permissions.may_somewhere(user, Action.SEE_INTERNAL):
         return None
     recent = list(db.session.scalars(audit_query(user, {}).order_by(AuditEvent.id.desc()).limit(limit)))
     overdue = db.session.scalar(select(func.count()).select_from(

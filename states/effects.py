@@ -1,0 +1,38 @@
+"""What a step records beyond the state (the table names one per row): the council's tally, the decision it
+belongs to, a fresh review. Each takes the step's context and returns the data to add to the audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from states.enums import VoteChoice
+from states.guards import GuardContext, meets_share
+
+Effect = Callable[[GuardContext], dict[str, Any]]
+
+
+def tally_votes(step: GuardContext) -> dict[str, Any]:
+    """Close the council's review: count the votes against the council's size and record its recommendation."""
+    counts, size = step.facts.vote_counts(), step.facts.council_size()
+    share = step.campaign.council_approval
+    recommended = meets_share(counts[VoteChoice.APPROVE], size, share)
+    step.dossier.council_recommended = recommended
+    return {"votes": counts, "council_size": size, "recommended": recommended, "approval_share": share}
+
+
+def link_decision(step: GuardContext) -> dict[str, Any]:
+    """Attach the dossier to the signed decision (found or created by its number)."""
+    decision = step.facts.decision_for(step)
+    if decision is None:
+        return {}
+    step.dossier.decision_id = decision.id
+    return {"decision_id": decision.id, "decision_number": decision.number, "signed_on": decision.signed_on}
+
+
+def clear_votes(step: GuardContext) -> dict[str, Any]:
+    """The council reviews afresh: earlier votes stay in the history, not in the new count."""
+    cleared = len(step.dossier.votes)
+    step.dossier.votes.clear()
+    step.dossier.council_recommended = None
+    return {"cleared_votes": cleared}

@@ -1,0 +1,117 @@
+"""What guards and effects may ask about a dossier, answered from the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+
+from sqlalchemy import func, select
+
+from models import Campaign, Dossier, Objection, RoleAssignment, User
+from states.enums import TERMINAL_STATES, Outcome, Role, State, Trigger, VoteChoice
+from states.guards import GuardContext
+from workflow import clock
+from workflow.extensions import db
+from workflow.services.criteria import Score, score
+
+
+class DossierFacts:
+    def __init__(self, dossier: Dossier):
+        self.dossier = dossier
+
+    def criteria_codes(self) -> list[str]:
+        return [c.code for c in self.dossier.criteria_set.criteria]
+
+    def _points(self) -> bool:
+        return self.dossier.criteria_set.shape == "points"
+
+    def assessed_codes(self) -> list[str]:
+        points = self._points()
+        return [i.criterion.code for i in self.dossier.assessment_items
+                if (i.points is not None if points else i.met is not None)]
+
+    def inspected_codes(self) -> list[str]:
+        points = self._points()
+        return [i.criterion.code for i in self.dossier.inspection_items if not points or i.points is not None]
+
+    def self_score(self) -> Score:
+        return assessment_score(self.dossier)
+
+    def inspection_score(self) -> Score:
+        return inspection_score(self.dossier)
+
+    def disqualifiers(self) -> list[str]:
+        return list(self.dossier.disqualifiers_found or [])
+
+    def meeting(self):
+        return self.dossier.meeting
+
+    def live_duplicates(self) -> int:
+        d = self.dossier
+        return db.session.scalar(
+            select(func.count(Dossier.id)).where(
+                Dossier.campaign_id == d.campaign_id, Dossier.title == d.title,
+                func.lower(Dossier.subject_ref) == d.subject_ref.strip().lower(), Dossier.id != d.id,
+                # Another registered (live, not draft) dossier blocks this one; ended ones do not.
+                Dossier.state.not_in([s.value for s in TERMINAL_STATES | {State.DRAFT}]),
+            )
+        ) or 0
+
+    def _this_notice(self):
+        """Objections of the notice now running (an earlier notice's were settled by returning the dossier)."""
+        return select(func.count(Objection.id)).where(Objection.dossier_id == self.dossier.id,
+                                                      Objection.filed_at >= self.dossier.state_changed_at)
+
+    def open_objections(self) -> int:
+        return db.session.scalar(self._this_notice().where(Objection.answer.is_(None))) or 0
+
+    def upheld_objections(self) -> int:
+        return db.session.scalar(self._this_notice().where(Objection.upheld.is_(True))) or 0
+
+    def notice_started_at(self) -> datetime | None:
+        return self.dossier.state_changed_at if self.dossier.state == State.PUBLIC_NOTICE else None
+
+    def council_size(self) -> int:
+        return council_size(self.dossier.campaign)
+
+    def vote_counts(self) -> dict[str, int]:
+        counts = {choice.value: 0 for choice in VoteChoice}
+        for vote in self.dossier.votes:
+            counts[vote.choice] += 1
+        return counts
+
+    def decision_for(self, step: GuardContext):
+        """The decision a recognize/refuse step belongs to: the batch's, or one found or made by its number."""
+        if step.decision is not None:
+            return step.decision
+        if not step.inputs.get("decision_number"):
+            return None
+        from workflow.services.dossiers import find_or_create_decision
+
+        outcome = Outcome.RECOGNIZE if step.trigger == Trigger.RECOGNIZE else Outcome.REFUSE
+        return find_or_create_decision(step, self.dossier, outcome)
+
+
+def council_size(campaign: Campaign) -> int:
+    """The number of council members of the campaign's ward, counted now."""
+    return db.session.scalar(
+        select(func.count(func.distinct(RoleAssignment.user_id)))
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.role == Role.COUNCIL_MEMBER, RoleAssignment.unit_id == campaign.unit_id,
+               User.active.is_(True))
+    ) or 0
+
+
+def assessment_score(dossier: Dossier) -> Score:
+    items = {i.criterion.code: SimpleNamespace(met=i.met, points=i.points) for i in dossier.assessment_items}
+    return score(dossier.criteria_set, items, dossier.campaign.pass_points)
+
+
+def inspection_score(dossier: Dossier) -> Score:
+    items = {i.criterion.code: SimpleNamespace(met=i.met, points=i.points) for i in dossier.inspection_items}
+    return score(dossier.criteria_set, items, dossier.campaign.pass_points)
+
+
+def guard_context(dossier: Dossier, now: datetime | None = None) -> GuardContext:
+    return GuardContext(dossier=dossier, campaign=dossier.campaign, facts=DossierFacts(dossier),
+                        now=now or clock.now())

@@ -1,0 +1,63 @@
+"""The services' door to the policy (states/policy.py): ask it with the dossier's facts, and turn a refusal into
+the service error the page and the API show (403 who, 409 when, 422 a rule)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from models import Dossier, Unit, User
+from states import policy
+from states.policy import Option, Verdict
+from workflow import clock
+from workflow.services.errors import Forbidden, GuardRefused, InvalidTransition, ServiceError
+from workflow.services.facts import guard_context
+
+ERRORS: dict[int, type[ServiceError]] = {403: Forbidden, 409: InvalidTransition, 422: GuardRefused}
+
+
+def verdict(user: User, action: str, dossier: Dossier, now: datetime | None = None, **checks) -> Verdict:
+    now = now or clock.now()
+    return policy.may(user, action, dossier, guard_context(dossier, now), now=now, **checks)
+
+
+def refusal(found: Verdict) -> ServiceError:
+    error = ERRORS[found.status]("; ".join(found.reasons))
+    error.reasons = found.reasons if found.status == 422 else None
+    return error
+
+
+def require(user: User, action: str, dossier: Dossier, now: datetime | None = None, **checks) -> Verdict:
+    """The verdict when allowed; the matching service error otherwise."""
+    found = verdict(user, action, dossier, now, **checks)
+    if not found:
+        raise refusal(found)
+    return found
+
+
+def require_at(user: User, action: str, unit: Unit, now: datetime | None = None) -> Verdict:
+    found = policy.may_at(user, action, unit, (now or clock.now()).date())
+    if not found:
+        raise refusal(found)
+    return found
+
+
+def allows(user: User, action: str, dossier: Dossier, now: datetime | None = None) -> bool:
+    return verdict(user, action, dossier, now).allowed
+
+
+def options(user: User, dossier: Dossier, now: datetime | None = None) -> list[Option]:
+    """Everything this user may do on this dossier now (triggers with their guards' reasons, data steps)."""
+    now = now or clock.now()
+    return policy.actions(user, dossier, guard_context(dossier, now), now=now)
+
+
+def available_triggers(user: User, dossier: Dossier) -> list[str]:
+    return [o.action for o in options(user, dossier) if o.trigger is not None and o.allowed]
+
+
+def may_somewhere(user: User, action: str) -> bool:
+    return policy.may_somewhere(user, action, clock.now().date())
+
+
+def units_for(user: User, action: str) -> list[Unit]:
+    return policy.units_for(user, action, clock.now().date())

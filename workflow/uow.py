@@ -1,0 +1,120 @@
+"""One unit of work per request and per CLI command: the one place that commits.
+
+Services flush and never commit; a request whose answer is a success (status < 400) is committed once after
+its view returns, any other answer is rolled back. After a commit the audit events the transaction wrote are
+published to the subscribers (notifications, reports, seals) — never for a step that rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from workflow.extensions import db
+
+PENDING = "kieumau.pending_events"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A committed audit event, as plain values (the ORM row is expired once committed)."""
+
+    id: int
+    stream: str
+    dossier_id: int | None
+    unit_id: int
+    trigger: str
+    from_state: str | None
+    to_state: str | None
+    actor: str
+    role: str | None
+    at: datetime
+    data: dict
+
+
+Subscriber = Callable[[list[Published]], None]
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(subscriber: Subscriber) -> Subscriber:
+    """Register a function called with the events of every committed transaction (usable as a decorator)."""
+    _subscribers.append(subscriber)
+    return subscriber
+
+
+def unsubscribe(subscriber: Subscriber) -> None:
+    _subscribers.remove(subscriber)
+
+
+def written(session: Session, e: Any) -> None:
+    """Called by the audit helper for each event it flushed: remembered until the transaction ends."""
+    session.info.setdefault(PENDING, []).append(Published(
+        e.id, e.stream, e.dossier_id, e.unit_id, e.trigger, e.from_state, e.to_state, e.actor, e.role, e.at,
+        dict(e.data or {})))
+
+
+@event.listens_for(Session, "after_commit")
+def _publish(session: Session) -> None:
+    published = session.info.pop(PENDING, [])
+    if published:
+        for subscriber in list(_subscribers):
+            subscriber(published)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction) -> None:
+    session.info.pop(PENDING, None)
+
+
+def keep_changes() -> None:
+    """Commit this request's changes even though it answers with a refusal (a failed sign-in is counted)."""
+    g.keep_changes = True
+
+
+def _retry_answer(status: int = 409):
+    from states.text import T
+    from workflow.filters import translated
+
+    message = T("Dữ liệu vừa được người khác thay đổi cùng lúc. Vui lòng thử lại.")
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"code": "conflict", "message": message, "fields": {}}}), status
+    return render_template("error.html", status=status, message=translated(message)), status
+
+
+def commit() -> None:
+    db.session.commit()
+
+
+@contextmanager
+def unit_of_work():
+    """For CLI commands: commit once at the end, roll back on any error."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def register(app: Flask) -> None:
+    @app.after_request
+    def finish(response):
+        if response.status_code < 400 or g.get("keep_changes"):
+            try:
+                db.session.commit()
+            except (IntegrityError, OperationalError):
+                # Two writers raced (a chain's next seq, a lock): nothing was written; tell the client to retry.
+                db.session.rollback()
+                body, status = _retry_answer()
+                return app.make_response((body, status))
+        else:
+            db.session.rollback()
+        return response
