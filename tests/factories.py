@@ -35,6 +35,7 @@ UNITS = [
 USERS = {
     "applicant": ["applicant@G1", "applicant@AG"],
     "applicant2": ["applicant@G2"],
+    "resident": ["applicant@G1"],  # a neighbour in group 1: may object to dossiers on notice there
     "group_committee": ["group_committee@G1", "group_committee@AG"],
     "committee2": ["group_committee@G2"],
     "ward_inspector": ["ward_inspector@WARD"],

@@ -137,8 +137,8 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
     if on_behalf:  # the resident who signed the form, when she has an account
         applicant = db.session.scalars(select(User).where(User.personal_id == values["subject_ref"])).first()
     dossier = Dossier(
-        tracking_code=new_tracking_code(), title=title, campaign_id=campaign.id, unit_id=unit.id,
-        criteria_set_id=criteria_set.id, state=State.DRAFT.value,
+        tracking_code=new_tracking_code(), title=title, campaign=campaign, unit=unit,
+        criteria_set=criteria_set, state=State.DRAFT.value,
         created_by_id=applicant.id if applicant else None, entered_by_id=actor.id if on_behalf else None,
         state_changed_at=now, created_at=now, updated_at=now, disqualifiers_found=[], **values,
     )
