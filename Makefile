@@ -42,7 +42,7 @@ bench: install
 ## Re-extract the strings of templates and code, merge them into the English catalog, compile it
 translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k T --no-location --sort-output -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -l en --no-location --ignore-obsolete
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -l en --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d translations -l en
 
 clean:

@@ -38,11 +38,15 @@ USERS = [
         ["Mai Văn Sơn", "Đỗ Thị Thu", "Vũ Văn Bình", "Lê Thị Mai", "Ngô Văn Tuấn"], start=1)],
     ("secretary", "Bùi Thị Hằng (Thư ký Hội đồng)", ["council_secretary@P-TANDAN"]),
     ("chairman", "Nguyễn Văn Thành (Chủ tịch UBND phường)", ["chairman@P-TANDAN"]),
+    ("vice_chairman", "Lê Văn Đức (Phó Chủ tịch UBND phường)", ["vice_chairman@P-TANDAN"]),
     ("auditor", "Đặng Văn Khoa (Thanh tra)", ["auditor@P-TANDAN"]),
 ]
 
 GIVEN = ["Lê Thị", "Nguyễn Văn", "Trần Thị", "Phạm Văn", "Hoàng Thị", "Vũ Văn", "Đỗ Thị", "Bùi Văn"]
 NAMES = ["An", "Bình", "Cường", "Dung", "Giang", "Hải", "Khánh", "Linh", "Nga", "Phúc", "Quang", "Sen"]
+
+# Residents' personal numbers (số định danh cá nhân): how the system knows who is the subject of a dossier.
+PERSONAL_IDS = {"applicant1": "038085001111", "applicant2": "038190002222"}
 
 # (state, how many family dossiers, how many citizen dossiers)
 SPREAD = [
@@ -88,7 +92,7 @@ def load_demo(criteria_dir: str) -> bool:
         return False
     create_units()
     for username, full_name, roles in USERS:
-        create_user(username, DEMO_PASSWORD, full_name, roles)
+        create_user(username, DEMO_PASSWORD, full_name, roles, personal_id=PERSONAL_IDS.get(username))
     now = clock.now()
     start = now - timedelta(days=45)
     campaign = demo_campaign(now.year, now.date(), start.date())
