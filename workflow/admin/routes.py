@@ -191,7 +191,7 @@ def criteria():
             if not upload:
                 raise ValueError(_("Chọn một tệp JSON."))
             document = json.loads(upload.read(2_000_000).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[…" nested too deep
             form.file.errors = [_("Không đọc được tệp JSON: %(why)s", why=str(exc))]
             status = 422
         else:

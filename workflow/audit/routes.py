@@ -30,8 +30,9 @@ def events():
     except ValidationFailed as error:
         flash(error.message + " " + "; ".join(error.fields.values()), "error")
         args, query = {}, audit_query(current_user, {})
-    number = max(request.args.get("page", 1, type=int) or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    # Past the end is the last page: ?page=10**20 is no offset a database can hold.
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), Page([], total, 1, PAGE_SIZE).pages)
     rows = db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
                               .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
     units = db.session.scalars(visible_units(current_user).order_by(Unit.path)).all()

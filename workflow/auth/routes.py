@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,6 +8,7 @@ from workflow.auth import bp
 from workflow.auth.forms import DelegationForm, LoginForm
 from workflow.extensions import db, login_manager
 from workflow.filters import role_label
+from workflow.public.redirects import local_target
 from workflow.services import accounts
 from workflow.services import delegations as delegation_service
 from workflow.services.errors import ServiceError, TooManyAttempts
@@ -24,9 +23,7 @@ def load_user(user_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/"):
-        return target
-    return url_for("dossiers.home")
+    return local_target(target, request.host) or url_for("dossiers.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

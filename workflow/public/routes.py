@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
@@ -8,6 +6,7 @@ from states.machine import mermaid
 from workflow.diagram import workflow_svg
 from workflow.public import bp
 from workflow.public.ratelimit import track_limiter
+from workflow.public.redirects import local_target
 from workflow.tracking import find_by_code, public_steps
 
 
@@ -37,8 +36,4 @@ def diagram():
 def language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.referrer or url_for("dossiers.home")
-    parts = urlsplit(target)
-    if parts.netloc and parts.netloc != request.host:
-        target = url_for("dossiers.home")
-    return redirect(target)
+    return redirect(local_target(request.referrer, request.host) or url_for("dossiers.home"))
