@@ -1,4 +1,4 @@
-"""Reading numbers typed into plain HTML inputs (the per-criterion pages build their payload by hand)."""
+"""Reading what is typed into plain inputs: numbers on the per-criterion pages, household members as lines."""
 
 from __future__ import annotations
 
@@ -14,3 +14,20 @@ def as_number(raw: str | None) -> int | str | None:
     if not raw:
         return None
     return int(raw) if DIGITS.fullmatch(raw) else raw
+
+
+def parse_members(text: str | None) -> list[dict[str, str]]:
+    """Household members typed one per line as "Họ tên; số định danh; quan hệ" (the last two may be empty)."""
+    members = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        name, _, rest = line.partition(";")
+        personal_id, _, relation = rest.partition(";")
+        members.append({"name": name.strip(), "personal_id": personal_id.strip(), "relation": relation.strip()})
+    return members
+
+
+def members_text(members) -> str:
+    """The members back as the lines `parse_members` reads."""
+    return "\n".join(f"{m.name}; {m.personal_id or ''}; {m.relation}".rstrip("; ") for m in members)

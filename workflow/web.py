@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,8 @@ def refusal_to_form(error: ServiceError, form: FlaskForm | None = None) -> dict[
     unplaced = {}
     for name, message in error.fields.items():
         message = translated(message)
-        field = getattr(form, name, None) if form is not None else None
+        # A nested field's message (members[2].personal_id) goes beside the form field that holds it.
+        field = getattr(form, re.split(r"[\[.]", name)[0], None) if form is not None else None
         if field is not None and hasattr(field, "errors"):
             if isinstance(field.errors, tuple):
                 field.errors = list(field.errors)

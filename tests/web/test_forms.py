@@ -40,6 +40,11 @@ CSRF_CASES = [
     ("admin", State.DRAFT, "/admin/campaigns", {"year": "2030", "name": "X"}),
     ("admin", State.DRAFT, "/admin/campaigns/1", {"name": "X"}),
     ("admin", State.DRAFT, "/admin/criteria", {}),
+    ("ward_inspector", State.WARD_INSPECTION, "/dossiers/{id}/disqualifiers", {"version": "3", "code": "KX1",
+                                                                              "standing": "yes"}),
+    ("chairman", State.DRAFT, "/delegations", {"held": "chairman@WARD", "to_username": "vice_chairman",
+                                                "reason": "Công tác"}),
+    ("chairman", State.DRAFT, "/delegations/1/end", {}),
     ("applicant", State.DRAFT, "/logout", {}),
 ]
 

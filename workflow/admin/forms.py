@@ -1,7 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from states.enums import Role, UnitKind
 from states.labels import ROLE_LABELS
@@ -24,6 +33,9 @@ class UserForm(Form):
     full_name = StringField(_l("Họ tên"), validators=[DataRequired(_l("Nhập họ tên")), Length(max=200)])
     password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"), validators=[
         DataRequired(_l("Nhập mật khẩu")), Length(min=8, message=_l("Ít nhất 8 ký tự"))])
+    personal_id = StringField(_l("Số định danh cá nhân (12 số, in trên CCCD)"), validators=[
+        Optional(), Regexp(r"^[0-9]{12}$", message=_l("Gồm đúng 12 chữ số"))])
+    email = StringField(_l("Email (không bắt buộc)"), validators=[Optional(), Length(max=254)])
 
 
 class RoleForm(Form):
@@ -51,6 +63,7 @@ class CampaignEditForm(Form):
                                     validators=[InputRequired(), NumberRange(1, 100)])
     pass_points = IntegerField(_l("Điểm đạt (bộ tiêu chí chấm điểm)"),
                                validators=[InputRequired(), NumberRange(1, 100)])
+    secret_ballot = BooleanField(_l("Hội đồng bỏ phiếu kín (chỉ công bố kết quả kiểm phiếu)"))
 
 
 class CampaignForm(CampaignEditForm):

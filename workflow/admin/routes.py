@@ -13,15 +13,16 @@ from wtforms import SelectChoice
 
 from models import Campaign, CriteriaSet, RoleAssignment, Unit, User
 from models.campaigns import DEFAULT_SETTINGS
-from states.enums import Role, Title, UnitKind
+from states.enums import Action, Title, UnitKind
 from workflow.admin import bp
 from workflow.admin.forms import CampaignEditForm, CampaignForm, CriteriaUploadForm, RoleForm, UnitForm, UserForm
 from workflow.extensions import db
 from workflow.services import admin as admin_service
 from workflow.services import campaigns as campaign_service
+from workflow.services import permissions
 from workflow.services.criteria import load_criteria_document
 from workflow.services.errors import ServiceError
-from workflow.services.scope import reviewer_paths, unit_filter
+from workflow.services.scope import unit_filter
 from workflow.web import refusal_to_form, submit
 
 SHARES = ("group_quorum", "group_approval", "council_quorum", "council_approval")
@@ -29,7 +30,8 @@ DATES = ("registration_opens", "registration_closes", "assessment_due", "inspect
 
 
 def admin_paths() -> list[str]:
-    paths = reviewer_paths(current_user, {Role.ADMIN})
+    """Where the user administers (the policy's `administer` row); 403 for anyone else."""
+    paths = sorted({unit.path for unit in permissions.units_for(current_user, Action.ADMINISTER)})
     if not paths:
         abort(403)
     return paths
@@ -77,7 +79,8 @@ def users():
     done, status = submit(
         form, lambda: admin_service.create_user_with_role(current_user, form.username.data, form.password.data,
                                                           form.full_name.data, role_form.role.data,
-                                                          role_form.unit_id.data),
+                                                          role_form.unit_id.data, personal_id=form.personal_id.data,
+                                                          email=form.email.data),
         lambda user: (_("Đã tạo tài khoản %(username)s.", username=user.username),
                       url_for("admin.user", user_id=user.id)),
         valid=form.validate_on_submit() and role_form.validate())
@@ -128,7 +131,8 @@ def remove_role(user_id: int, assignment_id: int):
 def _campaign_payload(form: CampaignEditForm) -> dict:
     payload = {"name": form.name.data, **{name: getattr(form, name).data for name in DATES},
                "settings": {**{name: float(getattr(form, name).data) / 100 for name in SHARES},
-                            "notice_days": form.notice_days.data, "pass_points": form.pass_points.data}}
+                            "notice_days": form.notice_days.data, "pass_points": form.pass_points.data,
+                            "secret_ballot": bool(form.secret_ballot.data)}}
     if isinstance(form, CampaignForm):
         payload.update(year=form.year.data, unit_id=form.unit_id.data)
     return payload

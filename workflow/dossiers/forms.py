@@ -29,6 +29,8 @@ class DossierForm(Form):
                               validators=[DataRequired(_l("Nhập số định danh")), Length(max=100)])
     subject_address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=200)])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    members = TextAreaField(_l("Thành viên hộ (mỗi dòng: Họ tên; số định danh; quan hệ với chủ hộ)"),
+                            validators=[Optional(), Length(max=6000)])
     on_behalf = BooleanField(_l("Nhập thay người dân đã ký đơn giấy (hồ sơ được ghi nhận là đã đăng ký)"))
 
 
@@ -38,6 +40,7 @@ class EditDossierForm(Form):
     subject_ref = DossierForm.subject_ref
     subject_address = DossierForm.subject_address
     note = DossierForm.note
+    members = DossierForm.members
 
 
 class TransitionForm(Form):

@@ -27,7 +27,7 @@ from workflow.dossiers.forms import (
 from workflow.downloads import send_attachment
 from workflow.extensions import db
 from workflow.filters import event_label, translated
-from workflow.forms import as_number
+from workflow.forms import as_number, members_text, parse_members
 from workflow.services import attachments, audit, dossier_view, permissions, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
 from workflow.services.errors import ServiceError
@@ -100,6 +100,7 @@ def new():
         form, lambda: create_dossier(current_user, {
             **{name: getattr(form, name).data for name in (
                 "campaign_id", "title", "unit_id", "subject_name", "subject_ref", "subject_address", "note")},
+            "members": parse_members(form.members.data),
             "on_behalf": bool(may_register_for and form.on_behalf.data)}),
         lambda dossier: (_("Đã tạo hồ sơ %(code)s. Kiểm tra lại rồi bấm “Nộp đăng ký”.", code=dossier.tracking_code),
                          url_for("dossiers.detail", dossier_id=dossier.id)))
@@ -115,10 +116,13 @@ def edit(dossier_id: int):
         flash(" ".join(translated(r) for r in allowed.reasons), "error")
         return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
     form = EditDossierForm(obj=dossier if request.method == "GET" else None)
+    if request.method == "GET":
+        form.members.data = members_text(dossier.members)
     fields = ("subject_name", "subject_ref", "subject_address", "note")
     done, status = submit(
         form, lambda: edit_dossier(current_user, dossier, {
-            **{name: getattr(form, name).data or "" for name in fields}, "version": form.version.data}),
+            **{name: getattr(form, name).data or "" for name in fields}, "version": form.version.data,
+            "members": parse_members(form.members.data)}),
         lambda _dossier: (_("Đã lưu thay đổi."), url_for("dossiers.detail", dossier_id=dossier.id)))
     return done or (render_template("dossiers/form.html", form=form, dossier=dossier), status)
 

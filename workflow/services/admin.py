@@ -86,12 +86,12 @@ def remove_role(actor: User, user: User, assignment_id: int, now: datetime | Non
 
 
 def create_user_with_role(actor: User, username: str, password: str, full_name: str, role: str,
-                          unit_id: int) -> User:
+                          unit_id: int, *, personal_id: str | None = None, email: str | None = None) -> User:
     """A new account with its first role, which the admin must be able to grant."""
     unit = db.session.get(Unit, unit_id)
     if unit is None:
         raise ValidationFailed(T("Không có đơn vị này."), {"unit_id": T("không tồn tại")})
     _admin_over(actor, unit)
-    user = create_user(username, password, full_name, [])
+    user = create_user(username, password, full_name, [], personal_id=personal_id, email=email)
     add_role(actor, user, role, unit_id)
     return user
