@@ -16,7 +16,7 @@ from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import audit, permissions
-from workflow.services.dossiers import on_behalf, stream_of
+from workflow.services.dossiers import record_step
 from workflow.services.errors import TooLarge, ValidationFailed
 
 SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -78,10 +78,9 @@ def add_attachment(actor: User, dossier: Dossier, stream: BinaryIO, filename: st
                             uploaded_by_id=actor.id, uploaded_at=now)
     dossier.attachments.append(attachment)
     db.session.flush()
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.ATTACHMENT_ADDED, actor=actor, role=allowed.role, at=now,
-                 data={"attachment_id": attachment.id, "kind": kind, "filename": filename, "size": size,
-                       "sha256": sha256, "content_type": content_type, **on_behalf(allowed)})
+    record_step(dossier, EventName.ATTACHMENT_ADDED, actor, allowed, now,
+                {"attachment_id": attachment.id, "kind": kind, "filename": filename, "size": size, "sha256": sha256,
+                 "content_type": content_type})
     return attachment
 
 

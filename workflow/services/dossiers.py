@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Campaign, Decision, Dossier, DossierMember, Unit, User
-from states.enums import Action, Outcome, State, Title, Trigger, UnitKind
+from states.enums import Action, EventName, Outcome, State, Title, Trigger, UnitKind
 from states.guards import GuardContext, evaluate
 from states.labels import STATE_LABELS, TRIGGER_LABELS
 from states.machine import GuardFailed, InputRejected, TransitionNotPossible, fire
@@ -185,8 +185,7 @@ def edit_dossier(actor: User, dossier: Dossier, payload: dict[str, Any], now: da
         _set_members(dossier, members)
     refresh_search_text(dossier)
     touch(dossier, now)
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id, trigger="edited",
-                 actor=actor, role=allowed.role, at=now, data={"changes": changes})
+    record_step(dossier, EventName.EDITED, actor, allowed, now, {"changes": changes})
     return dossier
 
 
@@ -265,16 +264,21 @@ def apply_transition(
             raise refusal from None
         dossier.state_changed_at = now
     touch(dossier, now)
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=rule.trigger, actor=actor, role=allowed.role, at=now, from_state=from_state,
-                 to_state=dossier.state, comment=comment,
-                 data={**step.inputs, **step.effects, **on_behalf(allowed)})
+    record_step(dossier, rule.trigger, actor, allowed, now, {**step.inputs, **step.effects}, from_state=from_state,
+                to_state=dossier.state, comment=comment)
     return dossier
 
 
 def on_behalf(verdict: Verdict) -> dict[str, str]:
     """What an event adds when its actor acts under a delegation: whose powers were used."""
     return {"on_behalf_of": verdict.on_behalf_of.username} if verdict.on_behalf_of is not None else {}
+
+
+def record_step(dossier: Dossier, trigger: str, actor: User, allowed: Verdict, now: datetime, data: dict[str, Any],
+                **fields: Any) -> None:
+    """The audit event of a step on a dossier, under the role the policy allowed it (and for whom)."""
+    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id, trigger=trigger,
+                 actor=actor, role=allowed.role, at=now, data={**data, **on_behalf(allowed)}, **fields)
 
 
 def find_or_create_decision(step: GuardContext, dossier: Dossier, outcome: Outcome) -> Decision:

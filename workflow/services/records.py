@@ -15,7 +15,7 @@ from workflow import clock
 from workflow.extensions import db
 from workflow.services import audit, permissions
 from workflow.services.criteria import score
-from workflow.services.dossiers import check_version, on_behalf, stream_of, touch
+from workflow.services.dossiers import check_version, record_step, touch
 from workflow.services.errors import NotFound, ValidationFailed
 from workflow.services.validate import Fields, require_version
 
@@ -137,12 +137,11 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
     touch(dossier, now)
     summary = score(dossier.criteria_set, {code: SimpleNamespace(**i) for code, i in items.items()},
                     dossier.campaign.pass_points)
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.ASSESSMENT_SAVED, actor=actor, role=allowed.role, at=now,
-                 data={"items": [{"criterion": c, "met": i["met"], "points": i["points"], "note": i["note"]}
+    record_step(dossier, EventName.ASSESSMENT_SAVED, actor, allowed, now,
+                {"items": [{"criterion": c, "met": i["met"], "points": i["points"], "note": i["note"]}
                                  for c, i in items.items()],
                        "meeting": meeting, "disqualifiers": dossier.disqualifiers_found,
-                       "total": summary.total, "passed": summary.passed, **on_behalf(allowed)})
+                       "total": summary.total, "passed": summary.passed})
     return dossier
 
 
@@ -178,12 +177,10 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
     if disqualifiers is not None:
         dossier.disqualifiers_found = disqualifiers
     touch(dossier, now)
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.INSPECTION_SAVED, actor=actor, role=allowed.role, at=now,
-                 data={"items": [{"criterion": c, "met": i["met"], "points": i["points"], "note": i["note"]}
+    record_step(dossier, EventName.INSPECTION_SAVED, actor, allowed, now,
+                {"items": [{"criterion": c, "met": i["met"], "points": i["points"], "note": i["note"]}
                                  for c, i in items.items()],
-                       "recommendation": dossier.recommendation, "disqualifiers": dossier.disqualifiers_found,
-                       **on_behalf(allowed)})
+                       "recommendation": dossier.recommendation, "disqualifiers": dossier.disqualifiers_found})
     return dossier
 
 
@@ -212,9 +209,8 @@ def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now
     else:
         vote.choice, vote.comment, vote.cast_at = choice, comment, now
     db.session.flush()
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.VOTE_CAST, actor=actor, role=allowed.role, at=now, comment=comment,
-                 data={"vote": choice, "replaced": replaced, **on_behalf(allowed)})
+    record_step(dossier, EventName.VOTE_CAST, actor, allowed, now,
+                {"vote": choice, "replaced": replaced}, comment=comment)
     return vote
 
 
@@ -228,9 +224,8 @@ def record_objection(actor: User, dossier: Dossier, text: Any, now: datetime | N
     objection = Objection(dossier_id=dossier.id, text=text, filed_by_id=actor.id, filed_at=now)
     db.session.add(objection)
     db.session.flush()
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.OBJECTION_RECORDED, actor=actor, role=allowed.role, at=now,
-                 data={"objection_id": objection.id, "text": objection.text, **on_behalf(allowed)})
+    record_step(dossier, EventName.OBJECTION_RECORDED, actor, allowed, now,
+                {"objection_id": objection.id, "text": objection.text})
     return objection
 
 
@@ -257,10 +252,9 @@ def answer_objection(actor: User, dossier: Dossier, objection_id: int, answer: A
     if found is not None:
         dossier.disqualifiers_found = found
     touch(dossier, now)
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.OBJECTION_ANSWERED, actor=actor, role=allowed.role, at=now,
-                 data={"objection_id": objection.id, "answer": text, "upheld": verdict,
-                       "disqualifiers": dossier.disqualifiers_found, **on_behalf(allowed)})
+    record_step(dossier, EventName.OBJECTION_ANSWERED, actor, allowed, now,
+                {"objection_id": objection.id, "answer": text, "upheld": verdict,
+                       "disqualifiers": dossier.disqualifiers_found})
     return objection
 
 
@@ -285,9 +279,7 @@ def set_disqualifier(actor: User, dossier: Dossier, payload: Any, now: datetime 
     fields.done(T("Trường hợp không xét chưa hợp lệ."))
     dossier.disqualifiers_found = sorted(set(current) | {code}) if standing else [c for c in current if c != code]
     touch(dossier, now)
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id,
-                 trigger=EventName.DISQUALIFIER_RECORDED if standing else EventName.DISQUALIFIER_CLEARED,
-                 actor=actor, role=allowed.role, at=now, comment=reason,
-                 data={"code": code, "name": known[code].name, "standing": dossier.disqualifiers_found,
-                       **on_behalf(allowed)})
+    record_step(dossier, EventName.DISQUALIFIER_RECORDED if standing else EventName.DISQUALIFIER_CLEARED, actor,
+                allowed, now, {"code": code, "name": known[code].name, "standing": dossier.disqualifiers_found},
+                comment=reason)
     return dossier
