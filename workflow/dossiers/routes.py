@@ -31,6 +31,7 @@ from workflow.forms import as_number, members_text, parse_members
 from workflow.services import attachments, audit, dossier_view, permissions, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
 from workflow.services.errors import ServiceError
+from workflow.services.facts import assessment_score
 from workflow.services.listing import dossier_query, due_date, is_overdue
 from workflow.services.scope import get_dossier_for, unit_filter, visible_units
 from workflow.services.work import my_work, oversight
@@ -143,7 +144,7 @@ def _detail(dossier: Dossier, status: int = 200, **forms):
         options=[o for o in options if o.trigger is not None], actions=actions,
         show_tally=dossier_view.tally_shown(dossier), disqualifiers=dossier.criteria_set.disqualifiers,
         stages=dossier_view.stage_tracker(dossier, events), rows=dossier_view.criteria_rows(dossier),
-        score=dossier_view.assessment_score(dossier) if dossier.assessment_items else None,
+        score=assessment_score(dossier) if dossier.assessment_items else None,
         tally=dossier_view.tally(current_user, dossier), due=due_date(dossier), overdue=is_overdue(dossier),
         secret_vote=dossier_view.is_secret_vote,
         diagram=workflow_svg(dossier.state),

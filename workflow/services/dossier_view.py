@@ -8,8 +8,7 @@ from datetime import datetime
 from models import AuditEvent, Dossier, User
 from states.enums import Action, EventName, State, VoteChoice
 from workflow.services import permissions
-from workflow.services.criteria import Score
-from workflow.services.facts import assessment_score, council_size
+from workflow.services.facts import council_size
 
 # The five stages of the mission and the states that belong to each.
 STAGES: list[tuple[str, tuple[State, ...]]] = [
@@ -90,9 +89,6 @@ def criteria_rows(dossier: Dossier) -> list[CriterionRow]:
                                  a.note if a else "", i.met if i else None, i.points if i else None,
                                  i.note if i else ""))
     return rows
-
-
-__all__ = ["Score", "assessment_score"]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from states.enums import Action, EventName, Outcome, State, Title, Trigger, Unit
 from states.guards import GuardContext, evaluate
 from states.labels import STATE_LABELS, TRIGGER_LABELS
 from states.machine import GuardFailed, InputRejected, TransitionNotPossible, fire
-from states.policy import Option, Verdict
+from states.policy import Verdict
 from states.table import RULES
 from states.text import T
 from workflow import clock
@@ -54,13 +54,7 @@ def stream_of(dossier: Dossier) -> str:
     return f"dossier:{dossier.id}"
 
 
-def trigger_options(user: User, dossier: Dossier, now: datetime | None = None) -> list[Option]:
-    """The triggers this user could fire on this dossier now, each with the guards' reasons when blocked."""
-    return [o for o in permissions.options(user, dossier, now) if o.trigger is not None]
-
-
-def available_triggers(user: User, dossier: Dossier) -> list[str]:
-    return [o.action for o in trigger_options(user, dossier) if o.allowed]
+trigger_options = permissions.trigger_options  # the API's import; the answer is the policy's
 
 
 # --- create and edit -------------------------------------------------------------------------------------

@@ -51,8 +51,9 @@ def options(user: User, dossier: Dossier, now: datetime | None = None) -> list[O
     return policy.actions(user, dossier, guard_context(dossier, now), now=now)
 
 
-def available_triggers(user: User, dossier: Dossier) -> list[str]:
-    return [o.action for o in options(user, dossier) if o.trigger is not None and o.allowed]
+def trigger_options(user: User, dossier: Dossier, now: datetime | None = None) -> list[Option]:
+    """The triggers this user could fire here now, each with the guards' reasons when blocked."""
+    return [o for o in options(user, dossier, now) if o.trigger is not None]
 
 
 def may_somewhere(user: User, action: str) -> bool:

@@ -22,11 +22,6 @@ from workflow.services.validate import Fields, require_version
 TEXT_MAX = 5000
 
 
-def data_actions(user: User, dossier: Dossier) -> set[str]:
-    """The data steps this user may take on this dossier now (asked of the policy)."""
-    return {o.action for o in permissions.options(user, dossier) if o.trigger is None and o.allowed}
-
-
 UNVERSIONED = object()  # votes and objections carry no version; assessment and inspection must
 
 
