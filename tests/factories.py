@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from models import Campaign, Dossier, RoleAssignment, Unit, User
@@ -14,6 +15,7 @@ from states.enums import State, Title, UnitKind
 from workflow import clock
 from workflow.extensions import db
 from workflow.services.criteria import load_criteria_dir
+from workflow.services.delegations import LENDABLE
 from workflow.services.dossiers import create_dossier
 from workflow.services.walkthrough import Cast, Timeline, drive
 
@@ -131,3 +133,50 @@ def make_campaign(ward: Unit, today: date) -> Campaign:
         decision_due=today + timedelta(days=60), group_quorum=0.6, group_approval=0.6, notice_days=10,
         council_quorum=2 / 3, council_approval=0.7, pass_points=85,
     )
+
+
+# --- extra people for the authorization matrix (tests/states/test_policy_matrix.py) ---------------------------
+# Added to a world only by the tests that ask for them (`add_users`), so the shared world above, its council
+# size and its user lists stay as other tests know them.
+
+HOUSEHOLD_HEAD_ID = "038090001234"  # the personal number a matrix dossier names as its subject
+HOUSEHOLD_MEMBER_ID = "038095005678"  # a listed member of that household
+LENDABLE_ROLES = sorted(role.value for role in LENDABLE)  # the reviewer roles a holder may lend
+MATRIX_USERS: dict[str, list[str]] = {
+    # The same roles in another ward (those USERS has not got already).
+    "outsider_inspector": ["ward_inspector@WARD2"],
+    "outsider_council": ["council_member@WARD2"],
+    "outsider_secretary": ["council_secretary@WARD2"],
+    "outsider_vice": ["vice_chairman@WARD2"],
+    "outsider_admin": ["admin@WARD2"],
+    # The dossier's own people, who hold no role until a test lends them one.
+    "household_head": [], "household_member": [],
+    # Stand-ins holding no role of their own: each gets one role by a running delegation.
+    **{f"stand_in_{role}": [] for role in LENDABLE_ROLES},
+    # Stand-ins whose delegation has run out; they read the ward (auditor), so a refusal is a 403, not a 404.
+    **{f"lapsed_{role}": ["auditor@WARD"] for role in LENDABLE_ROLES},
+}
+MATRIX_PERSONAL_IDS = {"household_head": HOUSEHOLD_HEAD_ID, "household_member": HOUSEHOLD_MEMBER_ID}
+
+
+def add_users(world: World, users: dict[str, list[str]], personal_ids: dict[str, str] | None = None) -> None:
+    """Add users (`username → ["role@UNIT", ...]`) to a built world, as build_world makes its own."""
+    personal_ids = personal_ids or {}
+    for username, roles in users.items():
+        user = User(username=username, full_name=f"Người dùng {username}", password_hash=_password_hash(),
+                    personal_id=personal_ids.get(username))
+        for spec in roles:
+            role, _, unit_code = spec.partition("@")
+            user.roles.append(RoleAssignment(role=role, unit=world.units[unit_code]))
+        db.session.add(user)
+        world.users[username] = user
+    db.session.commit()
+
+
+def add_role(username: str, spec: str) -> None:
+    """Give a user one more role (`role@UNIT`), flushed in the caller's transaction."""
+    role, _, unit_code = spec.partition("@")
+    user = db.session.scalars(select(User).where(User.username == username)).one()
+    unit = db.session.scalars(select(Unit).where(Unit.code == unit_code)).one()
+    user.roles.append(RoleAssignment(role=role, unit=unit))
+    db.session.flush()

@@ -1,0 +1,89 @@
+"""Which rows of the policy (states/policy.py) each route asks — every endpoint of the app, written down.
+
+A route that changes something names the rows that authorize it; a route that only reads in the caller's scope
+(the scope loader's 404 is its guard) or is public names none, and says so. tests/states/test_routes_have_policy.py
+fails when an endpoint of the app is missing here, when one listed here no longer exists, or when a name is not
+a row of the policy: a new route cannot slip in without someone deciding which rule guards it.
+"""
+
+from __future__ import annotations
+
+from states.enums import Action, Trigger
+
+A, T = Action, Trigger
+ALL_TRIGGERS: tuple[str, ...] = tuple(Trigger)
+DECIDE = (T.RECOGNIZE, T.REFUSE)  # a signed decision, one dossier or a batch
+REGISTER = (A.REGISTER, A.REGISTER_ON_BEHALF)
+
+ENDPOINTS: dict[str, tuple[str, ...]] = {
+    # --- JSON API ------------------------------------------------------------------------------------------------
+    "api.auth_token": (),  # public: sign-in
+    "api.openapi": (),  # public
+    "api.track": (),  # public: a tracking code's stage and dates
+    "api.me": (),  # reading one's own account
+    "api.titles": (),  # reading reference data (titles and criteria sets)
+    "api.units": (),  # reading in scope
+    "api.list_campaigns": (),  # reading in scope
+    "api.post_campaign": (A.ADMINISTER,),
+    "api.patch_campaign": (A.ADMINISTER,),
+    "api.list_dossiers": (),  # reading in scope
+    "api.get_dossier": (),  # reading in scope (its available triggers are the policy's answer)
+    "api.post_dossier": REGISTER,
+    "api.patch_dossier": (A.EDIT,),
+    "api.put_assessment": (A.ASSESSMENT,),
+    "api.put_inspection": (A.INSPECTION,),
+    "api.post_vote": (A.VOTE,),
+    "api.post_objection": (A.OBJECTION,),
+    "api.answer_objection": (A.ANSWER,),
+    "api.post_transition": ALL_TRIGGERS,
+    "api.post_attachment": (A.ATTACH,),
+    "api.get_attachment": (),  # reading in scope
+    "api.post_decision": DECIDE,
+    "api.get_decision": (),  # reading in scope
+    "api.history": (A.SEE_VOTERS,),  # reading in scope; who voted how only as the row allows
+    "api.audit_events": (A.SEE_INTERNAL,),
+    "api.audit_verify": (A.SEE_INTERNAL,),
+    # --- sign-in and delegations ---------------------------------------------------------------------------------
+    "auth.login": (),  # public
+    "auth.logout": (),  # one's own session
+    "auth.delegations": (A.DELEGATE,),
+    "auth.end_delegation": (A.DELEGATE, A.ADMINISTER),  # its giver, or an admin of its unit
+    # --- the dossier pages ---------------------------------------------------------------------------------------
+    "dossiers.home": (A.SEE_INTERNAL,),  # reading in scope: one's work; the oversight panel as the row allows
+    "dossiers.index": (),  # reading in scope
+    "dossiers.new": REGISTER,
+    "dossiers.detail": (A.SEE_VOTERS, A.SEE_INTERNAL),  # reading in scope; voters and audit data as the rows allow
+    "dossiers.edit": (A.EDIT,),
+    "dossiers.transition": ALL_TRIGGERS,
+    "dossiers.assessment": (A.ASSESSMENT,),
+    "dossiers.inspection": (A.INSPECTION,),
+    "dossiers.vote": (A.VOTE,),
+    "dossiers.objection": (A.OBJECTION,),
+    "dossiers.answer": (A.ANSWER,),
+    "dossiers.disqualifier": (A.DISQUALIFIER,),
+    "dossiers.attach": (A.ATTACH,),
+    "dossiers.attachment": (),  # reading in scope
+    # --- the chairman's decisions --------------------------------------------------------------------------------
+    "review.batch": DECIDE,
+    "review.decisions": (),  # reading in scope
+    "review.decision": (),  # reading in scope
+    # --- the audit pages -----------------------------------------------------------------------------------------
+    "audit.events": (A.SEE_INTERNAL,),
+    "audit.export": (A.SEE_INTERNAL,),
+    "audit.verify": (A.SEE_INTERNAL,),
+    # --- administration ------------------------------------------------------------------------------------------
+    "admin.index": (A.ADMINISTER,),
+    "admin.units": (A.ADMINISTER,),
+    "admin.users": (A.ADMINISTER,),
+    "admin.user": (A.ADMINISTER,),
+    "admin.remove_role": (A.ADMINISTER,),
+    "admin.campaigns": (A.ADMINISTER,),
+    "admin.campaign": (A.ADMINISTER,),
+    "admin.criteria": (A.ADMINISTER,),
+    "admin.criteria_set": (A.ADMINISTER,),
+    # --- public --------------------------------------------------------------------------------------------------
+    "public.track": (),  # public: a tracking code's stage and dates
+    "public.diagram": (),  # public: the workflow drawn from the table
+    "public.language": (),  # public: the interface language
+    "static": (),  # public: stylesheets, scripts, images
+}
