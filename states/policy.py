@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from states.enums import Action, Parties, Role, State, Trigger
 from states.guards import Guard, GuardContext, evaluate
@@ -24,6 +25,7 @@ from states.labels import N_, ROLE_LABELS, STATE_LABELS
 from states.table import TABLE, Rule
 from states.text import Text
 
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # a delegation's dates are the ward's days, not UTC's
 REVIEWERS = frozenset(Role) - {Role.APPLICANT}
 LIVE = frozenset(State) - {State.REGISTRATION_REJECTED, State.NOT_RECOGNIZED, State.REVOKED, State.WITHDRAWN}
 UNDER_REVIEW = frozenset({State.REGISTERED, State.SELF_ASSESSMENT, State.PUBLIC_NOTICE, State.WARD_INSPECTION,
@@ -133,12 +135,21 @@ def grant(user: Any, roles: Iterable[Role], unit: Any, today: date, *, delegable
     if not delegable:
         return None
     for delegation in getattr(user, "delegations_received", ()):
-        if delegation.role not in wanted or not delegation.runs_on(today) or not _reaches(delegation.unit, unit):
-            continue
-        giver = delegation.from_user
-        if giver.active and any(a.role == delegation.role and _reaches(a.unit, delegation.unit) for a in giver.roles):
-            return Grant(Role(delegation.role), giver)
+        if delegation.role in wanted and _reaches(delegation.unit, unit) and _lent(delegation, today):
+            return Grant(Role(delegation.role), delegation.from_user)
     return None
+
+
+def local_day(now: datetime) -> date:
+    """The ward's date at `now` (UTC+7): the day delegations and deadlines are counted in."""
+    return now.astimezone(VIETNAM).date()
+
+
+def _lent(delegation: Any, today: date) -> bool:
+    """A delegation that runs today and whose giver still holds the role."""
+    giver = delegation.from_user
+    return delegation.runs_on(today) and giver.active and any(
+        a.role == delegation.role and _reaches(a.unit, delegation.unit) for a in giver.roles)
 
 
 def held_units(user: Any, roles: Iterable[Role], today: date, *, delegable: bool = True) -> list[Any]:
@@ -146,8 +157,7 @@ def held_units(user: Any, roles: Iterable[Role], today: date, *, delegable: bool
     wanted = set(roles)
     units = [a.unit for a in user.roles if a.role in wanted]
     if delegable:
-        units += [d.unit for d in getattr(user, "delegations_received", ())
-                  if d.role in wanted and d.runs_on(today)]
+        units += [d.unit for d in getattr(user, "delegations_received", ()) if d.role in wanted and _lent(d, today)]
     return units
 
 
@@ -200,7 +210,7 @@ def may(user: Any, action: str, dossier: Any, ctx: GuardContext | None = None, *
     dossier's own people (403), state (409), guards (422). `ctx` gives the guards their facts; without it the
     guards are not asked. A trigger's service leaves the state and guards to the machine."""
     permission = POLICY[str(action)]
-    today = now.date()
+    today = local_day(now)
     granted = [(c, grant(user, c.roles, dossier.unit, today, delegable=c.delegable)) for c in permission.clauses]
     granted = [(c, g_) for c, g_ in granted if g_ is not None]
     if not granted:

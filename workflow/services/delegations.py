@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from models import Delegation, Unit, User
 from states import policy
 from states.enums import Action, EventName, Role
-from states.policy import REVIEWERS
+from states.policy import REVIEWERS, local_day
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
@@ -81,7 +81,7 @@ def end(actor: User, delegation_id: int, now: datetime | None = None) -> Delegat
     if delegation is None:
         raise NotFound(T("Không tìm thấy ủy quyền."))
     if actor.id != delegation.from_user_id and not policy.may_at(actor, Action.ADMINISTER, delegation.unit,
-                                                                 now.date()):
+                                                                 local_day(now)):
         if actor.id != delegation.to_user_id:
             raise NotFound(T("Không tìm thấy ủy quyền."))  # no existence leak
         raise Forbidden(T("Chỉ người ủy quyền (hoặc quản trị) mới kết thúc ủy quyền."))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from models import Dossier, Unit, User
 from states import policy
-from states.policy import Option, Verdict
+from states.policy import Option, Verdict, local_day
 from workflow import clock
 from workflow.services.errors import Forbidden, GuardRefused, InvalidTransition, ServiceError
 from workflow.services.facts import guard_context
@@ -35,7 +35,7 @@ def require(user: User, action: str, dossier: Dossier, now: datetime | None = No
 
 
 def require_at(user: User, action: str, unit: Unit, now: datetime | None = None) -> Verdict:
-    found = policy.may_at(user, action, unit, (now or clock.now()).date())
+    found = policy.may_at(user, action, unit, local_day(now or clock.now()))
     if not found:
         raise refusal(found)
     return found
@@ -57,8 +57,8 @@ def trigger_options(user: User, dossier: Dossier, now: datetime | None = None) -
 
 
 def may_somewhere(user: User, action: str) -> bool:
-    return policy.may_somewhere(user, action, clock.now().date())
+    return policy.may_somewhere(user, action, local_day(clock.now()))
 
 
 def units_for(user: User, action: str) -> list[Unit]:
-    return policy.units_for(user, action, clock.now().date())
+    return policy.units_for(user, action, local_day(clock.now()))

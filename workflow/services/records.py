@@ -196,10 +196,12 @@ def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now
     fields = Fields({"comment": comment})
     comment = fields.text("comment", max_length=TEXT_MAX)
     fields.done(T("Phiếu không hợp lệ."))
-    vote = next((v for v in dossier.votes if v.user_id == actor.id), None)
+    # One seat, one vote: a stand-in votes in the seat of the member who lent it, replacing that vote.
+    seat = allowed.on_behalf_of or actor
+    vote = next((v for v in dossier.votes if v.user_id == seat.id), None)
     replaced = vote.choice if vote else None
     if vote is None:
-        vote = Vote(user_id=actor.id, choice=choice, comment=comment, cast_at=now)
+        vote = Vote(user_id=seat.id, choice=choice, comment=comment, cast_at=now)
         dossier.votes.append(vote)
     else:
         vote.choice, vote.comment, vote.cast_at = choice, comment, now

@@ -7,7 +7,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from models import Dossier, DossierMember, Unit, User
 from states.enums import Role, State
-from states.policy import REVIEWERS, held_units
+from states.policy import REVIEWERS, held_units, local_day
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
@@ -15,12 +15,12 @@ from workflow.services.errors import NotFound
 
 
 def role_units(user: User, role: Role) -> list[Unit]:
-    return held_units(user, {role}, clock.now().date())
+    return held_units(user, {role}, local_day(clock.now()))
 
 
 def reviewer_paths(user: User, roles: set[Role] | None = None) -> list[str]:
     """Unit paths reached by the user's non-applicant roles (or only by `roles`), delegated ones included."""
-    return sorted({unit.path for unit in held_units(user, roles or REVIEWERS, clock.now().date())})
+    return sorted({unit.path for unit in held_units(user, roles or REVIEWERS, local_day(clock.now()))})
 
 
 def unit_filter(column, paths: list[str]):
@@ -57,7 +57,7 @@ def get_dossier_for(user: User, dossier_id: int) -> Dossier:
 
 def visible_units(user: User) -> Select:
     """Units the user works in: those under their roles and the ancestors that lead there."""
-    paths = sorted({u.path for u in held_units(user, set(Role), clock.now().date())})
+    paths = sorted({u.path for u in held_units(user, set(Role), local_day(clock.now()))})
     if not paths:
         return select(Unit).where(Unit.id == -1)
     ancestor_ids = {int(part) for path in paths for part in path.strip("/").split("/") if part}
