@@ -7,9 +7,11 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from states.labels import N_
 from states.text import T
+from workflow import limits
 from workflow.extensions import babel, csrf, db, login_manager, migrate
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
@@ -29,6 +31,7 @@ def create_app(config: object | None = None) -> Flask:
         config = ProductionConfig() if os.environ.get("FLASK_ENV") == "production" else Config
     app.config.from_object(config)
     app.json.ensure_ascii = False  # Vietnamese text as-is, UTF-8 (API.md)
+    _register_converters(app)  # before any blueprint adds its rules
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
@@ -90,6 +93,29 @@ def _register_security_headers(app: Flask) -> None:
         return response
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` everywhere: ASCII digits only (werkzeug's `\\d` also takes "١٢"), 1..limits.ID_MAX. Anything
+    else matches no route (404), so an id the database cannot hold never reaches a query."""
+
+    regex = f"[0-9]{{1,{len(str(limits.ID_MAX))}}}"
+    json_schema = {"type": "integer", "minimum": 1, "maximum": limits.ID_MAX}
+
+    def __init__(self, map, fixed_digits: int = 0, min: int = 1, max: int = limits.ID_MAX, signed: bool = False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=False)
+
+
+class CodeConverter(BaseConverter):
+    """`<code:…>`: a tracking or certificate code as people type it (ASCII letters and digits)."""
+
+    regex = f"[A-Za-z0-9]{{1,{limits.TRACKING_CODE}}}"
+    json_schema = {"type": "string", "pattern": f"^[A-Za-z0-9]{{1,{limits.TRACKING_CODE}}}$"}
+
+
+def _register_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["code"] = CodeConverter
+
+
 def _ensure_sqlite_folder(url: str) -> None:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -110,14 +136,16 @@ def _register_errors(app: Flask) -> None:
         db.session.rollback()
         status = error.code or 500
         message = HTTP_MESSAGES.get(status, error.description or "Lỗi")
+        # The exception's own headers stay: Allow on a 405, Retry-After, WWW-Authenticate.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
         if wants_json():
             if status == 400 and "CSRF" not in (error.description or ""):
                 message = "Yêu cầu không hợp lệ (JSON sai cú pháp?)."
             return jsonify({"error": {"code": HTTP_CODES.get(status, "error"), "message": message,
-                                      "fields": {}}}), status
+                                      "fields": {}}}), status, headers
         if "CSRF" in (error.description or ""):
             message = CSRF_MESSAGE
-        return render_template("error.html", status=status, message=gettext(message)), status
+        return render_template("error.html", status=status, message=gettext(message)), status, headers
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):

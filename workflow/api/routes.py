@@ -1,18 +1,19 @@
-"""JSON API v1 (API.md). Routes parse input, load in scope, call one service and commit once."""
+"""JSON API v1 (API.md). Each route declares its input and answer schemas (`@operation`), loads in scope, calls
+one service and commits once."""
 
 from __future__ import annotations
 
-import base64
-from functools import wraps
+from typing import Any
 
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, request
 from sqlalchemy import select
 
 from models import AuditEvent, Campaign, Dossier, Unit
-from states.enums import State, Title
+from states.enums import Action, State, Title
 from states.labels import STATE_LABELS
-from workflow.api import bp
+from workflow.api import bp, schemas
 from workflow.api.openapi import openapi_document
+from workflow.api.operations import operation
 from workflow.api.serialize import (
     attachment_json,
     campaign_json,
@@ -28,289 +29,267 @@ from workflow.api.serialize import (
 from workflow.downloads import csv_response, send_attachment
 from workflow.extensions import csrf, db
 from workflow.public.ratelimit import track_limiter
-from workflow.services import accounts, attachments, audit, campaigns, decisions, dossier_view, listing, records
-from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier, trigger_options
-from workflow.services.errors import (
-    BadRequest,
-    NotFound,
-    ServiceError,
-    TooManyAttempts,
-    Unauthenticated,
-    ValidationFailed,
+from workflow.services import (
+    accounts,
+    attachments,
+    audit,
+    campaigns,
+    decisions,
+    dossier_view,
+    listing,
+    permissions,
+    records,
 )
-from workflow.services.scope import (
-    get_dossier_for,
-    visible_units,
-)
-from workflow.services.validate import Fields
+from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
+from workflow.services.errors import InvalidCredentials, NotFound, ServiceError, TooManyAttempts
+from workflow.services.scope import get_dossier_for, visible_units
 from workflow.tracking import find_by_code, public_steps
 
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged form to ride on
 
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
 @bp.errorhandler(ServiceError)
 def service_error(error: ServiceError):
     db.session.rollback()
-    return jsonify(error.as_json()), error.status
+    return error.as_json(), error.status
 
 
-def body() -> dict:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("Nội dung yêu cầu không phải JSON hợp lệ.")
-    if not isinstance(data, dict):
-        raise BadRequest("Nội dung yêu cầu phải là một đối tượng JSON.")
-    return data
-
-
-def token_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("Cần đăng nhập: gửi Authorization: Bearer <token>.")
-        user = accounts.user_for_token(token.strip())
-        if user is None:
-            raise Unauthenticated("Token không hợp lệ hoặc đã hết hạn.")
-        g.api_user = user
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def page(query, id_column, serialize):
+def page(query, id_column, serialize, params: schemas.PageQuery) -> dict:
     """Cursor pagination over ascending ids: {"items": [...], "next_cursor": "..." | null}."""
-    fields = Fields(request.args.to_dict())
-    limit = fields.integer("limit", required=False, minimum=1, maximum=500) or 50
-    cursor = request.args.get("cursor")
-    after = 0
-    if cursor:
-        try:
-            after = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
-        except (ValueError, UnicodeDecodeError):
-            fields.error("cursor", "cursor không hợp lệ")
-    fields.done("Tham số danh sách chưa hợp lệ.")
-    rows = list(db.session.scalars(query.where(id_column > after).order_by(id_column).limit(limit + 1)))
+    rows = list(db.session.scalars(
+        query.where(id_column > (params.cursor or 0)).order_by(id_column).limit(params.limit + 1)))
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = base64.urlsafe_b64encode(str(rows[-1].id).encode()).decode().rstrip("=")
-    return jsonify({"items": [serialize(r) for r in rows], "next_cursor": next_cursor})
+    if len(rows) > params.limit:
+        rows = rows[:params.limit]
+        next_cursor = schemas.encode_cursor(rows[-1].id)
+    return {"items": [serialize(r) for r in rows], "next_cursor": next_cursor}
 
 
 def full_dossier(dossier: Dossier) -> dict:
-    options = trigger_options(g.api_user, dossier)
+    options = permissions.trigger_options(g.api_user, dossier)
     return dossier_json(
         dossier, [o.trigger.value for o in options if o.allowed],
         [{"trigger": o.trigger.value, "reasons": o.reasons} for o in options if not o.allowed],
     )
 
 
-# --- auth and reference data -------------------------------------------------------------------------------
+# --- what routes load before reading the body (see operations.operation's `load`) ----------------------------------
 
-@bp.post("/auth/token")
-def auth_token():
-    data = body()
-    fields = Fields(data)
-    username = fields.text("username", required=True, max_length=80)
-    password = data.get("password") if isinstance(data.get("password"), str) else ""
-    if not password:
-        fields.error("password", "bắt buộc")
-    fields.done()
-    address = request.remote_addr or "unknown"
-    accounts.check_throttle(username, address, current_app.config)
-    user = accounts.authenticate(username, password)
-    if user is None:
-        accounts.record_failure(username, address)
-        db.session.commit()
-        return jsonify({"error": {"code": "invalid_credentials", "message": "Sai tên đăng nhập hoặc mật khẩu.",
-                                  "fields": {}}}), 401
-    token, expires_at = accounts.issue_token(user, current_app.config["API_TOKEN_HOURS"])
-    db.session.commit()
-    return jsonify({"token": token, "expires_at": iso(expires_at)})
+def in_scope(id: int, **_: Any) -> dict:
+    return {"dossier": get_dossier_for(g.api_user, id)}
 
 
-@bp.get("/me")
-@token_required
-def me():
-    return jsonify(me_json(g.api_user))
+def data_step(action: Action):
+    """The dossier in scope, and the policy's answer to "may this caller take this step at all" (its role and
+    relation to the dossier; the state is the service's to check): a caller who may not is refused (403) before
+    the body is read, whatever the body holds — as the services refuse before they look at the fields."""
+
+    def load(id: int, **_: Any) -> dict:
+        dossier = get_dossier_for(g.api_user, id)
+        permissions.require(g.api_user, action, dossier, check_state=False, check_guards=False)
+        return {"dossier": dossier}
+
+    return load
 
 
-@bp.get("/units")
-@token_required
-def units():
-    return page(visible_units(g.api_user), Unit.id, unit_json)
-
-
-@bp.get("/campaigns")
-@token_required
-def list_campaigns():
-    ids = select(Unit.id).where(visible_units(g.api_user).whereclause)
-    return page(select(Campaign).where(Campaign.unit_id.in_(ids)), Campaign.id, campaign_json)
-
-
-@bp.post("/campaigns")
-@token_required
-def post_campaign():
-    campaign = campaigns.create_campaign(g.api_user, body())
-    db.session.commit()
-    return jsonify(campaign_json(campaign)), 201
-
-
-@bp.patch("/campaigns/<int:campaign_id>")
-@token_required
-def patch_campaign(campaign_id: int):
-    campaign = db.session.get(Campaign, campaign_id)
+def campaign_in_scope(id: int) -> dict:
+    campaign = db.session.get(Campaign, id)
     visible = {u.id for u in db.session.scalars(visible_units(g.api_user))}
     if campaign is None or campaign.unit_id not in visible:
         raise NotFound("Không tìm thấy đợt thi đua.")
-    campaigns.update_campaign(g.api_user, campaign, body())
+    return {"campaign": campaign}
+
+
+# --- auth and reference data -------------------------------------------------------------------------------
+
+@bp.post("/auth/token")
+@operation(summary="Get a bearer token", body=schemas.TokenIn, response=schemas.TokenOut, public=True,
+           errors=(401, 429))
+def auth_token(body: schemas.TokenIn):
+    address = request.remote_addr or "unknown"
+    accounts.check_throttle(body.username, address, current_app.config)
+    user = accounts.authenticate(body.username, body.password)
+    if user is None:
+        accounts.record_failure(body.username, address)
+        db.session.commit()  # the failure counts even though the answer is a refusal
+        raise InvalidCredentials("Sai tên đăng nhập hoặc mật khẩu.")
+    token, expires_at = accounts.issue_token(user, current_app.config["API_TOKEN_HOURS"])
     db.session.commit()
-    return jsonify(campaign_json(campaign))
+    return {"token": token, "expires_at": iso(expires_at)}
+
+
+@bp.get("/me")
+@operation(summary="The caller and their roles", response=schemas.MeOut)
+def me():
+    return me_json(g.api_user)
+
+
+@bp.get("/units")
+@operation(summary="Units in scope", query=schemas.PageQuery, response=schemas.UnitPage)
+def units(query: schemas.PageQuery):
+    return page(visible_units(g.api_user), Unit.id, unit_json, query)
+
+
+@bp.get("/campaigns")
+@operation(summary="Campaigns in scope", query=schemas.PageQuery, response=schemas.CampaignPage)
+def list_campaigns(query: schemas.PageQuery):
+    ids = select(Unit.id).where(visible_units(g.api_user).whereclause)
+    return page(select(Campaign).where(Campaign.unit_id.in_(ids)), Campaign.id, campaign_json, query)
+
+
+@bp.post("/campaigns")
+@operation(summary="Create a campaign (admin)", body=schemas.CampaignIn, response=schemas.CampaignOut, status=201)
+def post_campaign(body: schemas.CampaignIn):
+    campaign = campaigns.create_campaign(g.api_user, body.payload())
+    db.session.commit()
+    return campaign_json(campaign)
+
+
+@bp.patch("/campaigns/<int:id>")
+@operation(summary="Change a campaign's dates and settings (admin)", body=schemas.CampaignPatchIn,
+           response=schemas.CampaignOut, load=campaign_in_scope)
+def patch_campaign(id: int, campaign: Campaign, body: schemas.CampaignPatchIn):
+    campaigns.update_campaign(g.api_user, campaign, body.payload())
+    db.session.commit()
+    return campaign_json(campaign)
 
 
 @bp.get("/titles")
-@token_required
+@operation(summary="Titles and their current criteria sets", response=schemas.TitlePage)
 def titles():
-    return jsonify({"items": [title_json(t) for t in Title], "next_cursor": None})
+    return {"items": [title_json(t) for t in Title], "next_cursor": None}
 
 
 # --- dossiers -------------------------------------------------------------------------------------------------
 
 @bp.post("/dossiers")
-@token_required
-def post_dossier():
-    dossier = create_dossier(g.api_user, body())
+@operation(summary="Create a dossier (draft)", body=schemas.DossierIn, response=schemas.DossierOut, status=201)
+def post_dossier(body: schemas.DossierIn):
+    dossier = create_dossier(g.api_user, body.payload())
     db.session.commit()
-    return jsonify(full_dossier(dossier)), 201
+    return full_dossier(dossier)
 
 
 @bp.get("/dossiers")
-@token_required
-def list_dossiers():
-    return page(listing.dossier_query(g.api_user, request.args), Dossier.id, dossier_list_item)
+@operation(summary="Dossiers in scope", query=schemas.DossierQuery, response=schemas.DossierPage)
+def list_dossiers(query: schemas.DossierQuery):
+    return page(listing.dossier_query(g.api_user, query.filters()), Dossier.id, dossier_list_item, query)
 
 
-@bp.get("/dossiers/<int:dossier_id>")
-@token_required
-def get_dossier(dossier_id: int):
-    return jsonify(full_dossier(get_dossier_for(g.api_user, dossier_id)))
+@bp.get("/dossiers/<int:id>")
+@operation(summary="A dossier with the triggers the caller may fire", response=schemas.DossierOut, load=in_scope)
+def get_dossier(id: int, dossier: Dossier):
+    return full_dossier(dossier)
 
 
-@bp.patch("/dossiers/<int:dossier_id>")
-@token_required
-def patch_dossier(dossier_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
-    edit_dossier(g.api_user, dossier, body())
+@bp.patch("/dossiers/<int:id>")
+@operation(summary="Edit a draft (its applicant)", body=schemas.DossierPatchIn, response=schemas.DossierOut,
+           load=in_scope)
+def patch_dossier(id: int, dossier: Dossier, body: schemas.DossierPatchIn):
+    edit_dossier(g.api_user, dossier, body.payload())
     db.session.commit()
-    return jsonify(full_dossier(dossier))
+    return full_dossier(dossier)
 
 
-@bp.put("/dossiers/<int:dossier_id>/assessment")
-@token_required
-def put_assessment(dossier_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
-    records.save_assessment(g.api_user, dossier, body())
+@bp.put("/dossiers/<int:id>/assessment")
+@operation(summary="Save the group's self-assessment and meeting", body=schemas.AssessmentIn,
+           response=schemas.DossierOut, load=data_step(Action.ASSESSMENT))
+def put_assessment(id: int, dossier: Dossier, body: schemas.AssessmentIn):
+    records.save_assessment(g.api_user, dossier, body.payload())
     db.session.commit()
-    return jsonify(full_dossier(dossier))
+    return full_dossier(dossier)
 
 
-@bp.put("/dossiers/<int:dossier_id>/inspection")
-@token_required
-def put_inspection(dossier_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
-    records.save_inspection(g.api_user, dossier, body())
+@bp.put("/dossiers/<int:id>/inspection")
+@operation(summary="Save the ward's inspection", body=schemas.InspectionIn, response=schemas.DossierOut,
+           load=data_step(Action.INSPECTION))
+def put_inspection(id: int, dossier: Dossier, body: schemas.InspectionIn):
+    records.save_inspection(g.api_user, dossier, body.payload())
     db.session.commit()
-    return jsonify(full_dossier(dossier))
+    return full_dossier(dossier)
 
 
-@bp.post("/dossiers/<int:dossier_id>/votes")
-@token_required
-def post_vote(dossier_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
-    data = body()
-    vote = records.cast_vote(g.api_user, dossier, data.get("vote"), data.get("comment", ""))
+@bp.post("/dossiers/<int:id>/votes")
+@operation(summary="Cast (or replace) a council vote", body=schemas.VoteIn, response=schemas.VoteOut, status=201,
+           load=data_step(Action.VOTE))
+def post_vote(id: int, dossier: Dossier, body: schemas.VoteIn):
+    vote = records.cast_vote(g.api_user, dossier, body.vote, body.comment or "")
     db.session.commit()
-    return jsonify({"dossier_id": dossier.id, "vote": vote.choice, "comment": vote.comment,
-                    "cast_at": iso(vote.cast_at)}), 201
+    return {"dossier_id": dossier.id, "vote": vote.choice, "comment": vote.comment, "cast_at": iso(vote.cast_at)}
 
 
-@bp.post("/dossiers/<int:dossier_id>/objections")
-@token_required
-def post_objection(dossier_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
-    objection = records.record_objection(g.api_user, dossier, body().get("text"))
+@bp.post("/dossiers/<int:id>/objections")
+@operation(summary="Record an objection during the public notice", body=schemas.ObjectionIn,
+           response=schemas.ObjectionOut, status=201, load=data_step(Action.OBJECTION))
+def post_objection(id: int, dossier: Dossier, body: schemas.ObjectionIn):
+    objection = records.record_objection(g.api_user, dossier, body.text)
     db.session.commit()
-    return jsonify({"id": objection.id, "text": objection.text, "filed_at": iso(objection.filed_at)}), 201
+    return {"id": objection.id, "text": objection.text, "filed_at": iso(objection.filed_at)}
 
 
-@bp.post("/dossiers/<int:dossier_id>/objections/<int:objection_id>/answer")
-@token_required
-def answer_objection(dossier_id: int, objection_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
-    data = body()
-    objection = records.answer_objection(g.api_user, dossier, objection_id, data.get("answer"), data.get("upheld"))
+@bp.post("/dossiers/<int:id>/objections/<int:objection_id>/answer")
+@operation(summary="Answer an objection", body=schemas.AnswerIn, response=schemas.AnswerOut,
+           load=data_step(Action.ANSWER))
+def answer_objection(id: int, objection_id: int, dossier: Dossier, body: schemas.AnswerIn):
+    objection = records.answer_objection(g.api_user, dossier, objection_id, body.answer, body.upheld,
+                                         disqualifiers=body.disqualifiers)
     db.session.commit()
-    return jsonify({"id": objection.id, "answer": objection.answer, "upheld": objection.upheld})
+    return {"id": objection.id, "answer": objection.answer, "upheld": objection.upheld}
 
 
-@bp.post("/dossiers/<int:dossier_id>/transitions")
-@token_required
-def post_transition(dossier_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
-    data = body()
-    if not isinstance(data.get("trigger"), str):
-        raise ValidationFailed("Thiếu thao tác (trigger).", {"trigger": "bắt buộc"})
-    apply_transition(g.api_user, dossier, data["trigger"], data.get("version"), data.get("comment") or "",
-                     data.get("data") if data.get("data") is not None else {})
+@bp.post("/dossiers/<int:id>/transitions")
+@operation(summary="Fire a trigger", body=schemas.TransitionIn, response=schemas.DossierOut, load=in_scope)
+def post_transition(id: int, dossier: Dossier, body: schemas.TransitionIn):
+    apply_transition(g.api_user, dossier, body.trigger, body.version, body.comment or "",
+                     body.data if body.data is not None else {})
     db.session.commit()
-    return jsonify(full_dossier(dossier))
+    return full_dossier(dossier)
 
 
-@bp.post("/dossiers/<int:dossier_id>/attachments")
-@token_required
-def post_attachment(dossier_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationFailed("Thiếu tệp (trường multipart 'file').", {"file": "bắt buộc"})
+@bp.post("/dossiers/<int:id>/attachments")
+@operation(summary="Upload evidence (PDF, PNG or JPEG by content)", form=schemas.AttachmentForm,
+           response=schemas.AttachmentOut, status=201, load=in_scope)
+def post_attachment(id: int, dossier: Dossier, form: schemas.AttachmentForm):
     attachment = attachments.add_attachment(
-        g.api_user, dossier, upload.stream, upload.filename or "", request.form.get("kind", "evidence"),
+        g.api_user, dossier, form.file.stream, form.file.filename or "", form.kind,  # the service cleans the name
         current_app.config["UPLOAD_FOLDER"], current_app.config["ATTACHMENT_MAX_BYTES"])
     db.session.commit()
-    return jsonify(attachment_json(attachment)), 201
+    return attachment_json(attachment)
 
 
-@bp.get("/dossiers/<int:dossier_id>/attachments/<int:attachment_id>")
-@token_required
-def get_attachment(dossier_id: int, attachment_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
-    return send_attachment(dossier, attachment_id)
+@bp.get("/dossiers/<int:id>/attachments/<int:att_id>")
+@operation(summary="Download an attachment", load=in_scope,
+           media={"application/pdf": BINARY, "image/png": BINARY, "image/jpeg": BINARY})
+def get_attachment(id: int, att_id: int, dossier: Dossier):
+    return send_attachment(dossier, att_id)
 
 
 @bp.post("/decisions")
-@token_required
-def post_decision():
-    decision = decisions.record_decision(g.api_user, body())
+@operation(summary="Record a decision over many dossiers (chairman): all move or none does",
+           body=schemas.DecisionIn, response=schemas.DecisionOut, status=201)
+def post_decision(body: schemas.DecisionIn):
+    decision = decisions.record_decision(g.api_user, body.payload())
     db.session.commit()
-    return jsonify(decision_json(decision)), 201
+    return decision_json(decision)
 
 
-@bp.get("/decisions/<int:decision_id>")
-@token_required
-def get_decision(decision_id: int):
-    decision = decisions.decision_for(g.api_user, decision_id)
+@bp.get("/decisions/<int:id>")
+@operation(summary="Read a decision", response=schemas.DecisionOut)
+def get_decision(id: int):
+    decision = decisions.decision_for(g.api_user, id)
     if decision is None:
         raise NotFound("Không tìm thấy quyết định.")
-    return jsonify(decision_json(decision))
+    return decision_json(decision)
 
 
 # --- history and audit --------------------------------------------------------------------------------------
 
-@bp.get("/dossiers/<int:dossier_id>/history")
-@token_required
-def history(dossier_id: int):
-    dossier = get_dossier_for(g.api_user, dossier_id)
+@bp.get("/dossiers/<int:id>/history")
+@operation(summary="A dossier's events, oldest first, and whether its hash chain holds",
+           response=schemas.HistoryOut, load=in_scope)
+def history(id: int, dossier: Dossier):
     events = audit.stream_events(f"dossier:{dossier.id}")
     show_voters = dossier_view.voters_visible(g.api_user, dossier)
     shown = []
@@ -319,43 +298,44 @@ def history(dossier_id: int):
         if dossier_view.is_secret_vote(event, show_voters):  # counts only, never who or why
             item.update(actor=None, role="council_member", comment="", data={})
         shown.append(item)
-    return jsonify({"events": shown, "chain_valid": not audit.check_chain(events)})
+    return {"events": shown, "chain_valid": not audit.check_chain(events)}
 
 
 @bp.get("/audit/events")
-@token_required
-def audit_events():
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise ValidationFailed("Định dạng không hợp lệ.", {"format": "json hoặc csv"})
-    query = listing.audit_query(g.api_user, request.args)
-    if fmt == "csv":
-        return csv_response(db.session.scalars(query.order_by(AuditEvent.id)))
-    return page(query, AuditEvent.id, event_json)
+@operation(summary="Audit events in scope (auditor, chairman, admin); ?format=csv for CSV", query=schemas.AuditQuery,
+           response=schemas.EventPage, media={"text/csv": {"schema": {"type": "string"}}})
+def audit_events(query: schemas.AuditQuery):
+    events = listing.audit_query(g.api_user, query.filters())
+    if query.format == "csv":
+        return csv_response(db.session.scalars(events.order_by(AuditEvent.id)))
+    return page(events, AuditEvent.id, event_json, query)
 
 
 @bp.get("/audit/verify")
-@token_required
+@operation(summary="Verify every hash chain in scope", response=schemas.VerifyOut)
 def audit_verify():
     report = audit.verify(listing.audit_paths(g.api_user))
-    return jsonify({"valid": report.valid, "dossiers_checked": report.dossiers_checked,
-                    "events_checked": report.events_checked, "broken": report.broken})
+    return {"valid": report.valid, "dossiers_checked": report.dossiers_checked,
+            "events_checked": report.events_checked, "broken": report.broken}
 
 
 # --- public ------------------------------------------------------------------------------------------------------
 
-@bp.get("/track/<code>")
-def track(code: str):
+@bp.get("/track/<code:tracking_code>")
+@operation(summary="Public progress of a dossier (no names, no scores)", response=schemas.TrackOut, public=True,
+           errors=(429,))
+def track(tracking_code: str):
     if not track_limiter.allow(request.remote_addr or "unknown", current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
         raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
-    dossier = find_by_code(code)
+    dossier = find_by_code(tracking_code)
     if dossier is None:
         raise NotFound("Không tìm thấy mã hồ sơ.")
-    return jsonify({"tracking_code": dossier.tracking_code, "title": dossier.title, "state": dossier.state,
-                    "state_label": STATE_LABELS[State(dossier.state)],
-                    "steps": [{"state": s, "at": iso(at)} for s, at in public_steps(dossier)]})
+    return {"tracking_code": dossier.tracking_code, "title": dossier.title, "state": dossier.state,
+            "state_label": STATE_LABELS[State(dossier.state)],
+            "steps": [{"state": s, "at": iso(at)} for s, at in public_steps(dossier)]}
 
 
 @bp.get("/openapi.json")
+@operation(summary="This document", public=True, media={"application/json": {"schema": {"type": "object"}}})
 def openapi():
-    return jsonify(openapi_document())
+    return openapi_document(current_app)

@@ -1,0 +1,925 @@
+"""Every request body and query of the API, and the shapes of its answers, as pydantic models: routes parse
+input with them (workflow/api/operations.py) and the served OpenAPI document is generated from them
+(workflow/api/openapi.py), so what is documented is what is enforced.
+
+Rules for input: integers are real JSON integers (no booleans, floats or strings; query strings take ASCII digits
+only) and ids and versions lie in 1..limits.ID_MAX; choices are enums; every string has a length limit from
+workflow/limits.py, refuses control characters and lone surrogates and is stripped of surrounding whitespace.
+Unknown top-level fields are ignored (API.md: fields may be added); a known field of the wrong type is refused.
+A refusal names the field and says why in Vietnamese (workflow/api/inputs.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from werkzeug.datastructures import FileStorage
+
+from states.enums import AttachmentKind, Outcome, Recommendation, State, Title, Trigger, VoteChoice
+from workflow import limits
+from workflow.api.inputs import vi
+from workflow.services.campaigns import INT_SETTINGS
+from workflow.services.listing import LOCAL
+
+
+def refuse(reason: str) -> PydanticCustomError:
+    """A refusal whose message is already the Vietnamese reason shown for the field."""
+    return PydanticCustomError("kieumau_invalid", reason)
+
+
+def refuse_fields(reasons: dict[str | tuple, str]) -> PydanticCustomError:
+    """Several fields refused at once by a model's own check: {"attendees": why, "votes_for": why}."""
+    return PydanticCustomError("kieumau_fields", "; ".join(reasons.values()), {"fields": reasons})
+
+
+REQUIRED = "bắt buộc"
+NOT_TEXT = "phải là chuỗi ký tự"
+NOT_INTEGER = "phải là số nguyên"
+NOT_BOOL = "phải là true hoặc false"
+NOT_DAY = "ngày không hợp lệ, dùng dạng YYYY-MM-DD"
+BAD_CHARACTERS = "chứa ký tự không hợp lệ (ký tự điều khiển hoặc mã UTF-16 lẻ)"
+
+# --- strings ------------------------------------------------------------------------------------------------------
+
+_CONTROLS = r"\u0000-\u001f\u007f-\u009f"  # C0 and C1 control characters (NUL included)
+_CONTROLS_BUT_LINES = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"  # keep tab, LF, CR in long texts
+_SURROGATES = "\ud800-\udfff"  # only a lone one can reach a Python str (json pairs them up)
+
+
+def _text_check(max_length: int, *, required: bool, multiline: bool, strip: bool):
+    bad = re.compile(f"[{_CONTROLS_BUT_LINES if multiline else _CONTROLS}{_SURROGATES}]")
+
+    def check(value: Any) -> str:
+        if value is None and required:
+            raise refuse(REQUIRED)
+        if not isinstance(value, str):
+            raise refuse(NOT_TEXT)
+        if bad.search(value):
+            raise refuse(BAD_CHARACTERS)
+        if len(value) > max_length:
+            raise refuse(vi("dài quá %(n)s ký tự", n=max_length))
+        if strip:
+            value = value.strip()
+        if required and not value:
+            raise refuse(REQUIRED)
+        return value
+
+    return check
+
+
+def String(max_length: int, *, required: bool = False, multiline: bool = False, strip: bool = True,
+           description: str | None = None) -> Any:
+    """A string of at most `max_length` characters, without control characters (tab and line breaks allowed
+    when `multiline`) or lone surrogates, stripped; `required`: not blank."""
+    allowed = f"[^{_CONTROLS_BUT_LINES if multiline else _CONTROLS}]"
+    if required:
+        visible = f"[^\\s{_CONTROLS_BUT_LINES if multiline else _CONTROLS}]"
+        pattern = f"^{allowed}*{visible}{allowed}*$"
+    else:
+        pattern = f"^{allowed}*$"
+    schema: dict[str, Any] = {"type": "string", "maxLength": max_length, "pattern": pattern}
+    if required:
+        schema["minLength"] = 1
+    if description:
+        schema["description"] = description
+    return Annotated[str, BeforeValidator(_text_check(max_length, required=required, multiline=multiline,
+                                                      strip=strip)), WithJsonSchema(schema)]
+
+
+Name = String(limits.NAME, required=True)
+Code = String(limits.CODE, required=True)
+Note = String(limits.NOTE, multiline=True)
+Comment = String(limits.COMMENT, multiline=True)
+
+_PERSONAL_ID = re.compile(limits.PERSONAL_ID_PATTERN)
+
+
+def _personal_id(value: Any) -> str:
+    if not isinstance(value, str):
+        raise refuse(NOT_TEXT)
+    value = value.strip()
+    if not _PERSONAL_ID.fullmatch(value):
+        raise refuse(vi("phải gồm đúng %(n)s chữ số", n=limits.PERSONAL_ID_DIGITS))
+    return value
+
+
+PersonalId = Annotated[str, BeforeValidator(_personal_id),
+                       WithJsonSchema({"type": "string", "pattern": limits.PERSONAL_ID_PATTERN,
+                                       "description": "số định danh cá nhân (12 chữ số)"})]
+
+# --- numbers ------------------------------------------------------------------------------------------------------
+
+
+def _strict_int(value: Any) -> int:
+    if value is None:
+        raise refuse(REQUIRED)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise refuse(NOT_INTEGER)
+    return value
+
+
+def Int(minimum: int, maximum: int) -> Any:
+    """A JSON integer in minimum..maximum (no booleans, floats or numeric strings)."""
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_strict_int)]
+
+
+Id = Int(1, limits.ID_MAX)
+Version = Int(1, limits.ID_MAX)
+Count = Int(0, limits.INT_MAX)
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _query_int_check(maximum: int):
+    def check(value: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if not isinstance(value, str) or not _DIGITS.fullmatch(value):  # "-5", "--5", "²", "١٢", " 5"
+            raise refuse(NOT_INTEGER)
+        if len(value) > len(str(maximum)):  # never build a huge int from a huge string
+            raise refuse(vi("phải ≤ %(n)s", n=maximum))
+        return int(value)
+
+    return check
+
+
+def QueryInt(minimum: int, maximum: int) -> Any:
+    """An integer in a query string: ASCII digits only, minimum..maximum."""
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_query_int_check(maximum))]
+
+
+QueryId = QueryInt(1, limits.ID_MAX)
+
+
+def _strict_bool(value: Any) -> bool:
+    if value is None:
+        raise refuse(REQUIRED)
+    if not isinstance(value, bool):
+        raise refuse(NOT_BOOL)
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_strict_bool)]
+
+SHARE = "phải là tỉ lệ trong khoảng (0, 1], ví dụ 0.6 cho 60%"
+
+
+def _share(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise refuse(SHARE)
+    return float(value)
+
+
+Share = Annotated[float, BeforeValidator(_share),
+                  WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1})]
+
+# --- dates and choices --------------------------------------------------------------------------------------------
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(value: Any) -> date:
+    if value is None:
+        raise refuse(REQUIRED)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value.strip()):
+        raise refuse(NOT_DAY)
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise refuse(NOT_DAY) from None
+
+
+Day = Annotated[date, BeforeValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def Choice(values: Any, reason: str | None = None) -> Any:
+    """One of `values` (an enum or strings), as a plain string; `reason` replaces the generic refusal."""
+    allowed = [str(getattr(v, "value", v)) for v in values]
+    refusal = reason or vi("giá trị không hợp lệ: %(values)s", values=", ".join(allowed))
+
+    def check(value: Any) -> str:
+        if value is None:
+            raise refuse(REQUIRED)
+        if not isinstance(value, str) or value not in allowed:
+            raise refuse(refusal)
+        return value
+
+    return Annotated[str, BeforeValidator(check), WithJsonSchema({"type": "string", "enum": allowed})]
+
+
+# --- models -------------------------------------------------------------------------------------------------------
+
+
+class Body(BaseModel):
+    """A request body (or query, or form). `refusal` is the 422's message when a field is refused."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    refusal: ClassVar[str] = "Dữ liệu chưa hợp lệ."
+
+    def payload(self) -> dict[str, Any]:
+        """What the client sent, parsed and cleaned, as the plain dict the services take (unsent fields absent)."""
+        return self.model_dump(exclude_unset=True)
+
+
+class Part(Body):
+    """An object nested in a body. Unknown keys are ignored there too."""
+
+
+class TokenIn(Body):
+    username: String(limits.USERNAME, required=True)
+    password: String(limits.PASSWORD, required=True, strip=False)
+
+
+# campaigns
+
+
+class CampaignSettingsIn(Part):
+    """Only the settings sent change; the others keep their values (defaults on create)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)  # a misspelt setting must not pass unnoticed
+    group_quorum: Share | None = None
+    group_approval: Share | None = None
+    council_quorum: Share | None = None
+    council_approval: Share | None = None
+    notice_days: Int(*INT_SETTINGS["notice_days"]) | None = None
+    pass_points: Int(*INT_SETTINGS["pass_points"]) | None = None
+    secret_ballot: Flag | None = None
+
+
+def _closes_after_opens(value: date | None, info: ValidationInfo) -> date | None:
+    opens = info.data.get("registration_opens")
+    if value is not None and opens is not None and value < opens:
+        raise refuse("phải sau ngày mở đăng ký")
+    return value
+
+
+class CampaignIn(Body):
+    refusal: ClassVar[str] = "Đợt thi đua chưa hợp lệ."
+    year: Int(limits.YEAR_MIN, limits.YEAR_MAX)
+    unit_id: Id
+    name: String(limits.NAME, required=True)
+    registration_opens: Day
+    registration_closes: Day
+    assessment_due: Day
+    inspection_due: Day
+    decision_due: Day
+    settings: CampaignSettingsIn | None = None
+
+    _order = field_validator("registration_closes")(_closes_after_opens)
+
+
+class CampaignPatchIn(Body):
+    """Only the fields sent change. `year` and `unit_id` cannot change (the service says so if they differ)."""
+
+    refusal: ClassVar[str] = "Thay đổi đợt thi đua chưa hợp lệ."
+    year: Int(limits.YEAR_MIN, limits.YEAR_MAX) | None = None
+    unit_id: Id | None = None
+    name: String(limits.NAME, required=True) | None = None
+    registration_opens: Day | None = None
+    registration_closes: Day | None = None
+    assessment_due: Day | None = None
+    inspection_due: Day | None = None
+    decision_due: Day | None = None
+    settings: CampaignSettingsIn | None = None
+
+    _order = field_validator("registration_closes")(_closes_after_opens)
+
+
+# dossiers
+
+
+class MemberIn(Part):
+    name: Name
+    personal_id: PersonalId | None = None
+    relation: String(limits.RELATION) | None = None
+
+
+Members = Annotated[list[MemberIn], Field(max_length=limits.MEMBERS_MAX)]
+
+
+class DossierIn(Body):
+    campaign_id: Id
+    title: Choice(Title, vi("danh hiệu không hợp lệ: %(titles)s", titles=", ".join(t.value for t in Title)))
+    unit_id: Id
+    subject_name: Name
+    subject_ref: String(limits.REF, required=True)
+    subject_address: String(limits.ADDRESS) | None = None
+    note: Note | None = None
+    members: Members | None = None
+    on_behalf: Flag | None = None
+
+
+class DossierPatchIn(Body):
+    version: Version
+    subject_name: Name | None = None
+    subject_ref: String(limits.REF, required=True) | None = None
+    subject_address: String(limits.ADDRESS) | None = None
+    note: Note | None = None
+    members: Members | None = None
+
+
+# the scoresheets: checked against the dossier's criteria set when the route gives it (validation context)
+
+
+@dataclass(frozen=True)
+class Scoresheet:
+    criteria: dict[str, int | None]  # code → max points (None: pass / fail)
+    points: bool  # a points-shaped set
+    disqualifiers: frozenset[str]
+
+    @classmethod
+    def of(cls, context: dict | None) -> Scoresheet | None:
+        dossier = (context or {}).get("dossier")
+        if dossier is None:
+            return None
+        if "scoresheet" not in context:
+            s = dossier.criteria_set
+            context["scoresheet"] = cls({c.code: c.max_points for c in s.criteria}, s.shape == "points",
+                                        frozenset(d.code for d in s.disqualifiers))
+        return context["scoresheet"]
+
+    def unknown(self, code: str) -> dict[str, str]:
+        if code in self.criteria:
+            return {}
+        return {"criterion": vi("không có tiêu chí “%(code)s” trong bộ tiêu chí của hồ sơ", code=code)}
+
+
+def _known_disqualifiers(value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+    sheet = Scoresheet.of(info.context)
+    if value is not None and sheet is not None and any(code not in sheet.disqualifiers for code in value):
+        raise refuse(vi("danh sách mã trường hợp không xét: %(codes)s", codes=", ".join(sorted(sheet.disqualifiers))))
+    return value
+
+
+def _no_repeats(items: list) -> list:
+    seen: set[str] = set()
+    repeated = {}
+    for index, item in enumerate(items):
+        if item.criterion in seen:
+            repeated[(index, "criterion")] = vi("tiêu chí %(code)s lặp lại", code=item.criterion)
+        seen.add(item.criterion)
+    if repeated:
+        raise refuse_fields(repeated)
+    return items
+
+
+Disqualifiers = Annotated[list[Code], Field(max_length=limits.DISQUALIFIERS_MAX)]
+
+
+class AssessmentItemIn(Part):
+    criterion: Code
+    met: Flag | None = None
+    points: Count | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _fits_the_set(self, info: ValidationInfo) -> AssessmentItemIn:
+        sheet = Scoresheet.of(info.context)
+        if sheet is None:
+            return self
+        problems = sheet.unknown(self.criterion)
+        if not problems and self.points is not None:
+            top = sheet.criteria[self.criterion]
+            if not sheet.points:
+                problems["points"] = "bộ tiêu chí này chấm đạt / không đạt, không chấm điểm"
+            elif self.points > (top or 0):
+                problems["points"] = vi("phải là số nguyên từ 0 đến %(max)s", max=top)
+        if problems:
+            raise refuse_fields(problems)
+        return self
+
+
+class MeetingIn(Part):
+    held_on: Day
+    invited: Int(1, limits.INT_MAX)
+    attendees: Count
+    votes_for: Count
+
+    @model_validator(mode="after")
+    def _counts_fit(self) -> MeetingIn:
+        problems = {}
+        if self.attendees > self.invited:
+            problems["attendees"] = vi("số dự họp (%(attendees)s) không thể lớn hơn số được mời (%(invited)s)",
+                                      attendees=self.attendees, invited=self.invited)
+        if self.votes_for > self.attendees:
+            problems["votes_for"] = vi("số đồng ý (%(votes)s) không thể lớn hơn số dự họp (%(attendees)s)",
+                                      votes=self.votes_for, attendees=self.attendees)
+        if problems:
+            raise refuse_fields(problems)
+        return self
+
+
+class AssessmentIn(Body):
+    refusal: ClassVar[str] = "Kết quả tự đánh giá chưa hợp lệ."
+    version: Version
+    items: Annotated[list[AssessmentItemIn], Field(max_length=limits.ITEMS_MAX),
+                     AfterValidator(_no_repeats)] | None = None
+    meeting: MeetingIn | None = None
+    disqualifiers: Disqualifiers | None = None
+
+    _known = field_validator("disqualifiers")(_known_disqualifiers)
+
+
+class InspectionItemIn(Part):
+    criterion: Code
+    met: Flag
+    points: Count | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _fits_the_set(self, info: ValidationInfo) -> InspectionItemIn:
+        sheet = Scoresheet.of(info.context)
+        problems = sheet.unknown(self.criterion) if sheet is not None else {}
+        if problems:
+            raise refuse_fields(problems)
+        return self
+
+
+class InspectionIn(Body):
+    refusal: ClassVar[str] = "Kết quả kiểm tra chưa hợp lệ."
+    version: Version
+    items: Annotated[list[InspectionItemIn], Field(max_length=limits.ITEMS_MAX),
+                     AfterValidator(_no_repeats)] | None = None
+    recommendation: Choice(Recommendation, "phải là pass hoặc fail") | None = None
+    disqualifiers: Disqualifiers | None = None
+
+    _known = field_validator("disqualifiers")(_known_disqualifiers)
+
+
+class VoteIn(Body):
+    refusal: ClassVar[str] = "Phiếu không hợp lệ."
+    vote: Choice(VoteChoice, "phải là approve, reject hoặc abstain")
+    comment: Comment | None = None
+
+
+class ObjectionIn(Body):
+    refusal: ClassVar[str] = "Nội dung phản ánh chưa hợp lệ."
+    text: String(limits.OBJECTION, required=True, multiline=True)
+
+
+class AnswerIn(Body):
+    refusal: ClassVar[str] = "Trả lời phản ánh chưa hợp lệ."
+    answer: String(limits.ANSWER, required=True, multiline=True)
+    upheld: Flag
+    disqualifiers: Disqualifiers | None = None
+
+
+# a step's `data`: free-form (each trigger's service reads its own keys), but clean and bounded
+
+_DATA_TEXT = _text_check(limits.MINUTES, required=False, multiline=True, strip=False)
+JSON_SAFE_INT = 2**53
+
+
+def _clean_data(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise refuse("phải là đối tượng")
+    stack: list[Any] = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if len(key) > limits.CODE:
+                    raise refuse(vi("tên trường dài quá %(n)s ký tự", n=limits.CODE))
+                _DATA_TEXT(key)
+                stack.append(child)
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            _DATA_TEXT(node)
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > JSON_SAFE_INT:
+            raise refuse("số quá lớn")
+    return value
+
+
+StepData = Annotated[dict[str, Any], BeforeValidator(_clean_data),
+                     WithJsonSchema({"type": "object", "description": "the trigger's own inputs, e.g. recognize: "
+                                     "{decision_number, signed_on}; close_review: {meeting_date, minutes}"})]
+
+
+class TransitionIn(Body):
+    refusal: ClassVar[str] = "Thao tác không hợp lệ."
+    trigger: Choice(Trigger, "không có thao tác này")
+    version: Version
+    comment: Comment | None = None
+    data: StepData | None = None
+
+
+def _unique(ids: list[int]) -> list[int]:
+    if len(set(ids)) != len(ids):
+        raise refuse("mã hồ sơ bị lặp")
+    return ids
+
+
+def _reason_to_refuse(value: str | None, info: ValidationInfo) -> str | None:
+    if info.data.get("outcome") == Outcome.REFUSE and not value:
+        raise refuse("bắt buộc ghi rõ lý do không công nhận")
+    return value
+
+
+class DecisionIn(Body):
+    refusal: ClassVar[str] = "Quyết định chưa hợp lệ."
+    number: String(limits.DECISION_NUMBER, required=True)
+    signed_on: Day
+    outcome: Choice(Outcome, "phải là recognize hoặc refuse")
+    dossier_ids: Annotated[list[Id], Field(min_length=1, max_length=limits.DOSSIER_IDS_MAX,
+                                           json_schema_extra={"uniqueItems": True}), AfterValidator(_unique)]
+    comment: Comment | None = Field(default=None, validate_default=True)
+
+    _reason = field_validator("comment")(_reason_to_refuse)
+
+
+def _upload(value: Any) -> FileStorage:
+    if value is None:
+        raise refuse(REQUIRED)
+    if not isinstance(value, FileStorage):
+        raise refuse("phải là một tệp (multipart)")
+    return value
+
+
+class AttachmentForm(Body):
+    """multipart/form-data: the file and what kind of document it is."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, arbitrary_types_allowed=True)
+    refusal: ClassVar[str] = "Tệp đính kèm chưa hợp lệ."
+    file: Annotated[FileStorage, BeforeValidator(_upload),
+                    WithJsonSchema({"type": "string", "format": "binary",
+                                    "description": "PDF, PNG hoặc JPEG (theo nội dung tệp)"})]
+    kind: Choice(AttachmentKind, vi("loại tài liệu không hợp lệ: %(kinds)s",
+                                   kinds=", ".join(AttachmentKind))) = AttachmentKind.EVIDENCE.value
+
+
+# --- queries ------------------------------------------------------------------------------------------------------
+
+
+def _cursor(value: Any) -> int:
+    bad = refuse("cursor không hợp lệ")
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", value):
+        raise bad
+    try:
+        after = base64.urlsafe_b64decode(value.encode() + b"==").decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        raise bad from None
+    if not _DIGITS.fullmatch(after) or len(after) > len(str(limits.ID_MAX)) or int(after) > limits.ID_MAX:
+        raise bad
+    return int(after)
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+
+
+Cursor = Annotated[int, BeforeValidator(_cursor),
+                   WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,16}$",
+                                   "description": "next_cursor of the previous page"})]
+
+
+class Query(Body):
+    """A query string: empty parameters count as not sent."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value != ""}
+        return data
+
+
+class PageQuery(Query):
+    refusal: ClassVar[str] = "Tham số danh sách chưa hợp lệ."
+    limit: QueryInt(1, limits.LIMIT_MAX) = limits.LIMIT_DEFAULT
+    cursor: Cursor | None = None
+
+
+OVERDUE = ("true", "false", "1", "0")
+
+
+class DossierQuery(PageQuery):
+    refusal: ClassVar[str] = "Bộ lọc chưa hợp lệ."
+    state: Choice(State, "trạng thái không hợp lệ") | None = None
+    title: Choice(Title, "danh hiệu không hợp lệ") | None = None
+    unit_id: QueryId | None = None
+    campaign_id: QueryId | None = None
+    q: String(limits.QUERY, description="tên, số định danh hoặc mã hồ sơ (không dấu cũng được)") | None = None
+    overdue: Choice(OVERDUE, "true hoặc false") | None = None
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as listing.dossier_query reads them."""
+        return self.model_dump(exclude_none=True, exclude={"limit", "cursor"})
+
+
+def _moment_check(end: bool):
+    """Like listing._moment: YYYY-MM-DD is a whole local day; otherwise ISO 8601 (UTC when no offset)."""
+
+    def check(value: Any) -> str:
+        bad = refuse("thời điểm không hợp lệ (YYYY-MM-DD hoặc ISO 8601)")
+        if not isinstance(value, str) or not value.isascii() or len(value) > 40:
+            raise bad
+        try:
+            if len(value) == 10:
+                moment = datetime.combine(date.fromisoformat(value), time.max if end else time.min, tzinfo=LOCAL)
+            else:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            moment.astimezone(UTC)  # year 1 or 9999 across midnight UTC: out of range
+        except (ValueError, OverflowError):
+            raise bad from None
+        return value
+
+    return check
+
+
+def Moment(end: bool) -> Any:
+    return Annotated[str, BeforeValidator(_moment_check(end)),
+                     WithJsonSchema({"type": "string", "maxLength": 40,
+                                     "description": "YYYY-MM-DD (ngày theo giờ Việt Nam) hoặc ISO 8601"})]
+
+
+class AuditQuery(PageQuery):
+    refusal: ClassVar[str] = "Bộ lọc chưa hợp lệ."
+    since: Moment(end=False) | None = None
+    until: Moment(end=True) | None = None
+    actor: String(limits.USERNAME) | None = None
+    trigger: String(40, description="a trigger or an event name (assessment_saved, vote_cast, ...)") | None = None
+    unit_id: QueryId | None = None
+    dossier_id: QueryId | None = None
+    format: Choice(("json", "csv"), "json hoặc csv") = "json"
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as listing.audit_query reads them."""
+        return self.model_dump(exclude_none=True, exclude={"limit", "cursor", "format"})
+
+
+# --- answers (documentation; routes build them in serialize.py, tests check they match) -----------------------------
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorDetail(Out):
+    code: str = Field(description="snake_case, fixed (API.md)")
+    message: str = Field(description="human text (Vietnamese)")
+    fields: dict[str, str] = Field(description="field → why")
+
+
+class Error(Out):
+    error: ErrorDetail
+
+
+class TokenOut(Out):
+    token: str
+    expires_at: datetime
+
+
+class RoleOut(Out):
+    role: str
+    unit_id: int
+    unit_code: str
+
+
+class MeOut(Out):
+    username: str
+    full_name: str
+    roles: list[RoleOut]
+
+
+class UnitOut(Out):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+
+
+class CampaignSettingsOut(Out):
+    group_quorum: float
+    group_approval: float
+    notice_days: int
+    council_quorum: float
+    council_approval: float
+    pass_points: int
+    secret_ballot: bool
+
+
+class CampaignOut(Out):
+    id: int
+    year: int
+    unit_id: int
+    name: str
+    registration_opens: date
+    registration_closes: date
+    assessment_due: date
+    inspection_due: date
+    decision_due: date
+    settings: CampaignSettingsOut
+
+
+class CriterionOut(Out):
+    code: str
+    name: str
+    mandatory: bool
+    max_points: int | None
+    standard: str | None
+
+
+class StandardOut(Out):
+    code: str
+    name: str
+    max_points: int
+
+
+class DisqualifierOut(Out):
+    code: str
+    name: str
+
+
+class CriteriaSetOut(Out):
+    code: str
+    version: str
+    name: str
+    shape: str = Field(description="checklist | points")
+    pass_points: int | None
+    standards: list[StandardOut]
+    criteria: list[CriterionOut]
+    disqualifiers: list[DisqualifierOut]
+
+
+class TitleOut(Out):
+    code: str
+    name: str
+    subject_kind: str
+    criteria_set: CriteriaSetOut | None
+
+
+class CriteriaSetRef(Out):
+    code: str
+    version: str
+
+
+class BlockedTrigger(Out):
+    trigger: str
+    reasons: list[str]
+
+
+class DossierListItemOut(Out):
+    id: int
+    tracking_code: str
+    title: str
+    campaign_id: int
+    unit_id: int
+    subject_name: str
+    subject_ref: str
+    state: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+
+
+class DossierOut(DossierListItemOut):
+    subject_address: str
+    note: str
+    state_label: str
+    criteria_set: CriteriaSetRef
+    recommendation: str | None
+    council_recommended: bool | None
+    disqualifiers: list[str]
+    decision_id: int | None
+    available_triggers: list[str] = Field(description="what this caller may fire now")
+    blocked_triggers: list[BlockedTrigger] = Field(description="what this caller could fire but a rule refuses")
+
+
+class VoteOut(Out):
+    dossier_id: int
+    vote: str
+    comment: str
+    cast_at: datetime
+
+
+class ObjectionOut(Out):
+    id: int
+    text: str
+    filed_at: datetime
+
+
+class AnswerOut(Out):
+    id: int
+    answer: str
+    upheld: bool
+
+
+class AttachmentOut(Out):
+    id: int
+    dossier_id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: str
+
+
+class DecisionOut(Out):
+    id: int
+    number: str
+    signed_on: date
+    outcome: str
+    comment: str
+    dossier_ids: list[int]
+
+
+class EventOut(Out):
+    id: int
+    seq: int
+    stream: str
+    dossier_id: int | None
+    trigger: str
+    name: str = Field(description="<stream kind>:<trigger>")
+    from_state: str | None
+    to_state: str | None
+    actor: str | None
+    role: str | None
+    at: datetime
+    comment: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class HistoryEventOut(EventOut):
+    """A history event; a secret ballot's vote hides who and why (actor null)."""
+
+
+class HistoryOut(Out):
+    events: list[HistoryEventOut]
+    chain_valid: bool
+
+
+class BrokenLink(Out):
+    dossier_id: int | None
+    stream: str
+    seq: int
+    reason: str
+
+
+class VerifyOut(Out):
+    valid: bool
+    dossiers_checked: int
+    events_checked: int
+    broken: list[BrokenLink]
+
+
+class TrackStep(Out):
+    state: str
+    at: datetime
+
+
+class TrackOut(Out):
+    tracking_code: str
+    title: str
+    state: str
+    state_label: str
+    steps: list[TrackStep]
+
+
+class Page(Out):
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last")
+
+
+class UnitPage(Page):
+    items: list[UnitOut]
+
+
+class CampaignPage(Page):
+    items: list[CampaignOut]
+
+
+class TitlePage(Page):
+    items: list[TitleOut]
+
+
+class DossierPage(Page):
+    items: list[DossierListItemOut]
+
+
+class EventPage(Page):
+    items: list[EventOut]
