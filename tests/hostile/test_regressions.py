@@ -75,3 +75,16 @@ def test_audit_log_page_past_the_end_shows_the_last_page(client, auth, world):
     auth.login("auditor")
     response = client.get("/audit/events", query_string={"page": "1" + "0" * 20})
     assert response.status_code == 200 and "created" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("content", [b'{"title": "model_family", "code": "\\udfff"}', b"\xed\xa0\x80"],
+                         ids=["escaped-lone-surrogate", "surrogate-bytes"])
+def test_criteria_file_with_a_lone_surrogate_is_refused_beside_the_field(client, auth, world, content):
+    # A "\udfff" escape (valid JSON) reached the database: UnicodeEncodeError at flush (a 500).
+    import io
+
+    auth.login("admin")
+    token = csrf_from(client.get("/admin/criteria").get_data(as_text=True))
+    response = client.post("/admin/criteria", content_type="multipart/form-data",
+                           data={"csrf_token": token, "file": (io.BytesIO(content), "tieu-chi.json")})
+    assert response.status_code == 422 and "Không đọc được tệp JSON" in response.get_data(as_text=True)

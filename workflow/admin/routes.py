@@ -183,6 +183,14 @@ def campaign(campaign_id: int):
     return render_template("admin/campaign.html", campaign=found, form=form), status
 
 
+def _read_json(upload) -> object:
+    """The uploaded file as JSON text; a UnicodeError (a ValueError) for bytes that are not UTF-8 and for a "\\udfff"
+    escape, which JSON allows but no text column can store."""
+    document = json.loads(upload.read(2_000_000).decode("utf-8"))
+    json.dumps(document, ensure_ascii=False).encode("utf-8")
+    return document
+
+
 @bp.route("/criteria", methods=["GET", "POST"])
 @login_required
 def criteria():
@@ -194,8 +202,8 @@ def criteria():
         try:
             if not upload:
                 raise ValueError(_("Chọn một tệp JSON."))
-            document = json.loads(upload.read(2_000_000).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[…" nested too deep
+            document = _read_json(upload)
+        except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested too deep
             form.file.errors = [_("Không đọc được tệp JSON: %(why)s", why=str(exc))]
             status = 422
         else:
