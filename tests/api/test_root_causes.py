@@ -317,3 +317,22 @@ def test_a_body_over_the_limit_is_json_413(api, world, app):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     response = raw(api.as_("applicant"), "POST", "/dossiers", b'{"note": "' + b"x" * 2000 + b'"}')
     error_of(response, 413, "too_large")
+
+
+# logout ------------------------------------------------------------------------------------------------------------
+
+
+def test_logout_revokes_the_calling_token_only(client, world):
+    def sign_in():
+        response = client.post("/api/v1/auth/token", json={"username": "auditor", "password": "demo12345"})
+        assert response.status_code == 200
+        return {"Authorization": f"Bearer {response.json['token']}"}
+
+    first, second = sign_in(), sign_in()
+    assert client.get("/api/v1/me", headers=first).status_code == 200
+    response = client.post("/api/v1/auth/logout", headers=first)
+    assert response.status_code == 204 and response.data == b""
+    error_of(client.get("/api/v1/me", headers=first), 401, "unauthenticated")
+    error_of(client.post("/api/v1/auth/logout", headers=first), 401, "unauthenticated")
+    assert client.get("/api/v1/me", headers=second).status_code == 200
+    error_of(client.post("/api/v1/auth/logout"), 401, "unauthenticated")

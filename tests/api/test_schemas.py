@@ -24,7 +24,7 @@ from workflow.services.errors import ValidationFailed
 
 PUBLIC = {("/auth/token", "post"), ("/track/{tracking_code}", "get"), ("/openapi.json", "get")}
 CONTRACT_PATHS = {  # API.md, as far as it is built
-    "/auth/token", "/me", "/units", "/campaigns", "/campaigns/{id}", "/titles", "/dossiers",
+    "/auth/token", "/auth/logout", "/me", "/units", "/campaigns", "/campaigns/{id}", "/titles", "/dossiers",
     "/dossiers/{id}", "/dossiers/{id}/assessment", "/dossiers/{id}/inspection", "/dossiers/{id}/votes",
     "/dossiers/{id}/objections", "/dossiers/{id}/objections/{objection_id}/answer", "/dossiers/{id}/transitions",
     "/dossiers/{id}/attachments", "/dossiers/{id}/attachments/{att_id}", "/dossiers/{id}/history", "/decisions",
@@ -114,7 +114,7 @@ def test_errors_are_documented_with_the_error_schema(doc):
     for name, response in doc["components"]["responses"].items():
         assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}, name
     statuses = {status for _, _, op in operations(doc) for status in op["responses"]}
-    assert {"200", "201", "400", "401", "403", "404", "405", "409", "413", "422", "429"} <= statuses
+    assert {"200", "201", "204", "400", "401", "403", "404", "405", "409", "413", "422", "429"} <= statuses
     for path, method, op in operations(doc):
         if "requestBody" in op:
             assert {"400", "413", "422"} <= set(op["responses"]), (path, method)
@@ -200,6 +200,11 @@ def test_query_parameters_come_from_the_query_models(doc):
     assert set(answers) == {"application/json", "text/csv"}
     for path in ("/units", "/campaigns"):
         assert {p["name"] for p in doc["paths"][path]["get"]["parameters"]} == {"limit", "cursor"}
+
+
+def test_logout_is_documented_as_204(doc):
+    op = doc["paths"]["/auth/logout"]["post"]
+    assert op["responses"]["204"] == {"description": "Revoke the calling token"} and "requestBody" not in op
 
 
 # --- what is served matches what is documented -------------------------------------------------------------------

@@ -54,6 +54,10 @@ def authenticate():
     return user
 
 
+def bearer_token() -> str:
+    return request.headers.get("Authorization", "").partition(" ")[2].strip()
+
+
 def _multipart() -> dict[str, Any]:
     if request.mimetype != "multipart/form-data":
         raise BadRequest("Nội dung yêu cầu phải là multipart/form-data.")

@@ -13,7 +13,7 @@ from states.enums import Action, State, Title
 from states.labels import STATE_LABELS
 from workflow.api import bp, schemas
 from workflow.api.openapi import openapi_document
-from workflow.api.operations import operation
+from workflow.api.operations import bearer_token, operation
 from workflow.api.serialize import (
     attachment_json,
     campaign_json,
@@ -118,6 +118,13 @@ def auth_token(body: schemas.TokenIn):
     token, expires_at = accounts.issue_token(user, current_app.config["API_TOKEN_HOURS"])
     db.session.commit()
     return {"token": token, "expires_at": iso(expires_at)}
+
+
+@bp.post("/auth/logout")
+@operation(summary="Revoke the calling token", status=204)
+def auth_logout():
+    accounts.revoke_token(bearer_token())
+    db.session.commit()
 
 
 @bp.get("/me")

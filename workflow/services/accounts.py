@@ -106,3 +106,13 @@ def user_for_token(token: str) -> User | None:
     if row is None or row.expires_at <= clock.now() or not row.user.active:
         return None
     return row.user
+
+
+def revoke_token(token: str) -> bool:
+    """Sign a bearer token out for good (its row is deleted, so it answers 401 from now on); False when it was
+    not a live token."""
+    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    if row is None:
+        return False
+    db.session.delete(row)
+    return True
