@@ -172,6 +172,9 @@ class Api:
     def patch(self, url, json=None, **kw):
         return self.client.patch("/api/v1" + url, json=json, headers=self._headers(), **kw)
 
+    def delete(self, url, **kw):
+        return self.client.delete("/api/v1" + url, headers=self._headers(), **kw)
+
 
 @pytest.fixture
 def api(client, world) -> Api:

@@ -172,7 +172,9 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
-        db.session.rollback()
+        from workflow.uow import discard
+
+        discard()
         if wants_json():
             return jsonify(error.as_json()), error.status
         return render_template("error.html", status=error.status, message=translated(error.message)), error.status

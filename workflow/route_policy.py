@@ -18,6 +18,10 @@ REGISTER = (A.REGISTER, A.REGISTER_ON_BEHALF)
 ENDPOINTS: dict[str, tuple[str, ...]] = {
     # --- JSON API ------------------------------------------------------------------------------------------------
     "api.auth_token": (),  # public: sign-in
+    "api.auth_logout": (),  # the caller's own token
+    "api.post_delegation": (A.DELEGATE, A.ADMINISTER),  # the holder lends, or an admin records it for him
+    "api.delete_delegation": (A.DELEGATE, A.ADMINISTER),  # its giver, or an admin of its unit
+    "api.post_disqualifier": (A.DISQUALIFIER,),
     "api.openapi": (),  # public
     "api.track": (),  # public: a tracking code's stage and dates
     "api.me": (),  # reading one's own account

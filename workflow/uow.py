@@ -79,6 +79,12 @@ def keep_changes() -> None:
     g.keep_changes = True
 
 
+def discard() -> None:
+    """Roll back a refused request's changes (an error handler calls it before it renders), except those it keeps."""
+    if not g.get("keep_changes"):
+        db.session.rollback()
+
+
 def _retry_answer(status: int = 409):
     from states.text import T
     from workflow.filters import translated

@@ -1,5 +1,5 @@
-"""JSON API v1 (API.md). Each route declares its input and answer schemas (`@operation`), loads in scope, calls
-one service and commits once."""
+"""JSON API v1 (API.md). Each route declares its input and answer schemas (`@operation`), loads in scope and calls
+one service; the request's unit of work (workflow/uow.py) commits it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from workflow.api.serialize import (
     attachment_json,
     campaign_json,
     decision_json,
+    delegation_json,
     dossier_json,
     dossier_list_item,
     event_json,
@@ -35,6 +36,7 @@ from workflow.services import (
     audit,
     campaigns,
     decisions,
+    delegations,
     dossier_view,
     listing,
     permissions,
@@ -44,6 +46,7 @@ from workflow.services.dossiers import apply_transition, create_dossier, edit_do
 from workflow.services.errors import InvalidCredentials, NotFound, ServiceError, TooManyAttempts
 from workflow.services.scope import get_dossier_for, visible_units
 from workflow.tracking import find_by_code, public_steps
+from workflow.uow import discard, keep_changes
 
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged form to ride on
 
@@ -52,7 +55,7 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 @bp.errorhandler(ServiceError)
 def service_error(error: ServiceError):
-    db.session.rollback()
+    discard()
     return error.as_json(), error.status
 
 
@@ -113,10 +116,9 @@ def auth_token(body: schemas.TokenIn):
     user = accounts.authenticate(body.username, body.password)
     if user is None:
         accounts.record_failure(body.username, address)
-        db.session.commit()  # the failure counts even though the answer is a refusal
+        keep_changes()  # the failure counts even though the answer is a refusal
         raise InvalidCredentials("Sai tên đăng nhập hoặc mật khẩu.")
     token, expires_at = accounts.issue_token(user, current_app.config["API_TOKEN_HOURS"])
-    db.session.commit()
     return {"token": token, "expires_at": iso(expires_at)}
 
 
@@ -124,7 +126,6 @@ def auth_token(body: schemas.TokenIn):
 @operation(summary="Revoke the calling token", status=204)
 def auth_logout():
     accounts.revoke_token(bearer_token())
-    db.session.commit()
 
 
 @bp.get("/me")
@@ -150,7 +151,6 @@ def list_campaigns(query: schemas.PageQuery):
 @operation(summary="Create a campaign (admin)", body=schemas.CampaignIn, response=schemas.CampaignOut, status=201)
 def post_campaign(body: schemas.CampaignIn):
     campaign = campaigns.create_campaign(g.api_user, body.payload())
-    db.session.commit()
     return campaign_json(campaign)
 
 
@@ -159,7 +159,6 @@ def post_campaign(body: schemas.CampaignIn):
            response=schemas.CampaignOut, load=campaign_in_scope)
 def patch_campaign(id: int, campaign: Campaign, body: schemas.CampaignPatchIn):
     campaigns.update_campaign(g.api_user, campaign, body.payload())
-    db.session.commit()
     return campaign_json(campaign)
 
 
@@ -175,7 +174,6 @@ def titles():
 @operation(summary="Create a dossier (draft)", body=schemas.DossierIn, response=schemas.DossierOut, status=201)
 def post_dossier(body: schemas.DossierIn):
     dossier = create_dossier(g.api_user, body.payload())
-    db.session.commit()
     return full_dossier(dossier)
 
 
@@ -196,7 +194,6 @@ def get_dossier(id: int, dossier: Dossier):
            load=in_scope)
 def patch_dossier(id: int, dossier: Dossier, body: schemas.DossierPatchIn):
     edit_dossier(g.api_user, dossier, body.payload())
-    db.session.commit()
     return full_dossier(dossier)
 
 
@@ -205,7 +202,6 @@ def patch_dossier(id: int, dossier: Dossier, body: schemas.DossierPatchIn):
            response=schemas.DossierOut, load=data_step(Action.ASSESSMENT))
 def put_assessment(id: int, dossier: Dossier, body: schemas.AssessmentIn):
     records.save_assessment(g.api_user, dossier, body.payload())
-    db.session.commit()
     return full_dossier(dossier)
 
 
@@ -214,7 +210,6 @@ def put_assessment(id: int, dossier: Dossier, body: schemas.AssessmentIn):
            load=data_step(Action.INSPECTION))
 def put_inspection(id: int, dossier: Dossier, body: schemas.InspectionIn):
     records.save_inspection(g.api_user, dossier, body.payload())
-    db.session.commit()
     return full_dossier(dossier)
 
 
@@ -223,7 +218,6 @@ def put_inspection(id: int, dossier: Dossier, body: schemas.InspectionIn):
            load=data_step(Action.VOTE))
 def post_vote(id: int, dossier: Dossier, body: schemas.VoteIn):
     vote = records.cast_vote(g.api_user, dossier, body.vote, body.comment or "")
-    db.session.commit()
     return {"dossier_id": dossier.id, "vote": vote.choice, "comment": vote.comment, "cast_at": iso(vote.cast_at)}
 
 
@@ -232,7 +226,6 @@ def post_vote(id: int, dossier: Dossier, body: schemas.VoteIn):
            response=schemas.ObjectionOut, status=201, load=data_step(Action.OBJECTION))
 def post_objection(id: int, dossier: Dossier, body: schemas.ObjectionIn):
     objection = records.record_objection(g.api_user, dossier, body.text)
-    db.session.commit()
     return {"id": objection.id, "text": objection.text, "filed_at": iso(objection.filed_at)}
 
 
@@ -242,8 +235,28 @@ def post_objection(id: int, dossier: Dossier, body: schemas.ObjectionIn):
 def answer_objection(id: int, objection_id: int, dossier: Dossier, body: schemas.AnswerIn):
     objection = records.answer_objection(g.api_user, dossier, objection_id, body.answer, body.upheld,
                                          disqualifiers=body.disqualifiers)
-    db.session.commit()
     return {"id": objection.id, "answer": objection.answer, "upheld": objection.upheld}
+
+
+@bp.post("/dossiers/<int:id>/disqualifiers")
+@operation(summary="Record or clear a disqualifier (any stage; clearing needs a reason)", body=schemas.DisqualifierIn,
+           response=schemas.DossierOut, load=data_step(Action.DISQUALIFIER))
+def post_disqualifier(id: int, dossier: Dossier, body: schemas.DisqualifierIn):
+    records.set_disqualifier(g.api_user, dossier, body.payload())
+    return full_dossier(dossier)
+
+
+@bp.post("/delegations")
+@operation(summary="Lend a role to a stand-in for a date range (the holder, or an admin)", body=schemas.DelegationIn,
+           response=schemas.DelegationOut, status=201)
+def post_delegation(body: schemas.DelegationIn):
+    return delegation_json(delegations.grant(g.api_user, body.payload()))
+
+
+@bp.delete("/delegations/<int:id>")
+@operation(summary="End a delegation early", status=204)
+def delete_delegation(id: int):
+    delegations.end(g.api_user, id)
 
 
 @bp.post("/dossiers/<int:id>/transitions")
@@ -251,7 +264,6 @@ def answer_objection(id: int, objection_id: int, dossier: Dossier, body: schemas
 def post_transition(id: int, dossier: Dossier, body: schemas.TransitionIn):
     apply_transition(g.api_user, dossier, body.trigger, body.version, body.comment or "",
                      body.data if body.data is not None else {})
-    db.session.commit()
     return full_dossier(dossier)
 
 
@@ -262,7 +274,6 @@ def post_attachment(id: int, dossier: Dossier, form: schemas.AttachmentForm):
     attachment = attachments.add_attachment(
         g.api_user, dossier, form.file.stream, form.file.filename or "", form.kind,  # the service cleans the name
         current_app.config["UPLOAD_FOLDER"], current_app.config["ATTACHMENT_MAX_BYTES"])
-    db.session.commit()
     return attachment_json(attachment)
 
 
@@ -278,7 +289,6 @@ def get_attachment(id: int, att_id: int, dossier: Dossier):
            body=schemas.DecisionIn, response=schemas.DecisionOut, status=201)
 def post_decision(body: schemas.DecisionIn):
     decision = decisions.record_decision(g.api_user, body.payload())
-    db.session.commit()
     return decision_json(decision)
 
 

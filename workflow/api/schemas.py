@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import FileStorage
 
-from states.enums import AttachmentKind, Outcome, Recommendation, State, Title, Trigger, VoteChoice
+from states.enums import AttachmentKind, Outcome, Recommendation, Role, State, Title, Trigger, VoteChoice
 from workflow import limits
 from workflow.api.inputs import vi
 from workflow.services.campaigns import INT_SETTINGS
@@ -514,6 +514,28 @@ StepData = Annotated[dict[str, Any], BeforeValidator(_clean_data),
                                      "{decision_number, signed_on}; close_review: {meeting_date, minutes}"})]
 
 
+class DisqualifierIn(Body):
+    """Record (`standing: true`) or clear (`standing: false`, with the reason) one disqualifier."""
+
+    refusal: ClassVar[str] = "Trường hợp không xét chưa hợp lệ."
+    version: Version
+    code: Code
+    standing: Flag
+    reason: String(limits.COMMENT, multiline=True) | None = None
+
+
+class DelegationIn(Body):
+    refusal: ClassVar[str] = "Ủy quyền chưa hợp lệ."
+    to_username: String(limits.USERNAME, required=True)
+    role: Choice([r.value for r in Role if r not in (Role.APPLICANT, Role.ADMIN, Role.AUDITOR)])
+    unit_code: String(limits.CODE, required=True)
+    starts_on: Day
+    ends_on: Day
+    reason: String(500, required=True, multiline=True)
+    from_username: String(limits.USERNAME) | None = Field(
+        None, description="an admin records a delegation for the role's holder")
+
+
 class TransitionIn(Body):
     refusal: ClassVar[str] = "Thao tác không hợp lệ."
     trigger: Choice(Trigger, "không có thao tác này")
@@ -698,6 +720,8 @@ class RoleOut(Out):
 class MeOut(Out):
     username: str
     full_name: str
+    personal_id: str | None
+    email: str | None
     roles: list[RoleOut]
 
 
@@ -779,6 +803,12 @@ class BlockedTrigger(Out):
     reasons: list[str]
 
 
+class MemberOut(Out):
+    name: str
+    personal_id: str | None
+    relation: str
+
+
 class DossierListItemOut(Out):
     id: int
     tracking_code: str
@@ -803,6 +833,8 @@ class DossierOut(DossierListItemOut):
     council_recommended: bool | None
     disqualifiers: list[str]
     decision_id: int | None
+    members: list[MemberOut]
+    entered_by: str | None = Field(description="the committee member who typed a paper registration in")
     available_triggers: list[str] = Field(description="what this caller may fire now")
     blocked_triggers: list[BlockedTrigger] = Field(description="what this caller could fire but a rule refuses")
 
@@ -845,6 +877,20 @@ class DecisionOut(Out):
     outcome: str
     comment: str
     dossier_ids: list[int]
+    signed_by: str
+    on_behalf_of: str | None = Field(description="the chairman, when the vice chairman signed for him (KT. CHỦ TỊCH)")
+
+
+class DelegationOut(Out):
+    id: int
+    from_username: str
+    to_username: str
+    role: str
+    unit_code: str
+    starts_on: date
+    ends_on: date
+    reason: str
+    ended_at: datetime | None
 
 
 class EventOut(Out):
@@ -863,6 +909,7 @@ class EventOut(Out):
     data: dict[str, Any]
     prev_hash: str
     hash: str
+    on_behalf_of: str | None = Field(None, description="whose role a stand-in used (delegation)")
 
 
 class HistoryEventOut(EventOut):

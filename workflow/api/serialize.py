@@ -59,6 +59,8 @@ def dossier_json(d: Dossier, available: list[str], blocked: list[dict] | None = 
         "criteria_set": {"code": d.criteria_set.code, "version": d.criteria_set.version},
         "recommendation": d.recommendation, "council_recommended": d.council_recommended,
         "disqualifiers": list(d.disqualifiers_found or []), "decision_id": d.decision_id,
+        "members": [{"name": m.name, "personal_id": m.personal_id, "relation": m.relation} for m in d.members],
+        "entered_by": d.entered_by.username if d.entered_by else None,
         "available_triggers": available, "blocked_triggers": blocked or [],
     }
 
@@ -78,16 +80,25 @@ def event_json(e: AuditEvent) -> dict:
         "id": e.id, "seq": e.seq, "stream": e.stream, "dossier_id": e.dossier_id, "trigger": e.trigger,
         "name": e.name, "from_state": e.from_state, "to_state": e.to_state, "actor": e.actor, "role": e.role,
         "at": iso(e.at), "comment": e.comment, "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash,
+        "on_behalf_of": (e.data or {}).get("on_behalf_of"),
     }
 
 
 def decision_json(d: Decision) -> dict:
     return {"id": d.id, "number": d.number, "signed_on": d.signed_on.isoformat(), "outcome": d.outcome,
-            "comment": d.comment, "dossier_ids": sorted(x.id for x in d.dossiers)}
+            "comment": d.comment, "dossier_ids": sorted(x.id for x in d.dossiers), "signed_by": d.signed_by.username,
+            "on_behalf_of": d.on_behalf_of.username if d.on_behalf_of else None}
+
+
+def delegation_json(d) -> dict:
+    return {"id": d.id, "from_username": d.from_user.username, "to_username": d.to_user.username, "role": d.role,
+            "unit_code": d.unit.code, "starts_on": d.starts_on.isoformat(), "ends_on": d.ends_on.isoformat(),
+            "reason": d.reason, "ended_at": iso(d.ended_at)}
 
 
 def me_json(user: User) -> dict:
-    return {"username": user.username, "full_name": user.full_name,
+    return {"username": user.username, "full_name": user.full_name, "personal_id": user.personal_id,
+            "email": user.email,
             "roles": [{"role": a.role, "unit_id": a.unit_id, "unit_code": a.unit.code} for a in user.roles]}
 
 
