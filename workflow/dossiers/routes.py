@@ -61,8 +61,9 @@ def index():
         query = dossier_query(current_user, {})
         args = {}
     sort = args.get("sort") if args.get("sort") in SORTS else "updated"
-    number = max(request.args.get("page", 1, type=int) or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    last = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), last)  # ?page=10**20 shows the last page
     rows = db.session.scalars(query.order_by(SORTS[sort], Dossier.id.desc())
                               .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
     units = db.session.scalars(visible_units(current_user).where(

@@ -14,6 +14,7 @@ from states.enums import Title
 from states.text import T
 from workflow.extensions import db
 from workflow.services.errors import Conflict, ValidationFailed
+from workflow.services.validate import has_surrogate
 
 SUBJECT_KINDS = {
     Title.MODEL_CITIZEN: "person",
@@ -30,15 +31,30 @@ def current_set(title: Title) -> CriteriaSet | None:
     ).first()
 
 
+def _texts(node: Any):
+    """Every string of a JSON document, keys included."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _texts(value)
+
+
 def _check(document: Any) -> list[str]:
     """Every problem of a criteria file, in words an admin can act on."""
     problems: list[str] = []
     if not isinstance(document, dict):
         return [T("tệp phải chứa một đối tượng JSON")]
+    if any(has_surrogate(text) or "\x00" in text for text in _texts(document)):
+        return [T("tệp có ký tự không hợp lệ (mã \\udXXX hoặc NUL): lưu lại tệp dạng UTF-8")]
     for key in ("title", "code", "version", "name", "shape"):
         if not isinstance(document.get(key), str) or not document[key].strip():
             problems.append(T("thiếu trường “%(key)s”", key=key))
-    if document.get("title") not in set(Title):
+    if not isinstance(document.get("title"), str) or document["title"] not in set(Title):
         problems.append(T("“title” phải là một trong: %(titles)s", titles=", ".join(Title)))
     shape = document.get("shape")
     if shape not in ("checklist", "points"):
@@ -46,9 +62,13 @@ def _check(document: Any) -> list[str]:
     codes: set[str] = set()
 
     def check_criterion(item: Any, where: str) -> None:
-        if not isinstance(item, dict) or not item.get("code") or not item.get("name"):
+        if not isinstance(item, dict) or not isinstance(item.get("code"), str) or not item["code"] \
+                or not isinstance(item.get("name"), str) or not item["name"]:
             problems.append(T("%(where)s: mỗi tiêu chí cần code và name", where=where))
             return
+        if not isinstance(item.get("mandatory", True), bool):
+            problems.append(T("%(where)s: “mandatory” của tiêu chí %(code)s phải là true hoặc false", where=where,
+                              code=item["code"]))
         if item["code"] in codes:
             problems.append(T("%(where)s: mã tiêu chí %(code)s bị lặp", where=where, code=item["code"]))
         codes.add(item["code"])

@@ -114,8 +114,8 @@ def _moment(fields: Fields, raw: str | None, name: str, end: bool) -> datetime |
             day = date.fromisoformat(raw)
             return datetime.combine(day, time.max if end else time.min, tzinfo=LOCAL).astimezone(UTC)
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    except ValueError:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: a moment before year 1 once moved to UTC
         fields.error(name, T("thời điểm không hợp lệ (YYYY-MM-DD hoặc ISO 8601)"))
         return None
 
