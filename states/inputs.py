@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, 
 
 from states.labels import N_
 from states.text import Text
+from workflow import limits
 
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
-Long = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.DECISION_NUMBER)]
+Long = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.MINUTES)]
 
 
 class StepInput(BaseModel):
@@ -43,7 +44,8 @@ def _not_future(value: date | None, info: ValidationInfo) -> date | None:
 
 
 class DecisionInput(StepInput):
-    decision_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    decision_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                       max_length=limits.DECISION_NUMBER)]
     signed_on: date
 
     _signed_not_future = field_validator("signed_on")(_not_future)

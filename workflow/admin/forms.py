@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from states.enums import Role, UnitKind
 from states.labels import ROLE_LABELS
+from workflow import limits
 from workflow.formbase import Form
 
 UNIT_KIND_LABELS = {UnitKind.PROVINCE: _l("Tỉnh"), UnitKind.TOWN: _l("Thị xã / huyện"),
@@ -22,19 +23,20 @@ UNIT_KIND_LABELS = {UnitKind.PROVINCE: _l("Tỉnh"), UnitKind.TOWN: _l("Thị x�
 
 
 class UnitForm(Form):
-    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(_l("Nhập mã")), Length(max=40)])
-    name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Nhập tên")), Length(max=200)])
+    code = StringField(_l("Mã đơn vị"), validators=[DataRequired(_l("Nhập mã")), Length(max=limits.CODE)])
+    name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Nhập tên")), Length(max=limits.NAME)])
     kind = SelectField(_l("Loại"), choices=[SelectChoice(k.value, v) for k, v in UNIT_KIND_LABELS.items()])
     parent_id = SelectField(_l("Thuộc đơn vị"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị cấp trên"))])
 
 
 class UserForm(Form):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=80)])
-    full_name = StringField(_l("Họ tên"), validators=[DataRequired(_l("Nhập họ tên")), Length(max=200)])
+    username = StringField(_l("Tên đăng nhập"),
+                           validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=limits.USERNAME)])
+    full_name = StringField(_l("Họ tên"), validators=[DataRequired(_l("Nhập họ tên")), Length(max=limits.NAME)])
     password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"), validators=[
         DataRequired(_l("Nhập mật khẩu")), Length(min=8, message=_l("Ít nhất 8 ký tự"))])
     personal_id = StringField(_l("Số định danh cá nhân (12 số, in trên CCCD)"), validators=[
-        Optional(), Regexp(r"^[0-9]{12}$", message=_l("Gồm đúng 12 chữ số"))])
+        Optional(), Regexp(limits.PERSONAL_ID_PATTERN, message=_l("Gồm đúng 12 chữ số"))])
     email = StringField(_l("Email (không bắt buộc)"), validators=[Optional(), Length(max=254)])
 
 
@@ -46,7 +48,7 @@ class RoleForm(Form):
 class CampaignEditForm(Form):
     """The dates and numbers of a campaign (its year and ward never change)."""
 
-    name = StringField(_l("Tên đợt thi đua"), validators=[DataRequired(_l("Nhập tên")), Length(max=200)])
+    name = StringField(_l("Tên đợt thi đua"), validators=[DataRequired(_l("Nhập tên")), Length(max=limits.NAME)])
     registration_opens = DateField(_l("Mở đăng ký"), validators=[InputRequired(_l("Nhập ngày"))])
     registration_closes = DateField(_l("Đóng đăng ký"), validators=[InputRequired(_l("Nhập ngày"))])
     assessment_due = DateField(_l("Hạn họp bình xét của tổ"), validators=[InputRequired(_l("Nhập ngày"))])

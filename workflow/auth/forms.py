@@ -2,18 +2,20 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from workflow import limits
 from workflow.formbase import Form
 
 
 class LoginForm(Form):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=80)])
+    username = StringField(_l("Tên đăng nhập"),
+                           validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=limits.USERNAME)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Nhập mật khẩu"))])
 
 
 class DelegationForm(Form):
     held = SelectField(_l("Vai trò ủy quyền"), validators=[DataRequired(_l("Chọn vai trò"))])
     to_username = StringField(_l("Tên đăng nhập người được ủy quyền"),
-                              validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=80)])
+                              validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=limits.USERNAME)])
     starts_on = DateField(_l("Từ ngày"), validators=[InputRequired(_l("Chọn ngày bắt đầu"))])
     ends_on = DateField(_l("Đến hết ngày"), validators=[InputRequired(_l("Chọn ngày kết thúc"))])
     reason = TextAreaField(_l("Lý do (ví dụ: đi công tác, nghỉ phép)"),

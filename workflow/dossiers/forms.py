@@ -15,6 +15,7 @@ from wtforms.widgets import HiddenInput
 
 from states.enums import AttachmentKind, Title, VoteChoice
 from states.labels import ATTACHMENT_LABELS, TITLE_LABELS, VOTE_LABELS
+from workflow import limits
 from workflow.formbase import Form
 
 
@@ -24,11 +25,11 @@ class DossierForm(Form):
                         validators=[DataRequired(_l("Chọn danh hiệu"))])
     unit_id = SelectField(_l("Tổ dân phố / cơ quan"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị"))])
     subject_name = StringField(_l("Họ tên / tên hộ / tên đơn vị"),
-                               validators=[DataRequired(_l("Nhập tên đối tượng")), Length(max=200)])
+                               validators=[DataRequired(_l("Nhập tên đối tượng")), Length(max=limits.NAME)])
     subject_ref = StringField(_l("Số CCCD / số hộ khẩu / mã đơn vị"),
-                              validators=[DataRequired(_l("Nhập số định danh")), Length(max=100)])
-    subject_address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=200)])
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+                              validators=[DataRequired(_l("Nhập số định danh")), Length(max=limits.REF)])
+    subject_address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=limits.ADDRESS)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=limits.NOTE)])
     members = TextAreaField(_l("Thành viên hộ (mỗi dòng: Họ tên; số định danh; quan hệ với chủ hộ)"),
                             validators=[Optional(), Length(max=6000)])
     on_behalf = BooleanField(_l("Nhập thay người dân đã ký đơn giấy (hồ sơ được ghi nhận là đã đăng ký)"))
@@ -46,8 +47,8 @@ class EditDossierForm(Form):
 class TransitionForm(Form):
     trigger = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[InputRequired()])
-    comment = TextAreaField(_l("Ý kiến / lý do"), validators=[Optional(), Length(max=5000)])
-    decision_number = StringField(_l("Số quyết định"), validators=[Optional(), Length(max=60)])
+    comment = TextAreaField(_l("Ý kiến / lý do"), validators=[Optional(), Length(max=limits.COMMENT)])
+    decision_number = StringField(_l("Số quyết định"), validators=[Optional(), Length(max=limits.DECISION_NUMBER)])
     signed_on = StringField(_l("Ngày ký"), validators=[Optional(), Length(max=10)])
 
 
@@ -60,16 +61,17 @@ class StepForm(Form):
 class VoteForm(Form):
     vote = RadioField(_l("Phiếu của bạn"), choices=[SelectChoice(c.value, _l(VOTE_LABELS[c])) for c in VoteChoice],
                       validators=[InputRequired(_l("Chọn một phương án"))])
-    comment = TextAreaField(_l("Ý kiến"), validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(_l("Ý kiến"), validators=[Optional(), Length(max=limits.COMMENT)])
 
 
 class ObjectionForm(Form):
     text = TextAreaField(_l("Nội dung phản ánh của người dân"),
-                         validators=[DataRequired(_l("Nhập nội dung phản ánh")), Length(max=5000)])
+                         validators=[DataRequired(_l("Nhập nội dung phản ánh")), Length(max=limits.OBJECTION)])
 
 
 class AnswerForm(Form):
-    answer = TextAreaField(_l("Trả lời"), validators=[DataRequired(_l("Nhập nội dung trả lời")), Length(max=5000)])
+    answer = TextAreaField(_l("Trả lời"),
+                           validators=[DataRequired(_l("Nhập nội dung trả lời")), Length(max=limits.ANSWER)])
     upheld = RadioField(_l("Kết luận"), choices=[SelectChoice("no", _l("Không có cơ sở")),
                                                   SelectChoice("yes", _l("Phản ánh đúng"))],
                         validators=[InputRequired(_l("Chọn kết luận"))])
@@ -85,4 +87,4 @@ class DisqualifierForm(Form):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     code = SelectField(_l("Trường hợp không xét"), validators=[DataRequired(_l("Chọn một trường hợp"))])
     standing = HiddenField(validators=[DataRequired()])
-    reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=5000)])
+    reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=limits.COMMENT)])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from models import Decision, Dossier, User
 from states.enums import Outcome, Trigger
 from states.text import T
-from workflow import clock
+from workflow import clock, limits
 from workflow.extensions import db
 from workflow.services import permissions
 from workflow.services.dossiers import apply_transition
@@ -36,12 +36,12 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
     """One signed decision that recognizes (or refuses) every listed dossier, in one transaction."""
     now = now or clock.now()
     fields = Fields(payload)
-    number = fields.text("number", required=True, max_length=60)
+    number = fields.text("number", required=True, max_length=limits.DECISION_NUMBER)
     signed_on = fields.day("signed_on")
     outcome = fields.text("outcome", required=True, max_length=20)
     if outcome and outcome not in set(Outcome):
         fields.error("outcome", T("phải là recognize hoặc refuse"))
-    comment = fields.text("comment", max_length=5000)
+    comment = fields.text("comment", max_length=limits.COMMENT)
     if outcome == Outcome.REFUSE and not comment:
         fields.error("comment", T("bắt buộc ghi rõ lý do không công nhận"))
     if signed_on is not None and signed_on > now.date():

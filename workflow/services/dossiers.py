@@ -18,7 +18,7 @@ from states.machine import GuardFailed, InputRejected, TransitionNotPossible, fi
 from states.policy import Verdict
 from states.table import RULES
 from states.text import T
-from workflow import clock
+from workflow import clock, limits
 from workflow.extensions import db
 from workflow.services import audit, permissions
 from workflow.services.criteria import current_set
@@ -35,12 +35,13 @@ from workflow.services.validate import Fields, require_version
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 EDITABLE_FIELDS = ("subject_name", "subject_ref", "subject_address", "note")
-FIELD_LIMITS = {"subject_name": 200, "subject_ref": 100, "subject_address": 200, "note": 2000}
+FIELD_LIMITS = {"subject_name": limits.NAME, "subject_ref": limits.REF, "subject_address": limits.ADDRESS,
+                "note": limits.NOTE}
 REQUIRED_FIELDS = ("subject_name", "subject_ref")
-PERSONAL_ID = re.compile(r"[0-9]{12}")
-MAX_MEMBERS = 30
-COMMENT_MAX = 5000
-ID_MAX = 2**31 - 1
+PERSONAL_ID = re.compile(limits.PERSONAL_ID_PATTERN)
+MAX_MEMBERS = limits.MEMBERS_MAX
+COMMENT_MAX = limits.COMMENT
+ID_MAX = limits.ID_MAX
 
 
 def new_tracking_code() -> str:
@@ -76,9 +77,9 @@ def _members(fields: Fields, raw: Any) -> list[dict[str, str]] | None:
         if not isinstance(item, dict):
             fields.error(f"members[{index}]", T("phải là đối tượng {name, personal_id, relation}"))
             continue
-        member = {"name": sub.text("name", required=True, max_length=200),
-                  "personal_id": sub.text("personal_id", max_length=12),
-                  "relation": sub.text("relation", max_length=50)}
+        member = {"name": sub.text("name", required=True, max_length=limits.NAME),
+                  "personal_id": sub.text("personal_id", max_length=limits.PERSONAL_ID_DIGITS),
+                  "relation": sub.text("relation", max_length=limits.RELATION)}
         if member["personal_id"] and not PERSONAL_ID.fullmatch(member["personal_id"]):
             sub.error("personal_id", T("số định danh cá nhân gồm đúng 12 chữ số"))
         for name, message in sub.errors.items():

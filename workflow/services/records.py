@@ -11,16 +11,13 @@ from models import AssessmentItem, Dossier, GroupMeeting, InspectionItem, Object
 from states.enums import Action, EventName, Recommendation, VoteChoice
 from states.policy import Verdict
 from states.text import T
-from workflow import clock
+from workflow import clock, limits
 from workflow.extensions import db
 from workflow.services import audit, permissions
 from workflow.services.criteria import score
 from workflow.services.dossiers import check_version, record_step, touch
 from workflow.services.errors import NotFound, ValidationFailed
 from workflow.services.validate import Fields, require_version
-
-TEXT_MAX = 5000
-
 
 UNVERSIONED = object()  # votes and objections carry no version; assessment and inspection must
 
@@ -179,9 +176,9 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
     return dossier
 
 
-def _text(value: Any, name: str, message: str) -> str:
+def _text(value: Any, name: str, message: str, max_length: int) -> str:
     fields = Fields({name: value})
-    text = fields.text(name, required=True, max_length=TEXT_MAX)
+    text = fields.text(name, required=True, max_length=max_length)
     fields.done(message)
     return text
 
@@ -194,7 +191,7 @@ def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now
     if not isinstance(choice, str) or choice not in set(VoteChoice):
         raise ValidationFailed(T("Phiếu không hợp lệ."), {"vote": T("phải là approve, reject hoặc abstain")})
     fields = Fields({"comment": comment})
-    comment = fields.text("comment", max_length=TEXT_MAX)
+    comment = fields.text("comment", max_length=limits.COMMENT)
     fields.done(T("Phiếu không hợp lệ."))
     # One seat, one vote: a stand-in votes in the seat of the member who lent it, replacing that vote.
     seat = allowed.on_behalf_of or actor
@@ -217,7 +214,7 @@ def record_objection(actor: User, dossier: Dossier, text: Any, now: datetime | N
     now = now or clock.now()
     audit.lock_stream(dossier.id)
     allowed = _check_step(actor, dossier, Action.OBJECTION, now=now)
-    text = _text(text, "text", T("Nội dung phản ánh là bắt buộc."))
+    text = _text(text, "text", T("Nội dung phản ánh là bắt buộc."), limits.OBJECTION)
     objection = Objection(dossier_id=dossier.id, text=text, filed_by_id=actor.id, filed_at=now)
     db.session.add(objection)
     db.session.flush()
@@ -237,7 +234,7 @@ def answer_objection(actor: User, dossier: Dossier, objection_id: int, answer: A
     if objection is None:
         raise NotFound(T("Không tìm thấy ý kiến phản ánh."))
     fields = Fields({"answer": answer, "upheld": upheld})
-    text = fields.text("answer", required=True, max_length=TEXT_MAX)
+    text = fields.text("answer", required=True, max_length=limits.ANSWER)
     verdict = fields.boolean("upheld", required=True)
     found = _parse_disqualifiers(dossier, disqualifiers, fields)
     if found and verdict is False:
@@ -262,9 +259,9 @@ def set_disqualifier(actor: User, dossier: Dossier, payload: Any, now: datetime 
     payload = payload if isinstance(payload, dict) else {}
     allowed = _check_step(actor, dossier, Action.DISQUALIFIER, payload.get("version"), now)
     fields = Fields(payload)
-    code = fields.text("code", required=True, max_length=50)
+    code = fields.text("code", required=True, max_length=limits.CODE)
     standing = fields.boolean("standing", required=True)
-    reason = fields.text("reason", required=not standing, max_length=TEXT_MAX)
+    reason = fields.text("reason", required=not standing, max_length=limits.COMMENT)
     known = {d.code: d for d in dossier.criteria_set.disqualifiers}
     current = list(dossier.disqualifiers_found or [])
     if code and code not in known:

@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any
 
 from states.text import T
+from workflow import limits
 from workflow.services.errors import ValidationFailed
 
 INTEGER = re.compile(r"-?[0-9]{1,18}")
-INT_MAX = 2**31 - 1  # what every integer column holds, on SQLite and PostgreSQL alike
+INT_MAX = limits.INT_MAX
 
 
 def has_surrogate(text: str) -> bool:
