@@ -98,10 +98,13 @@ def data_step(action: Action):
 
 
 def campaign_in_scope(id: int) -> dict:
+    """The campaign in the caller's scope (404 otherwise), refused (403) before its body is read unless the caller
+    administers its ward."""
     campaign = db.session.get(Campaign, id)
     visible = {u.id for u in db.session.scalars(visible_units(g.api_user))}
     if campaign is None or campaign.unit_id not in visible:
         raise NotFound("Không tìm thấy đợt thi đua.")
+    permissions.require_at(g.api_user, Action.ADMINISTER, campaign.unit)
     return {"campaign": campaign}
 
 
@@ -191,7 +194,7 @@ def get_dossier(id: int, dossier: Dossier):
 
 @bp.patch("/dossiers/<int:id>")
 @operation(summary="Edit a draft (its applicant)", body=schemas.DossierPatchIn, response=schemas.DossierOut,
-           load=in_scope)
+           load=data_step(Action.EDIT))
 def patch_dossier(id: int, dossier: Dossier, body: schemas.DossierPatchIn):
     edit_dossier(g.api_user, dossier, body.payload())
     return full_dossier(dossier)
@@ -269,7 +272,7 @@ def post_transition(id: int, dossier: Dossier, body: schemas.TransitionIn):
 
 @bp.post("/dossiers/<int:id>/attachments")
 @operation(summary="Upload evidence (PDF, PNG or JPEG by content)", form=schemas.AttachmentForm,
-           response=schemas.AttachmentOut, status=201, load=in_scope)
+           response=schemas.AttachmentOut, status=201, load=data_step(Action.ATTACH))
 def post_attachment(id: int, dossier: Dossier, form: schemas.AttachmentForm):
     attachment = attachments.add_attachment(
         g.api_user, dossier, form.file.stream, form.file.filename or "", form.kind,  # the service cleans the name
