@@ -200,6 +200,9 @@ class Verdict:
         return self.allowed
 
 
+CLOSEST = (422, 403, 409)
+
+
 def _role_names(roles: Iterable[Role]) -> str:
     return " / ".join(ROLE_LABELS[r] for r in sorted(roles))
 
@@ -216,30 +219,25 @@ def may(user: Any, action: str, dossier: Any, ctx: GuardContext | None = None, *
     if not granted:
         return Verdict(action, status=403, reasons=[Text(N_("Bạn không có vai trò %(roles)s ở đơn vị của hồ sơ này."),
                                                           roles=_role_names(permission.roles))])
-    refusal: Verdict | None = None
+    refusals: list[Verdict] = []
     for clause, held in granted:
         if clause.parties == Parties.APPLICANT_ONLY and not is_applicant(user, dossier):
-            refusal = refusal or Verdict(action, status=403, reasons=[
-                Text(N_("Chỉ người đăng ký hồ sơ mới được thực hiện thao tác này."))])
-            continue
-        if clause.parties == Parties.NOT_PARTIES and is_party(user, dossier):
-            refusal = Verdict(action, status=403, reasons=[Text(N_("Không được tự phê duyệt hồ sơ của chính mình "
-                                                                   "hoặc của gia đình mình."))])
-            continue
-        if check_state and clause.states is not None and dossier.state not in clause.states:
-            if refusal is None or refusal.status != 403:
-                refusal = Verdict(action, status=409, reasons=[Text(
-                    N_("Không thể %(action)s khi hồ sơ đang ở trạng thái “%(state)s”."),
-                    action=permission.label, state=STATE_LABELS[State(dossier.state)])])
-            continue
-        if check_guards and ctx is not None:
-            reasons = evaluate(clause.guards, ctx)
-            if reasons:
-                refusal = Verdict(action, held.role, held.on_behalf_of, status=422, reasons=reasons)
-                continue
-        return Verdict(action, held.role, held.on_behalf_of)
-    # A clause the user holds but whose relation refuses wins over a state refusal of another clause.
-    return refusal  # type: ignore[return-value]
+            refusals.append(Verdict(action, status=403, reasons=[
+                Text(N_("Chỉ người đăng ký hồ sơ mới được thực hiện thao tác này."))]))
+        elif clause.parties == Parties.NOT_PARTIES and is_party(user, dossier):
+            refusals.append(Verdict(action, status=403, reasons=[
+                Text(N_("Không được tự phê duyệt hồ sơ của chính mình hoặc của gia đình mình."))]))
+        elif check_state and clause.states is not None and dossier.state not in clause.states:
+            refusals.append(Verdict(action, status=409, reasons=[Text(
+                N_("Không thể %(action)s khi hồ sơ đang ở trạng thái “%(state)s”."),
+                action=permission.label, state=STATE_LABELS[State(dossier.state)])]))
+        elif check_guards and ctx is not None and (reasons := evaluate(clause.guards, ctx)):
+            refusals.append(Verdict(action, held.role, held.on_behalf_of, status=422, reasons=reasons))
+        else:
+            return Verdict(action, held.role, held.on_behalf_of)
+    # Of several clauses' refusals, the one closest to allowing wins, whatever the clauses' order: a rule that
+    # still blocks (422), then the user's relation to the dossier (403), then the state (409).
+    return min(refusals, key=lambda refused: CLOSEST.index(refused.status))
 
 
 @dataclass
