@@ -31,6 +31,9 @@ def current_set(title: Title) -> CriteriaSet | None:
     ).first()
 
 
+HEADER_LIMITS = {"title": 30, "code": 60, "version": 60, "name": 300, "shape": 20}  # the columns' sizes
+
+
 def _texts(node: Any):
     """Every string of a JSON document, keys included."""
     if isinstance(node, str):
@@ -54,6 +57,12 @@ def _check(document: Any) -> list[str]:
     for key in ("title", "code", "version", "name", "shape"):
         if not isinstance(document.get(key), str) or not document[key].strip():
             problems.append(T("thiếu trường “%(key)s”", key=key))
+        elif len(document[key]) > HEADER_LIMITS[key]:
+            problems.append(T("“%(key)s” dài quá %(n)s ký tự", key=key, n=HEADER_LIMITS[key]))
+    pass_points = document.get("pass_points")
+    if pass_points is not None and (isinstance(pass_points, bool) or not isinstance(pass_points, int)
+                                    or not 1 <= pass_points <= 100):
+        problems.append(T("“pass_points” phải là số nguyên từ 1 đến 100"))
     if not isinstance(document.get("title"), str) or document["title"] not in set(Title):
         problems.append(T("“title” phải là một trong: %(titles)s", titles=", ".join(Title)))
     shape = document.get("shape")
@@ -66,6 +75,11 @@ def _check(document: Any) -> list[str]:
                 or not isinstance(item.get("name"), str) or not item["name"]:
             problems.append(T("%(where)s: mỗi tiêu chí cần code và name", where=where))
             return
+        if len(item["code"]) > 30 or len(item["name"]) > 300:
+            problems.append(T("%(where)s: mã tiêu chí tối đa 30 ký tự, tên tối đa 300 ký tự", where=where))
+        if shape == "points" and isinstance(item.get("max_points"), int) and not 0 <= item["max_points"] <= 100:
+            problems.append(T("%(where)s: tiêu chí %(code)s có max_points ngoài 0–100", where=where,
+                              code=item["code"][:30]))
         if not isinstance(item.get("mandatory", True), bool):
             problems.append(T("%(where)s: “mandatory” của tiêu chí %(code)s phải là true hoặc false", where=where,
                               code=item["code"]))
@@ -83,7 +97,10 @@ def _check(document: Any) -> list[str]:
         else:
             total = 0
             for standard in standards:
-                if not isinstance(standard, dict) or not standard.get("code"):
+                if not isinstance(standard, dict) or not isinstance(standard.get("code"), str) \
+                        or not standard["code"] or len(standard["code"]) > 30 \
+                        or not isinstance(standard.get("name"), str) or len(standard["name"]) > 300 \
+                        or not isinstance(standard.get("criteria") or [], list):
                     problems.append(T("mỗi tiêu chuẩn cần code, name, max_points và criteria"))
                     continue
                 criteria = standard.get("criteria") or []
@@ -104,8 +121,10 @@ def _check(document: Any) -> list[str]:
         else:
             for item in criteria:
                 check_criterion(item, "criteria")
-    for item in document.get("disqualifiers") or []:
-        if not isinstance(item, dict) or not item.get("code") or not item.get("name"):
+    disqualifiers = document.get("disqualifiers") or []
+    for item in disqualifiers if isinstance(disqualifiers, list) else [None]:
+        if not isinstance(item, dict) or not isinstance(item.get("code"), str) or not item["code"] \
+                or len(item["code"]) > 30 or not isinstance(item.get("name"), str) or not item["name"]:
             problems.append(T("mỗi trường hợp không xét cần code và name"))
     return problems
 

@@ -1,6 +1,6 @@
-"""500s the hostile-input tests found in code another area owns (workflow/api, workflow/dossiers, workflow/services),
-each pinned with the exact request that broke it: a test fails until its area fixes it, then stays as a regression
-test. (Those found in the pages of admin, auth, audit and public, and fixed there, are in test_regressions.py.)"""
+"""500s the hostile-input tests found in the API, the dossier pages and the services, each pinned with the exact
+request that broke it and kept as a regression test now that it is fixed. (Those found in the pages of admin,
+auth, audit and public are in test_regressions.py.)"""
 
 import io
 import json
