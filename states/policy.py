@@ -27,6 +27,7 @@ from states.text import Text
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # a delegation's dates are the ward's days, not UTC's
 REVIEWERS = frozenset(Role) - {Role.APPLICANT}
+LENDABLE = REVIEWERS - {Role.ADMIN, Role.AUDITOR}  # the roles that take steps may be lent to a stand-in
 LIVE = frozenset(State) - {State.REGISTRATION_REJECTED, State.NOT_RECOGNIZED, State.REVOKED, State.WITHDRAWN}
 UNDER_REVIEW = frozenset({State.REGISTERED, State.SELF_ASSESSMENT, State.PUBLIC_NOTICE, State.WARD_INSPECTION,
                           State.COUNCIL_REVIEW, State.AWAITING_DECISION})
@@ -81,7 +82,7 @@ POLICY: dict[str, Permission] = {p.action: p for p in (
                (Clause(frozenset({R.GROUP_COMMITTEE}), None, P.ANYONE),), on_dossier=False),
     Permission(A.ADMINISTER, N_("quản trị"), (Clause(frozenset({R.ADMIN}), None, P.ANYONE, False),),
                on_dossier=False),
-    Permission(A.DELEGATE, N_("ủy quyền"), (Clause(REVIEWERS, None, P.ANYONE, False),), on_dossier=False),
+    Permission(A.DELEGATE, N_("ủy quyền"), (Clause(LENDABLE, None, P.ANYONE, False),), on_dossier=False),
     Permission(A.EDIT, N_("sửa hồ sơ"), (Clause(frozenset({R.APPLICANT}), frozenset({S.DRAFT}), P.APPLICANT_ONLY,
                                                 False),)),
     Permission(A.ASSESSMENT, N_("ghi kết quả tự đánh giá"),

@@ -108,3 +108,23 @@ def test_the_chairman_lends_his_role_for_a_week_and_ends_it(client, auth, world)
     assert client.post(f"/delegations/{delegation.id}/end", data={"csrf_token": csrf_from(page)}).status_code == 302
     auth.login("vice_chairman")
     assert "Ký quyết định" not in html(client.get("/"))
+
+
+def test_a_decision_signed_under_delegation_says_kt_chu_tich(client, auth, world):
+    from workflow.services import delegations
+    from workflow.services.dossiers import apply_transition
+
+    today = clock.now().date()
+    dossier = world.dossier(State.AWAITING_DECISION)
+    signed = world.dossier(State.RECOGNIZED, decision_number="03/QĐ-UBND")
+    delegations.grant(world.users["chairman"], {"to_username": "vice_chairman", "role": "chairman",
+                                                "unit_code": "WARD", "starts_on": today, "ends_on": today,
+                                                "reason": "Chủ tịch họp tại tỉnh"})
+    apply_transition(world.users["vice_chairman"], dossier, "recognize", dossier.version, "",
+                     {"decision_number": "04/QĐ-UBND", "signed_on": today.isoformat()})
+    db.session.commit()
+    auth.login("auditor")
+    by_deputy = html(client.get(f"/review/decisions/{dossier.decision_id}"))
+    assert "KT. CHỦ TỊCH" in by_deputy and "PHÓ CHỦ TỊCH" in by_deputy and "TM. ỦY BAN NHÂN DÂN" not in by_deputy
+    by_chairman = html(client.get(f"/review/decisions/{signed.decision_id}"))
+    assert "TM. ỦY BAN NHÂN DÂN" in by_chairman and "KT. CHỦ TỊCH" not in by_chairman

@@ -31,7 +31,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import FileStorage
 
-from states.enums import AttachmentKind, Outcome, Recommendation, Role, State, Title, Trigger, VoteChoice
+from states.enums import AttachmentKind, Outcome, Recommendation, State, Title, Trigger, VoteChoice
+from states.policy import LENDABLE
 from workflow import limits
 from workflow.api.inputs import vi
 from workflow.services.campaigns import INT_SETTINGS
@@ -527,7 +528,7 @@ class DisqualifierIn(Body):
 class DelegationIn(Body):
     refusal: ClassVar[str] = "Ủy quyền chưa hợp lệ."
     to_username: String(limits.USERNAME, required=True)
-    role: Choice([r.value for r in Role if r not in (Role.APPLICANT, Role.ADMIN, Role.AUDITOR)])
+    role: Choice(sorted(LENDABLE))
     unit_code: String(limits.CODE, required=True)
     starts_on: Day
     ends_on: Day

@@ -11,8 +11,8 @@ from sqlalchemy import or_, select
 
 from models import Delegation, Unit, User
 from states import policy
-from states.enums import Action, EventName, Role
-from states.policy import REVIEWERS, local_day
+from states.enums import Action, EventName
+from states.policy import LENDABLE, local_day
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
@@ -22,7 +22,6 @@ from workflow.services.listing import local_today
 from workflow.services.validate import Fields
 
 LONGEST = timedelta(days=366)
-LENDABLE = REVIEWERS - {Role.ADMIN, Role.AUDITOR}
 
 
 def grant(actor: User, payload: Any, now: datetime | None = None) -> Delegation:
@@ -70,6 +69,7 @@ def grant(actor: User, payload: Any, now: datetime | None = None) -> Delegation:
                             ends_on=ends_on, reason=reason, created_by_id=actor.id, created_at=now)
     db.session.add(delegation)
     db.session.flush()
+    db.session.expire(stand_in, ["delegations_received"])  # the stand-in acts with it from now on
     _record(actor, delegation, EventName.DELEGATION_GRANTED, now)
     return delegation
 
@@ -89,6 +89,7 @@ def end(actor: User, delegation_id: int, now: datetime | None = None) -> Delegat
         raise ValidationFailed(T("Ủy quyền này đã kết thúc."), {"id": T("đã kết thúc")})
     delegation.ended_at = now
     db.session.flush()
+    db.session.expire(delegation.to_user, ["delegations_received"])
     _record(actor, delegation, EventName.DELEGATION_ENDED, now)
     return delegation
 
