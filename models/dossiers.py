@@ -38,7 +38,6 @@ class Dossier(Base):
     entered_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), comment="the committee member who typed a paper registration in"
     )
-    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), comment="unused; see members")
     recommendation: Mapped[str | None] = mapped_column(String(10), comment="inspection: pass | fail")
     council_recommended: Mapped[bool | None] = mapped_column(Boolean, comment="set when the review closes")
     disqualifiers_found: Mapped[list] = mapped_column(JSON, default=list, comment="codes standing now")
