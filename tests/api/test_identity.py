@@ -55,6 +55,7 @@ def test_the_vice_chairman_signs_under_a_delegation_until_it_is_ended(api, world
     decision = api.as_("auditor").get(f"/decisions/{read(vice, dossier.id)['decision_id']}").json
     assert (decision["signed_by"], decision["on_behalf_of"]) == ("vice_chairman", "chairman")
     assert api.as_("council1").delete(f"/delegations/{lent.json['id']}").status_code == 404
+    assert vice.delete(f"/delegations/{lent.json['id']}").status_code == 403  # the stand-in cannot end it
     assert api.as_("chairman").delete(f"/delegations/{lent.json['id']}").status_code == 204
     other = world.dossier(State.AWAITING_DECISION)
     assert vice.post(f"/dossiers/{other.id}/transitions", json={
