@@ -93,8 +93,10 @@ def test_the_chairman_lends_his_role_for_a_week_and_ends_it(client, auth, world)
             "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=6)).isoformat(),
             "reason": "Đi công tác tỉnh"}
     before = (count(Delegation), count(AuditEvent))
-    wrong = client.post("/delegations", data={**data, "to_username": "khong-co-ai"})
-    assert wrong.status_code == 422 and "không có người dùng này" in html(wrong)
+    assert '<option value="vice_chairman">' in page and '<option value="chairman">' not in page  # a name to pick
+    assert "Người dùng vice_chairman" in page  # full names, not usernames only
+    wrong = client.post("/delegations", data={**data, "to_username": "applicant9"})  # another ward's resident
+    assert wrong.status_code == 422 and "Lựa chọn không hợp lệ." in html(wrong)
     backwards = client.post("/delegations", data={**data, "ends_on": (today - timedelta(days=1)).isoformat()})
     assert backwards.status_code == 422 and "phải từ ngày bắt đầu trở đi" in html(backwards)
     assert (count(Delegation), count(AuditEvent)) == before

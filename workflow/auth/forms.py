@@ -14,8 +14,7 @@ class LoginForm(Form):
 
 class DelegationForm(Form):
     held = SelectField(_l("Vai trò ủy quyền"), validators=[DataRequired(_l("Chọn vai trò"))])
-    to_username = StringField(_l("Tên đăng nhập người được ủy quyền"),
-                              validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=limits.USERNAME)])
+    to_username = SelectField(_l("Người được ủy quyền"), validators=[DataRequired(_l("Chọn người được ủy quyền"))])
     starts_on = DateField(_l("Từ ngày"), validators=[InputRequired(_l("Chọn ngày bắt đầu"))])
     ends_on = DateField(_l("Đến hết ngày"), validators=[InputRequired(_l("Chọn ngày kết thúc"))])
     reason = TextAreaField(_l("Lý do (ví dụ: đi công tác, nghỉ phép)"),

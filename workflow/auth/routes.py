@@ -67,6 +67,8 @@ def delegations():
     form = DelegationForm()
     form.held.choices = [SelectChoice(f"{role}@{code}", f"{role_label(role)} — {code}")
                          for role, code in delegation_service.lendable_roles(current_user)]
+    form.to_username.choices = [SelectChoice(u.username, f"{u.full_name} ({u.username})")
+                                for u in delegation_service.candidates(current_user)]
     done, status = submit(form, lambda: delegation_service.grant(current_user, {
         "to_username": form.to_username.data, "role": form.held.data.partition("@")[0],
         "unit_code": form.held.data.partition("@")[2], "starts_on": form.starts_on.data,

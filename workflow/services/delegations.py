@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from models import Delegation, Unit, User
+from models import Delegation, RoleAssignment, Unit, User
 from states import policy
-from states.enums import Action, EventName
+from states.enums import Action, EventName, UnitKind
 from states.policy import LENDABLE, local_day
 from states.text import T
 from workflow import clock
@@ -111,6 +111,25 @@ def mine(user: User) -> list[Delegation]:
 def lendable_roles(user: User) -> list[tuple[str, str]]:
     """(role, unit code) pairs the user holds and may lend."""
     return sorted({(a.role, a.unit.code) for a in user.roles if a.role in {r.value for r in LENDABLE}})
+
+
+def candidates(user: User) -> list[User]:
+    """Who may stand in: the active people of the units where the user holds a role to lend (and above them in
+    the same ward), the user excepted — a ward official picks a name, not a username."""
+    wards = {_ward_of(a.unit).path for a in user.roles if a.role in {r.value for r in LENDABLE}}
+    if not wards:
+        return []
+    in_ward = select(RoleAssignment.user_id).join(Unit).where(or_(*[Unit.path.like(w + "%") for w in wards]))
+    return list(db.session.scalars(select(User).where(User.id.in_(in_ward), User.id != user.id,
+                                                      User.active.is_(True)).order_by(User.full_name)))
+
+
+def _ward_of(unit: Unit) -> Unit:
+    """The ward (or commune) a unit belongs to: itself, or its nearest ancestor of that kind."""
+    found = unit
+    while found.kind not in (UnitKind.WARD, UnitKind.PROVINCE) and found.parent is not None:
+        found = found.parent
+    return found
 
 
 def status(delegation: Delegation, today: date | None = None) -> str:
