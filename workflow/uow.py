@@ -85,18 +85,14 @@ def discard() -> None:
         db.session.rollback()
 
 
-def _retry_answer(status: int = 409):
+def _retry_answer():
     from states.text import T
     from workflow.filters import translated
 
     message = T("Dữ liệu vừa được người khác thay đổi cùng lúc. Vui lòng thử lại.")
     if request.path.startswith("/api/"):
-        return jsonify({"error": {"code": "conflict", "message": message, "fields": {}}}), status
-    return render_template("error.html", status=status, message=translated(message)), status
-
-
-def commit() -> None:
-    db.session.commit()
+        return jsonify({"error": {"code": "conflict", "message": message, "fields": {}}}), 409
+    return render_template("error.html", status=409, message=translated(message)), 409
 
 
 @contextmanager

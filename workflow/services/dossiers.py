@@ -55,9 +55,6 @@ def stream_of(dossier: Dossier) -> str:
     return f"dossier:{dossier.id}"
 
 
-trigger_options = permissions.trigger_options  # the API's import; the answer is the policy's
-
-
 # --- create and edit -------------------------------------------------------------------------------------
 
 def _subject_field(fields: Fields, name: str) -> str:
@@ -151,8 +148,7 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
         data.update(on_behalf=True, entered_by=actor.username)
     db.session.add(dossier)
     db.session.flush()
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=unit.id, trigger="created",
-                 actor=actor, role=allowed.role, at=now, to_state=dossier.state, data=data)
+    record_step(dossier, EventName.CREATED, actor, allowed, now, data, to_state=dossier.state)
     return dossier
 
 

@@ -61,8 +61,8 @@ SHOWN = 15  # items a section lists; the count covers them all
 
 def _item(user: User, dossier: Dossier, with_steps: bool = False) -> WorkItem:
     # What the user is expected to do next: an exit (withdraw) or a correction (revoke) is not a next step.
-    steps = [o.action for o in permissions.options(user, dossier)
-             if o.trigger is not None and not RULES[o.trigger].exceptional] if with_steps else []
+    steps = [o.action for o in permissions.trigger_options(user, dossier)
+             if not RULES[o.trigger].exceptional] if with_steps else []
     return WorkItem(dossier, due_date(dossier), is_overdue(dossier), steps,
                     waiting_for=waiting_for(dossier) if with_steps else [])
 
