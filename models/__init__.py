@@ -2,6 +2,7 @@
 
 from models.audit import AuditEvent
 from models.base import Base
+from models.calendar import CalendarDay
 from models.campaigns import Campaign
 from models.criteria import CriteriaSet, Criterion, Disqualifier, Standard
 from models.dossiers import (
@@ -12,6 +13,7 @@ from models.dossiers import (
     DossierMember,
     GroupMeeting,
     InspectionItem,
+    MeetingVote,
     Objection,
     Vote,
 )
@@ -19,8 +21,9 @@ from models.units import Unit
 from models.users import ApiToken, Delegation, LoginFailure, RoleAssignment, User
 
 __all__ = [
-    "ApiToken", "AssessmentItem", "Attachment", "AuditEvent", "Base", "Campaign", "CriteriaSet", "Criterion",
+    "ApiToken", "AssessmentItem", "Attachment", "AuditEvent", "Base", "CalendarDay", "Campaign", "CriteriaSet",
+    "Criterion",
     "Decision", "Delegation", "Disqualifier", "Dossier", "DossierMember",
-    "GroupMeeting", "InspectionItem", "LoginFailure", "Objection",
+    "GroupMeeting", "InspectionItem", "MeetingVote", "LoginFailure", "Objection",
     "RoleAssignment", "Standard", "Unit", "User", "Vote",
 ]

@@ -17,6 +17,9 @@ DEFAULT_SETTINGS: dict[str, float | int | bool] = {
     "council_approval": 0.7,
     "pass_points": 85,
     "secret_ballot": False,
+    "notice_working_days": False,
+    "decision_days": 10,
+    "publication_days": 15,
 }
 
 
@@ -44,6 +47,11 @@ class Campaign(Base):
     secret_ballot: Mapped[bool] = mapped_column(
         Boolean, default=False, comment="members see only the tally, never who voted how"
     )
+    notice_working_days: Mapped[bool] = mapped_column(
+        Boolean, default=False, comment="count the public notice in working days (else calendar days)"
+    )
+    decision_days: Mapped[int] = mapped_column(Integer, default=10, comment="working days to decide a complete dossier")
+    publication_days: Mapped[int] = mapped_column(Integer, default=15, comment="days to publish those recognized")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship()

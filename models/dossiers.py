@@ -42,6 +42,9 @@ class Dossier(Base):
     council_recommended: Mapped[bool | None] = mapped_column(Boolean, comment="set when the review closes")
     disqualifiers_found: Mapped[list] = mapped_column(JSON, default=list, comment="codes standing now")
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    notice_ends_on: Mapped[date | None] = mapped_column(
+        Date, comment="last day of the public notice now running (Vietnam's date), fixed when it is posted"
+    )
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -58,7 +61,7 @@ class Dossier(Base):
     decision: Mapped[Decision | None] = relationship(back_populates="dossiers")
     assessment_items: Mapped[list[AssessmentItem]] = relationship(cascade="all, delete-orphan")
     inspection_items: Mapped[list[InspectionItem]] = relationship(cascade="all, delete-orphan")
-    meeting: Mapped[GroupMeeting | None] = relationship(cascade="all, delete-orphan")
+    meeting_vote: Mapped[MeetingVote | None] = relationship(cascade="all, delete-orphan", back_populates="dossier")
     votes: Mapped[list[Vote]] = relationship(cascade="all, delete-orphan")
     objections: Mapped[list[Objection]] = relationship(cascade="all, delete-orphan")
     attachments: Mapped[list[Attachment]] = relationship(cascade="all, delete-orphan", order_by="Attachment.id")
@@ -93,16 +96,53 @@ class AssessmentItem(Base):
 
 
 class GroupMeeting(Base):
-    """Minutes of the group's review meeting (biên bản họp bình xét)."""
+    """The group's one review meeting of a campaign (họp bình xét) and its minutes: it votes on every dossier."""
 
     __tablename__ = "group_meetings"
+    __table_args__ = (UniqueConstraint("unit_id", "campaign_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), comment="the residential group (or agency)")
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     held_on: Mapped[date] = mapped_column(Date)
     invited: Mapped[int] = mapped_column(Integer)
     attendees: Mapped[int] = mapped_column(Integer)
+    chaired_by: Mapped[str] = mapped_column(String(200), default="", comment="who chaired it (chủ trì)")
+    note: Mapped[str] = mapped_column(Text, default="", comment="the minutes' text")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+    votes: Mapped[list[MeetingVote]] = relationship(back_populates="meeting", cascade="all, delete-orphan",
+                                                    order_by="MeetingVote.id")
+
+
+class MeetingVote(Base):
+    """How many of those at the group's meeting voted in favour of one dossier."""
+
+    __tablename__ = "meeting_votes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("group_meetings.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), unique=True)
     votes_for: Mapped[int] = mapped_column(Integer)
+
+    meeting: Mapped[GroupMeeting] = relationship(back_populates="votes", lazy="joined")
+    dossier: Mapped[Dossier] = relationship(back_populates="meeting_vote")
+
+    # The guards read one dossier's meeting as these four numbers.
+    @property
+    def held_on(self) -> date:
+        return self.meeting.held_on
+
+    @property
+    def invited(self) -> int:
+        return self.meeting.invited
+
+    @property
+    def attendees(self) -> int:
+        return self.meeting.attendees
 
 
 class InspectionItem(Base):

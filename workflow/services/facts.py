@@ -44,7 +44,7 @@ class DossierFacts:
         return list(self.dossier.disqualifiers_found or [])
 
     def meeting(self):
-        return self.dossier.meeting
+        return self.dossier.meeting_vote
 
     def live_duplicates(self) -> int:
         d = self.dossier

@@ -7,7 +7,9 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from models import AssessmentItem, Dossier, GroupMeeting, InspectionItem, Objection, User, Vote
+from sqlalchemy import select
+
+from models import AssessmentItem, Dossier, GroupMeeting, InspectionItem, MeetingVote, Objection, User, Vote
 from states.enums import Action, EventName, Recommendation, VoteChoice
 from states.policy import Verdict
 from states.text import T
@@ -81,6 +83,12 @@ def _parse_disqualifiers(dossier: Dossier, raw: Any, fields: Fields) -> list[str
     return sorted(set(dossier.disqualifiers_found or []) | set(raw))
 
 
+def meeting_of(unit_id: int, campaign_id: int) -> GroupMeeting | None:
+    """The group's one review meeting of the campaign, if recorded."""
+    return db.session.scalar(select(GroupMeeting).where(GroupMeeting.unit_id == unit_id,
+                                                        GroupMeeting.campaign_id == campaign_id))
+
+
 def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime | None = None) -> Dossier:
     """Replace the group's self-assessment (and meeting record) of a dossier in self-assessment."""
     now = now or clock.now()
@@ -119,11 +127,17 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
         dossier.assessment_items.append(AssessmentItem(criterion=item["criterion"], met=item["met"],
                                                        points=item["points"], note=item["note"]))
     if meeting is not None:
-        if dossier.meeting is None:
-            dossier.meeting = GroupMeeting(**meeting)
+        group_meeting = meeting_of(dossier.unit_id, dossier.campaign_id)
+        if group_meeting is None:
+            group_meeting = GroupMeeting(unit_id=dossier.unit_id, campaign_id=dossier.campaign_id)
+            db.session.add(group_meeting)
+        group_meeting.held_on, group_meeting.invited = meeting["held_on"], meeting["invited"]
+        group_meeting.attendees, group_meeting.recorded_by_id = meeting["attendees"], actor.id
+        group_meeting.updated_at = now
+        if dossier.meeting_vote is None:
+            dossier.meeting_vote = MeetingVote(meeting=group_meeting, votes_for=meeting["votes_for"])
         else:
-            for key, value in meeting.items():
-                setattr(dossier.meeting, key, value)
+            dossier.meeting_vote.votes_for = meeting["votes_for"]
     if disqualifiers is not None:
         dossier.disqualifiers_found = disqualifiers
     touch(dossier, now)
