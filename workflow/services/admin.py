@@ -3,12 +3,12 @@ audited on the user's own chain."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from models import RoleAssignment, Unit, User
-from states.enums import Action, Role, UnitKind
+from states.enums import Action, EventName, Role, UnitKind
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
@@ -16,8 +16,9 @@ from workflow.services import audit, permissions
 from workflow.services.accounts import create_user
 from workflow.services.errors import Conflict, NotFound, ValidationFailed
 
-CHILD_KINDS = {UnitKind.PROVINCE: {UnitKind.TOWN}, UnitKind.TOWN: {UnitKind.WARD},
-               UnitKind.WARD: {UnitKind.GROUP, UnitKind.AGENCY}}
+# Two tiers since 1 July 2025: province › commune / ward › group (or agency). Towns and districts remain only as
+# history (units created before the reform); no new one is made under them.
+CHILD_KINDS = {UnitKind.PROVINCE: {UnitKind.WARD}, UnitKind.WARD: {UnitKind.GROUP, UnitKind.AGENCY}}
 
 
 def _admin_over(actor: User, unit: Unit) -> None:
@@ -46,6 +47,50 @@ def create_unit(actor: User, code: str, name: str, kind: str, parent_id: int) ->
     db.session.add(unit)
     db.session.flush()
     unit.path = f"{parent.path}{unit.id}/"
+    return unit
+
+
+def merge_unit(actor: User, unit_id: int | None, into_id: int | None, effective_on: date | None,
+               now: datetime | None = None) -> Unit:
+    """Merge a unit into its successor from `effective_on`: the unit ends the day before, names its successor
+    and moves under it with everything below, so the successor's people reach its dossiers and their history
+    (which is left exactly as it was)."""
+    now = now or clock.now()
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    into = db.session.get(Unit, into_id) if into_id else None
+    errors = {}
+    if unit is None:
+        errors["unit_id"] = T("không có đơn vị này")
+    if into is None:
+        errors["into_id"] = T("không có đơn vị này")
+    if effective_on is None:
+        errors["effective_on"] = T("nhập ngày sáp nhập có hiệu lực")
+    if errors:
+        raise ValidationFailed(T("Chưa sáp nhập được."), errors)
+    _admin_over(actor, unit)
+    _admin_over(actor, into)
+    if unit.id == into.id:
+        errors["into_id"] = T("không thể sáp nhập một đơn vị vào chính nó")
+    elif unit.kind != into.kind:
+        errors["into_id"] = T("chỉ sáp nhập vào một đơn vị cùng loại")
+    elif into.path.startswith(unit.path):
+        errors["into_id"] = T("đơn vị nhận nằm trong đơn vị bị sáp nhập")
+    if unit.valid_to is not None:
+        errors["unit_id"] = T("đơn vị này đã kết thúc ngày %(day)s", day=f"{unit.valid_to:%d/%m/%Y}")
+    if into.valid_to is not None and into.valid_to < effective_on:
+        errors["into_id"] = T("đơn vị nhận đã kết thúc ngày %(day)s", day=f"{into.valid_to:%d/%m/%Y}")
+    if unit.valid_from is not None and effective_on <= unit.valid_from:
+        errors["effective_on"] = T("phải sau ngày đơn vị bắt đầu (%(day)s)", day=f"{unit.valid_from:%d/%m/%Y}")
+    if errors:
+        raise ValidationFailed(T("Chưa sáp nhập được."), errors)
+    old_path, new_path = unit.path, f"{into.path}{unit.id}/"
+    for below in db.session.scalars(select(Unit).where(Unit.path.like(old_path + "%"))):
+        below.path = new_path + below.path[len(old_path):]
+    unit.parent, unit.merged_into = into, into
+    unit.valid_to = effective_on - timedelta(days=1)
+    db.session.flush()
+    audit.record(stream=f"unit:{unit.id}", unit_id=into.id, trigger=EventName.UNIT_MERGED, actor=actor, role=Role.ADMIN,
+                 at=now, data={"unit": unit.code, "into": into.code, "effective_on": effective_on.isoformat()})
     return unit
 
 
