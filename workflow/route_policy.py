@@ -24,6 +24,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.post_disqualifier": (A.DISQUALIFIER,),
     "api.openapi": (),  # public
     "api.track": (),  # public: a tracking code's stage and dates
+    "api.public_notices": (),  # public: a group's dossiers on notice (title, subject's name, last day, code)
     "api.me": (),  # reading one's own account
     "api.titles": (),  # reading reference data (titles and criteria sets)
     "api.units": (),  # reading in scope
@@ -89,5 +90,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "public.track": (),  # public: a tracking code's stage and dates
     "public.diagram": (),  # public: the workflow drawn from the table
     "public.language": (),  # public: the interface language
+    "public.notices": (),  # public: the groups' notice boards and how many dossiers each has on notice
+    "public.notice_board_page": (),  # public: a group's dossiers on notice (the objection form as the row allows)
+    "public.object_on_board": (A.OBJECTION,),  # a resident of the group objects from the board
     "static": (),  # public: stylesheets, scripts, images
 }

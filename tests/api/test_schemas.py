@@ -22,7 +22,8 @@ from workflow.api.inputs import field_reasons, validate
 from workflow.api.openapi import UndocumentedRoute, build, undocumented_routes
 from workflow.services.errors import ValidationFailed
 
-PUBLIC = {("/auth/token", "post"), ("/track/{tracking_code}", "get"), ("/openapi.json", "get")}
+PUBLIC = {("/auth/token", "post"), ("/track/{tracking_code}", "get"), ("/openapi.json", "get"),
+          ("/public/notices", "get")}
 CONTRACT_PATHS = {  # API.md, as far as it is built
     "/auth/token", "/auth/logout", "/me", "/units", "/campaigns", "/campaigns/{id}", "/titles", "/dossiers",
     "/dossiers/{id}", "/dossiers/{id}/assessment", "/dossiers/{id}/inspection", "/dossiers/{id}/votes",
@@ -30,6 +31,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/dossiers/{id}/attachments", "/dossiers/{id}/attachments/{att_id}", "/dossiers/{id}/history", "/decisions",
     "/decisions/{id}", "/audit/events", "/audit/verify", "/track/{tracking_code}", "/openapi.json",
     "/dossiers/{id}/disqualifiers", "/delegations", "/delegations/{id}",
+    "/public/notices",
 }
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -195,7 +197,8 @@ def test_query_parameters_come_from_the_query_models(doc):
     assert params["q"]["schema"]["maxLength"] == limits.QUERY
     assert "draft" in params["state"]["schema"]["enum"]
     audit = {p["name"]: p for p in doc["paths"]["/audit/events"]["get"]["parameters"]}
-    assert set(audit) == {"limit", "cursor", "since", "until", "actor", "trigger", "unit_id", "dossier_id", "format"}
+    assert set(audit) == {"limit", "cursor", "since", "until", "actor", "trigger", "unit_id", "dossier_id", "format",
+                          "tracking_code", "person"}
     assert audit["format"]["schema"]["enum"] == ["json", "csv"]
     answers = doc["paths"]["/audit/events"]["get"]["responses"]["200"]["content"]
     assert set(answers) == {"application/json", "text/csv"}

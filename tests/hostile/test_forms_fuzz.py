@@ -310,6 +310,10 @@ FORMS: dict[str, FormSpec] = {
     "admin.campaigns": FormSpec([("admin", None)], lambda ctx: "/admin/campaigns", campaign_fields(new=True)),
     "admin.campaign": FormSpec([("admin", None)], lambda ctx: f"/admin/campaigns/{ctx.campaign_ids()[0]}",
                                campaign_fields(new=False)),
+    "public.object_on_board": FormSpec(
+        [("resident", "public_notice"), ("applicant2", "public_notice")],
+        lambda ctx: f"/public/notices/G1/dossiers/{ctx.dossier_id}/objection",
+        lambda ctx: {"text": one_of_or_hostile("Hộ này chưa giữ vệ sinh chung", "")}),
     "admin.criteria": FormSpec([("admin", None)], lambda ctx: "/admin/criteria", lambda ctx: {},
                                files=lambda ctx: {"file": criteria_files()}),
 }
@@ -327,7 +331,9 @@ GET_FORMS: dict[str, FormSpec] = {
         [("auditor", None)], lambda ctx: "/audit/events",
         lambda ctx: {"since": dates(), "until": dates(), "actor": one_of_or_hostile("chairman", "applicant"),
                      "trigger": one_of_or_hostile(*[t.value for t in Trigger]), "unit_id": numbers(*ctx.unit_ids()),
-                     "dossier_id": numbers(1, 2), "page": numbers(1, 2)}),
+                     "dossier_id": numbers(1, 2), "page": numbers(1, 2),
+                     "tracking_code": one_of_or_hostile(*column_values("dossiers", "tracking_code"), "km"),
+                     "person": one_of_or_hostile("nguyen van", "Người dùng chairman", "")}),
     "audit.export": FormSpec(
         [("auditor", None)], lambda ctx: "/audit/events.csv",
         lambda ctx: {"since": dates(), "until": dates(), "actor": one_of_or_hostile("chairman"),
@@ -339,6 +345,9 @@ GET_FORMS: dict[str, FormSpec] = {
         [(None, None)], lambda ctx: "/lang/{code}", lambda ctx: {"code": one_of_or_hostile("vi", "en", "fr")},
         headers=lambda ctx: {"Referer": one_of_or_hostile("http://localhost/dossiers", "http://[::1", "http://[",
                                                           "//evil.example/x", "http://evil.example/", "")}),
+    "public.notice_board_page": FormSpec(
+        [(None, None), ("resident", None)], lambda ctx: "/public/notices/{code}",
+        lambda ctx: {"code": one_of_or_hostile("G1", "g2", "WARD", "AG", "KHONG-CO")}, dossiers=["public_notice"]),
     "public.diagram": FormSpec([(None, None)], lambda ctx: "/workflow",
                                lambda ctx: {"state": one_of_or_hostile(*[s.value for s in State])}, examples=12),
     "review.batch": FORMS["review.batch"],

@@ -39,6 +39,7 @@ from workflow.services import (
     delegations,
     dossier_view,
     listing,
+    notice_board,
     permissions,
     records,
 )
@@ -353,6 +354,20 @@ def track(tracking_code: str):
     return {"tracking_code": dossier.tracking_code, "title": dossier.title, "state": dossier.state,
             "state_label": STATE_LABELS[State(dossier.state)],
             "steps": [{"state": s, "at": iso(at)} for s, at in public_steps(dossier)]}
+
+
+@bp.get("/public/notices")
+@operation(summary="A residential group's dossiers on public notice now (title, subject's name, last day of the "
+                   "notice, tracking code; nothing personal)", query=schemas.NoticeQuery,
+           response=schemas.NoticePage, public=True, errors=(429,))
+def public_notices(query: schemas.NoticeQuery):
+    if not track_limiter.allow("notices:" + (request.remote_addr or "unknown"),
+                               current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
+        raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
+    group = notice_board.find_group(query.unit_code)
+    if group is None:
+        raise NotFound("Không tìm thấy tổ dân phố có mã này.")
+    return page(notice_board.on_notice_query(group), Dossier.id, notice_board.public_item, query)
 
 
 @bp.get("/openapi.json")

@@ -683,11 +683,19 @@ class AuditQuery(PageQuery):
     trigger: String(40, description="a trigger or an event name (assessment_saved, vote_cast, ...)") | None = None
     unit_id: QueryId | None = None
     dossier_id: QueryId | None = None
+    tracking_code: String(limits.TRACKING_CODE, description="a dossier's tracking code (KM…), any case") | None = None
+    person: String(limits.NAME, description="part of a person's full name, accents and case ignored: the actor "
+                                            "or the dossier's subject") | None = None
     format: Choice(("json", "csv"), "json hoặc csv") = "json"
 
     def filters(self) -> dict[str, Any]:
         """The filters as listing.audit_query reads them."""
         return self.model_dump(exclude_none=True, exclude={"limit", "cursor", "format"})
+
+
+class NoticeQuery(PageQuery):
+    refusal: ClassVar[str] = "Tham số chưa hợp lệ."
+    unit_code: String(limits.CODE, required=True, description="the residential group's code, e.g. TDP-1")
 
 
 # --- answers (documentation; routes build them in serialize.py, tests check they match) -----------------------------
@@ -949,6 +957,18 @@ class TrackOut(Out):
     steps: list[TrackStep]
 
 
+class NoticeOut(Out):
+    """A dossier on public notice: only what the law makes public (no personal number, address, score or comment)."""
+
+    tracking_code: str
+    title: str
+    title_label: str
+    subject_name: str
+    notice_ends_on: date | None = Field(description="the notice's last day (Vietnam's date), objections until then")
+    unit_code: str
+    unit_name: str
+
+
 class Page(Out):
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last")
 
@@ -971,3 +991,7 @@ class DossierPage(Page):
 
 class EventPage(Page):
     items: list[EventOut]
+
+
+class NoticePage(Page):
+    items: list[NoticeOut]

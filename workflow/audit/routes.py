@@ -6,7 +6,7 @@ from flask import flash, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from models import AuditEvent, Unit
+from models import AuditEvent, Dossier, Unit, User
 from states.enums import EventName, Trigger
 from workflow.audit import bp
 from workflow.downloads import csv_response
@@ -38,7 +38,21 @@ def events():
     units = db.session.scalars(visible_units(current_user).order_by(Unit.path)).all()
     names = [t.value for t in Trigger] + [e.value for e in EventName]
     return render_template("audit/events.html", page=Page(rows, total, number, PAGE_SIZE), args=args,
-                           units=units, names=names)
+                           units=units, names=names, people=_full_names(rows), dossiers=_dossiers(rows))
+
+
+def _full_names(rows: list[AuditEvent]) -> dict[int, str]:
+    """The actors' full names (the log stores the username at the time; people know each other by name)."""
+    ids = {e.actor_id for e in rows if e.actor_id}
+    if not ids:
+        return {}
+    return {user_id: name for user_id, name in db.session.execute(
+        select(User.id, User.full_name).where(User.id.in_(ids)))}
+
+
+def _dossiers(rows: list[AuditEvent]) -> dict[int, Dossier]:
+    ids = {e.dossier_id for e in rows if e.dossier_id}
+    return {d.id: d for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(ids)))} if ids else {}
 
 
 @bp.get("/events.csv")

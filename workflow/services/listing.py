@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from models import AuditEvent, Campaign, Dossier, Unit, User
 from states.enums import Action, State, Title
 from states.policy import roles_for
 from states.text import T
-from workflow import clock
+from workflow import clock, limits
 from workflow.extensions import db
 from workflow.services.errors import Forbidden
 from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers
@@ -129,6 +130,10 @@ def audit_query(user: User, args: Mapping[str, str]) -> Select:
     until = _moment(fields, args.get("until"), "until", True)
     unit_id = fields.integer("unit_id", required=False)
     dossier_id = fields.integer("dossier_id", required=False)
+    tracking_code = fields.text("tracking_code", max_length=limits.TRACKING_CODE).upper()
+    if tracking_code and not TRACKING_CODE.fullmatch(tracking_code):
+        fields.error("tracking_code", T("mã hồ sơ chỉ gồm chữ cái và chữ số, ví dụ KM7Q2X9A"))
+    person = fold(fields.text("person", max_length=limits.NAME))
     fields.done(T("Bộ lọc chưa hợp lệ."))
     if since:
         query = query.where(AuditEvent.at >= since)
@@ -142,4 +147,29 @@ def audit_query(user: User, args: Mapping[str, str]) -> Select:
         query = _in_unit(query, Unit.path, unit_id)
     if dossier_id is not None:
         query = query.where(AuditEvent.dossier_id == dossier_id)
+    if tracking_code:
+        query = query.where(AuditEvent.dossier_id.in_(select(Dossier.id).where(Dossier.tracking_code == tracking_code)))
+    if person:
+        query = query.where(_person_condition(person, paths))
     return query
+
+
+TRACKING_CODE = re.compile(r"[A-Z0-9]+")
+
+
+def _name_matches(words: list[str], name: str) -> bool:
+    """Every word typed begins a word of the name, accents and case aside: "nguyen an" finds "Nguyễn Văn An"."""
+    name_words = fold(name).split()
+    return all(any(w.startswith(typed) for w in name_words) for typed in words)
+
+
+def _person_condition(person: str, paths: list[str]):
+    """Events whose actor's full name, or whose dossier's subject name, matches what was typed (folded). The
+    names are folded here rather than in SQL: neither database folds Vietnamese the same way."""
+    words = person.split()
+    actors = [user_id for user_id, name in db.session.execute(select(User.id, User.full_name))
+              if _name_matches(words, name)]
+    subjects = [dossier_id for dossier_id, name in db.session.execute(
+        select(Dossier.id, Dossier.subject_name).join(Unit, Dossier.unit_id == Unit.id)
+        .where(unit_filter(Unit.path, paths))) if _name_matches(words, name)]
+    return or_(AuditEvent.actor_id.in_(actors), AuditEvent.dossier_id.in_(subjects))
