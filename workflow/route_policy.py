@@ -60,6 +60,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "dossiers.detail": (A.SEE_VOTERS, A.SEE_INTERNAL),  # reading in scope; voters and audit data as the rows allow
     "dossiers.edit": (A.EDIT,),
     "dossiers.transition": ALL_TRIGGERS,
+    "dossiers.withdraw": (T.WITHDRAW,),  # the confirmation page, then the step
     "dossiers.assessment": (A.ASSESSMENT,),
     "dossiers.inspection": (A.INSPECTION,),
     "dossiers.vote": (A.VOTE,),

@@ -26,7 +26,7 @@ class DossierForm(Form):
     unit_id = SelectField(_l("Tổ dân phố / cơ quan"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị"))])
     subject_name = StringField(_l("Họ tên / tên hộ / tên đơn vị"),
                                validators=[DataRequired(_l("Nhập tên đối tượng")), Length(max=limits.NAME)])
-    subject_ref = StringField(_l("Số CCCD / số hộ khẩu / mã đơn vị"),
+    subject_ref = StringField(_l("Số định danh cá nhân / mã đơn vị"),
                               validators=[DataRequired(_l("Nhập số định danh")), Length(max=limits.REF)])
     subject_address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=limits.ADDRESS)])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=limits.NOTE)])
@@ -88,3 +88,10 @@ class DisqualifierForm(Form):
     code = SelectField(_l("Trường hợp không xét"), validators=[DataRequired(_l("Chọn một trường hợp"))])
     standing = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Lý do"), validators=[Optional(), Length(max=limits.COMMENT)])
+
+
+class WithdrawForm(Form):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    comment = TextAreaField(_l("Lý do rút (không bắt buộc)"), validators=[Optional(), Length(max=limits.COMMENT)])
+    confirm = BooleanField(_l("Tôi đã hiểu: hồ sơ sẽ kết thúc và không mở lại được"),
+                           validators=[DataRequired(_l("Đánh dấu ô này để xác nhận rút hồ sơ"))])

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from models import Campaign, Dossier, Unit
-from states.enums import Action, State, Title, UnitKind
+from states.enums import Action, State, Title, Trigger, UnitKind
+from states.guards import evaluate, group_meeting_approval, group_meeting_quorum, group_meeting_recorded
 from states.machine import mermaid
 from workflow.diagram import workflow_svg
 from workflow.dossiers import bp
@@ -23,21 +24,24 @@ from workflow.dossiers.forms import (
     StepForm,
     TransitionForm,
     VoteForm,
+    WithdrawForm,
 )
 from workflow.downloads import send_attachment
 from workflow.extensions import db
-from workflow.filters import event_label, translated
+from workflow.filters import event_label, local_date, translated
 from workflow.forms import as_number, members_text, parse_members
-from workflow.services import attachments, audit, dossier_view, permissions, records
+from workflow.services import attachments, audit, dossier_view, meetings, permissions, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
 from workflow.services.errors import ServiceError
-from workflow.services.facts import assessment_score
-from workflow.services.listing import dossier_query, due_date, is_overdue
+from workflow.services.facts import assessment_score, guard_context
+from workflow.services.listing import dossier_query, local_today
 from workflow.services.scope import get_dossier_for, unit_filter, visible_units
-from workflow.services.work import my_work, oversight
+from workflow.services.work import my_work, oversight, registration_campaigns
 from workflow.web import Page, refusal_to_form, submit
 
 PAGE_SIZE = 20
+# Steps that end a dossier for good are never a single click: they have their own page that says what they mean.
+CONFIRM_FIRST = frozenset({Trigger.WITHDRAW})
 SORTS = {
     "updated": Dossier.updated_at.desc(), "created": Dossier.created_at.desc(), "subject": Dossier.subject_name,
     "state": Dossier.state, "code": Dossier.tracking_code,
@@ -71,7 +75,7 @@ def index():
     campaigns = db.session.scalars(select(Campaign).order_by(Campaign.year.desc())).all()
     return render_template("dossiers/list.html", page=Page(rows, total, number, PAGE_SIZE), args=args, sort=sort,
                            states=list(State), titles=list(Title), units=units, campaigns=campaigns,
-                           due_date=due_date, is_overdue=is_overdue)
+                           due=dossier_view.due, returns=dossier_view.returns_of(d.id for d in rows))
 
 
 def _unit_choices() -> list[SelectChoice]:
@@ -91,13 +95,22 @@ def _unit_choices() -> list[SelectChoice]:
 def new():
     form = DossierForm()
     form.unit_id.choices = _unit_choices()
-    form.campaign_id.choices = [SelectChoice(c.id, c.name) for c in
-                                db.session.scalars(select(Campaign).order_by(Campaign.year.desc()))]
+    # Only the campaigns taking registrations today are offered; the newest is chosen unless another is.
+    registration = registration_campaigns(list(db.session.scalars(
+        select(Unit).where(Unit.id.in_([c.value for c in form.unit_id.choices])))))
+    form.campaign_id.choices = [SelectChoice(c.id, _("%(name)s (nhận đăng ký đến %(closes)s)", name=c.name,
+                                                     closes=local_date(c.registration_closes)))
+                                for c in registration.open]
+    if request.method == "GET" and registration.open:
+        form.campaign_id.data = registration.open[0].id
     may_register_for = permissions.may_somewhere(current_user, Action.REGISTER_ON_BEHALF)
     if not may_register_for:
         del form.on_behalf
     if not form.unit_id.choices:
         flash(_("Bạn chưa có vai trò người đăng ký ở tổ dân phố hay cơ quan nào."), "warning")
+    valid = form.validate_on_submit()
+    if request.method == "POST" and not valid:
+        flash_form_errors(form, _("Chưa tạo được hồ sơ"))
     done, status = submit(
         form, lambda: create_dossier(current_user, {
             **{name: getattr(form, name).data for name in (
@@ -105,8 +118,9 @@ def new():
             "members": parse_members(form.members.data),
             "on_behalf": bool(may_register_for and form.on_behalf.data)}),
         lambda dossier: (_("Đã tạo hồ sơ %(code)s. Kiểm tra lại rồi bấm “Nộp đăng ký”.", code=dossier.tracking_code),
-                         url_for("dossiers.detail", dossier_id=dossier.id)))
-    return done or (render_template("dossiers/form.html", form=form, dossier=None), status)
+                         url_for("dossiers.detail", dossier_id=dossier.id)), valid=valid)
+    return done or (render_template("dossiers/form.html", form=form, dossier=None, registration=registration),
+                    status)
 
 
 @bp.route("/dossiers/<int:dossier_id>/edit", methods=["GET", "POST"])
@@ -140,20 +154,40 @@ def _detail(dossier: Dossier, status: int = 200, **forms):
     events = audit.stream_events(f"dossier:{dossier.id}")
     options = permissions.options(current_user, dossier)
     actions = {o.action for o in options if o.trigger is None and o.allowed}
+    triggers = [o for o in options if o.trigger is not None]
+    people = dossier_view.people_of(events)
+    internal = Action.SEE_INTERNAL in actions
+    my_vote = dossier_view.my_vote(current_user, dossier)
+    vote_form = forms.get("vote_form") or VoteForm(formdata=None, data={"vote": my_vote.choice} if my_vote else None)
     return render_template(
-        "dossiers/detail.html", dossier=dossier, events=events, chain_problems=audit.check_chain(events),
-        options=[o for o in options if o.trigger is not None], actions=actions,
+        "dossiers/detail.html", dossier=dossier, events=events,
+        chain_problems=audit.check_chain(events) if internal else [], internal=internal,
+        options=[o for o in triggers if o.trigger not in CONFIRM_FIRST], confirm_first=[
+            o for o in triggers if o.trigger in CONFIRM_FIRST], actions=actions,
         show_tally=dossier_view.tally_shown(dossier), disqualifiers=dossier.criteria_set.disqualifiers,
         stages=dossier_view.stage_tracker(dossier, events), rows=dossier_view.criteria_rows(dossier),
         score=assessment_score(dossier) if dossier.assessment_items else None,
-        tally=dossier_view.tally(current_user, dossier), due=due_date(dossier), overdue=is_overdue(dossier),
+        tally=dossier_view.tally(current_user, dossier), due=dossier_view.due(dossier),
+        returned=dossier_view.returned(dossier, events, people), people=people,
+        on_behalf_names=dossier_view.on_behalf_names(events), my_vote=my_vote,
+        # Whoever may close the review sees who has not voted and what closing now would give.
+        turnout=dossier_view.turnout(dossier) if any(o.trigger == Trigger.CLOSE_REVIEW for o in triggers) else None,
         secret_vote=dossier_view.is_secret_vote,
         diagram=workflow_svg(dossier.state),
-        mermaid=mermaid(), form=forms.get("form") or TransitionForm(), vote_form=forms.get("vote_form") or VoteForm(),
+        mermaid=mermaid(), form=forms.get("form") or TransitionForm(), vote_form=vote_form,
         objection_form=forms.get("objection_form") or ObjectionForm(), answer_form=AnswerForm(),
         disqualifier_form=forms.get("disqualifier_form") or _disqualifier_form(dossier),
         attachment_form=forms.get("attachment_form") or AttachmentForm(), open_trigger=forms.get("open_trigger"),
     ), status
+
+
+def flash_form_errors(form, what: str) -> None:
+    """A form refused before any service ran: say so at the top of the page, naming each field to fix (the
+    field itself shows the same message beside it)."""
+    problems = [f"{field.label.text}: {'; '.join(str(e) for e in field.errors)}"
+                for field in form if field.errors and field.name != "csrf_token"]
+    if problems:
+        flash(f"{what}: {'; '.join(problems)}.", "error")
 
 
 @bp.post("/dossiers/<int:dossier_id>/transitions")
@@ -164,6 +198,9 @@ def transition(dossier_id: int):
     if not form.validate_on_submit():
         flash(_("Biểu mẫu không hợp lệ, vui lòng tải lại trang và thử lại."), "error")
         return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
+    if form.trigger.data in CONFIRM_FIRST:  # one click never ends a dossier: its own page asks first
+        flash(_("Chưa rút hồ sơ: hãy đọc và xác nhận ở trang này."), "warning")
+        return redirect(url_for("dossiers.withdraw", dossier_id=dossier.id))
     data = {}
     if form.decision_number.data or form.signed_on.data:
         data = {"decision_number": form.decision_number.data or "", "signed_on": form.signed_on.data or ""}
@@ -175,6 +212,33 @@ def transition(dossier_id: int):
         return _detail(dossier, error.status, form=form, open_trigger=form.trigger.data)
     flash(_("Đã thực hiện: %(step)s.", step=event_label(form.trigger.data)), "success")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+
+
+@bp.route("/dossiers/<int:dossier_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(dossier_id: int):
+    """“Rút hồ sơ”: a page that says what withdrawing means and asks to confirm it; only then the step runs."""
+    dossier = get_dossier_for(current_user, dossier_id)
+    allowed = permissions.verdict(current_user, Trigger.WITHDRAW, dossier)
+    if not allowed:
+        flash(_("Không thể rút hồ sơ:") + " " + "; ".join(translated(r) for r in allowed.reasons), "error")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
+    form = WithdrawForm(data={"version": dossier.version} if request.method == "GET" else None)
+    valid = form.validate_on_submit()
+    if request.method == "POST" and not valid:
+        flash_form_errors(form, _("Chưa rút hồ sơ"))
+    done, status = submit(
+        form, lambda: apply_transition(current_user, dossier, Trigger.WITHDRAW, form.version.data,
+                                       form.comment.data or ""),
+        lambda _dossier: (_("Đã rút hồ sơ %(code)s. Hồ sơ đã kết thúc.", code=dossier.tracking_code),
+                          url_for("dossiers.detail", dossier_id=dossier.id)), valid=valid)
+    if done:
+        return done
+    dossier = get_dossier_for(current_user, dossier_id)
+    campaign = dossier.campaign
+    return render_template("dossiers/withdraw.html", dossier=dossier, form=form, campaign=campaign,
+                           registration_open=campaign.registration_opens <= local_today()
+                           <= campaign.registration_closes), status
 
 
 # --- the group's self-assessment and the ward's inspection -----------------------------------------------------
@@ -210,7 +274,7 @@ def _item_errors(error: ServiceError, items: list[dict]) -> dict[str, str]:
     return placed
 
 
-def _criteria_step(dossier_id: int, step: str, read_payload, save, template: str, saved: str):
+def _criteria_step(dossier_id: int, step: str, read_payload, save, template: str, saved: str, extra=None):
     """The per-criterion pages (self-assessment, inspection): read the inputs by criterion code, call the
     service, and on a refusal show each message next to its criterion with the input kept."""
     dossier = get_dossier_for(current_user, dossier_id)
@@ -237,16 +301,21 @@ def _criteria_step(dossier_id: int, step: str, read_payload, save, template: str
     dossier = get_dossier_for(current_user, dossier_id)
     return render_template(template, dossier=dossier, form=form, errors=errors,
                            rows=dossier_view.criteria_rows(dossier), points=dossier.criteria_set.shape == "points",
-                           posted=request.form if status != 200 else None), status
+                           posted=request.form if status != 200 else None, **(extra(dossier) if extra else {})), status
 
 
 def _assessment_payload(dossier: Dossier) -> tuple[list[dict], dict]:
+    """The criteria only: the meeting's votes are entered once for the whole group (meetings.meeting)."""
     items = _read_items(dossier, request.form, points=dossier.criteria_set.shape == "points")
-    meeting = {name: request.form.get(name, "").strip() for name in ("held_on", "invited", "attendees", "votes_for")}
-    payload = {"items": items}
-    if any(meeting.values()):
-        payload["meeting"] = {k: (as_number(v) if k != "held_on" else v or None) for k, v in meeting.items()}
-    return items, payload
+    return items, {"items": items}
+
+
+def _group_meeting(dossier: Dossier) -> dict:
+    """The group meeting's figures and this dossier's votes, with what the submit guards say of them."""
+    vote = dossier.meeting_vote
+    guards = (group_meeting_recorded, group_meeting_quorum, group_meeting_approval)
+    return {"vote": vote, "meeting_reasons": [translated(r) for r in evaluate(guards, guard_context(dossier))],
+            "outcome": meetings.outcome(vote.meeting, dossier.campaign, vote.votes_for) if vote else None}
 
 
 def _inspection_payload(dossier: Dossier) -> tuple[list[dict], dict]:
@@ -263,7 +332,7 @@ def _inspection_payload(dossier: Dossier) -> tuple[list[dict], dict]:
 @login_required
 def assessment(dossier_id: int):
     return _criteria_step(dossier_id, "assessment", _assessment_payload, records.save_assessment,
-                          "dossiers/assessment.html", _("Đã lưu kết quả tự đánh giá."))
+                          "dossiers/assessment.html", _("Đã lưu kết quả tự đánh giá."), extra=_group_meeting)
 
 
 @bp.route("/dossiers/<int:dossier_id>/inspection", methods=["GET", "POST"])
@@ -287,7 +356,8 @@ def vote(dossier_id: int):
             refusal_to_form(error, form)
             return _detail(get_dossier_for(current_user, dossier_id), error.status, vote_form=form)
         flash(_("Đã ghi phiếu của bạn."), "success")
-        return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#votes")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+    flash_form_errors(form, _("Chưa ghi được phiếu"))
     return _detail(dossier, 422, vote_form=form)  # CSRFProtect has refused a bad token before this
 
 
@@ -303,7 +373,8 @@ def objection(dossier_id: int):
             refusal_to_form(error, form)
             return _detail(get_dossier_for(current_user, dossier_id), error.status, objection_form=form)
         flash(_("Đã ghi ý kiến phản ánh; cần trả lời trước khi kết thúc niêm yết."), "success")
-        return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#objections")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+    flash_form_errors(form, _("Chưa ghi được phản ánh"))
     return _detail(dossier, 422, objection_form=form)
 
 
@@ -322,7 +393,7 @@ def answer(dossier_id: int, objection_id: int):
         flash(_("Đã trả lời ý kiến phản ánh."), "success")
     else:
         flash(_("Cần nhập nội dung trả lời và chọn kết luận."), "error")
-    return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#objections")
+    return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
 
 
 def _disqualifier_form(dossier: Dossier) -> DisqualifierForm:
@@ -348,6 +419,7 @@ def disqualifier(dossier_id: int):
         flash(_("Đã ghi trường hợp không xét.") if form.standing.data == "yes"
               else _("Đã gỡ trường hợp không xét."), "success")
         return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+    flash_form_errors(form, _("Chưa ghi được"))
     return _detail(dossier, 422, disqualifier_form=form, open_trigger="disqualifier")
 
 
@@ -365,9 +437,10 @@ def attach(dossier_id: int):
             refusal_to_form(error, form)
             return _detail(get_dossier_for(current_user, dossier_id), error.status, attachment_form=form)
         flash(_("Đã đính kèm tệp."), "success")
-        return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#attachments")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
     if not form.file.data:
         form.file.errors = [_("Chọn một tệp PDF, PNG hoặc JPEG")]
+    flash_form_errors(form, _("Chưa đính kèm được"))
     return _detail(dossier, 422, attachment_form=form)
 
 

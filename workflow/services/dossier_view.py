@@ -1,14 +1,21 @@
-"""What the dossier page shows beyond the row: the five-stage tracker, criteria side by side, the tally."""
+"""What the dossier page shows beyond the row: the five-stage tracker, criteria side by side, the tally, the
+banner of a returned dossier, the council's turnout, and the people named in its history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from models import AuditEvent, Dossier, User
-from states.enums import Action, EventName, State, VoteChoice
-from workflow.services import permissions
+from sqlalchemy import func, select
+
+from models import AuditEvent, Dossier, RoleAssignment, User, Vote
+from states.enums import Action, EventName, Role, State, Trigger, VoteChoice
+from states.guards import meets_share
+from workflow.extensions import db
+from workflow.services import listing, permissions
 from workflow.services.facts import council_size
+from workflow.services.search import fold
 
 # The five stages of the mission and the states that belong to each.
 STAGES: list[tuple[str, tuple[State, ...]]] = [
@@ -124,3 +131,173 @@ def tally(user: User, dossier: Dossier) -> Tally:
 
 def is_secret_vote(event: AuditEvent, show_voters: bool) -> bool:
     return not show_voters and event.trigger == EventName.VOTE_CAST
+
+
+# --- a dossier sent back: by the ward to the group, or by the chairman to the council --------------------------
+
+# A step that sends a dossier back, and the step that sends it on again once the reason is dealt with.
+RETURNS = {Trigger.RETURN_TO_GROUP.value: Trigger.SUBMIT_ASSESSMENT.value,
+           Trigger.SEND_BACK.value: Trigger.CLOSE_REVIEW.value}
+# What counts as work done on a returned dossier since it came back.
+REVISIONS = {
+    Trigger.RETURN_TO_GROUP.value: frozenset({EventName.ASSESSMENT_SAVED.value, EventName.EDITED.value,
+                                              EventName.ATTACHMENT_ADDED.value, EventName.DISQUALIFIER_CLEARED.value}),
+    Trigger.SEND_BACK.value: frozenset({EventName.VOTE_CAST.value}),
+}
+
+
+@dataclass
+class Returned:
+    """The step that sent the dossier back, while the dossier still sits where it was sent."""
+
+    trigger: str
+    at: datetime
+    by: str  # full name
+    role: str | None
+    reason: str
+    revised_at: datetime | None = None  # the latest work done on it since
+
+    @property
+    def resend(self) -> str:
+        """The step that sends it on again."""
+        return RETURNS[self.trigger]
+
+
+def returned(dossier: Dossier, events: list[AuditEvent], people: dict[int, User] | None = None) -> Returned | None:
+    """The return the dossier has not moved on from (its last transition sent it back), or None."""
+    moves = [e for e in events if e.to_state and e.from_state]
+    last = moves[-1] if moves else None
+    if last is None or last.trigger not in RETURNS or last.to_state != dossier.state:
+        return None
+    people = people if people is not None else people_of(events)
+    since = [e.at for e in events if e.id > last.id and e.trigger in REVISIONS[last.trigger]]
+    return Returned(last.trigger, last.at, full_name(people, last), last.role, last.comment or "",
+                    max(since) if since else None)
+
+
+def returns_of(dossier_ids: Iterable[int]) -> dict[int, AuditEvent]:
+    """For a list: the dossiers among `dossier_ids` whose last transition sent them back, with that event."""
+    ids = list(set(dossier_ids))
+    if not ids:
+        return {}
+    last = (select(func.max(AuditEvent.id).label("id"))
+            .where(AuditEvent.dossier_id.in_(ids), AuditEvent.to_state.is_not(None),
+                   AuditEvent.from_state.is_not(None))
+            .group_by(AuditEvent.dossier_id).subquery())
+    events = db.session.scalars(select(AuditEvent).join(last, AuditEvent.id == last.c.id))
+    return {e.dossier_id: e for e in events if e.trigger in RETURNS}
+
+
+# --- people in a history: full names, never usernames ------------------------------------------------------------
+
+def people_of(events: Iterable[AuditEvent]) -> dict[int, User]:
+    """The users who acted in `events`, by id (one query)."""
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def full_name(people: dict[int, User], event: AuditEvent) -> str:
+    user = people.get(event.actor_id) if event.actor_id is not None else None
+    return user.full_name if user is not None else event.actor
+
+
+def on_behalf_names(events: Iterable[AuditEvent]) -> dict[str, str]:
+    """Full names of the users a stand-in acted for (the events keep their usernames)."""
+    names = {e.data.get("on_behalf_of") for e in events if isinstance(e.data, dict) and e.data.get("on_behalf_of")}
+    if not names:
+        return {}
+    return dict(db.session.execute(select(User.username, User.full_name).where(User.username.in_(names))).all())
+
+
+# --- the council's votes as each person may see them ---------------------------------------------------------------
+
+def council_members(dossier: Dossier) -> list[User]:
+    """The council members of the campaign's ward: the people `council_size` counts, by name."""
+    members = db.session.scalars(
+        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == Role.COUNCIL_MEMBER, RoleAssignment.unit_id == dossier.campaign.unit_id,
+               User.active.is_(True)).distinct())
+    return sorted(members, key=lambda user: by_given_name(user.full_name))
+
+
+def by_given_name(name: str) -> tuple[str, str]:
+    """The order of Vietnamese name lists: by the given name (the last word), then the whole name."""
+    folded = fold(name)
+    return (folded.rsplit(" ", 1)[-1], folded)
+
+
+def my_vote(user: User, dossier: Dossier) -> Vote | None:
+    """The vote in the user's seat: their own, or the seat of the member they stand in for."""
+    allowed = permissions.verdict(user, Action.VOTE, dossier, check_guards=False, check_state=False)
+    seat = allowed.on_behalf_of if allowed and allowed.on_behalf_of is not None else user
+    return next((v for v in dossier.votes if v.user_id == seat.id), None)
+
+
+@dataclass
+class Turnout:
+    """What whoever closes the review sees before closing: who has not voted, and what closing now would give."""
+
+    size: int
+    voted: int
+    missing: list[str]  # full names
+    approvals: int
+    quorum_share: float
+    approval_share: float
+    quorum_met: bool
+    recommended: bool
+    needed_voters: int = 0
+    needed_approvals: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def turnout(dossier: Dossier) -> Turnout:
+    """The same arithmetic the `close_review` guard and effect use, worked out before the step."""
+    members = council_members(dossier)
+    cast = {v.user_id for v in dossier.votes}
+    counts = {c.value: 0 for c in VoteChoice}
+    for vote in dossier.votes:
+        counts[vote.choice] += 1
+    size, voted = council_size(dossier.campaign), sum(counts.values())
+    campaign = dossier.campaign
+    approvals = counts[VoteChoice.APPROVE]
+    return Turnout(
+        size=size, voted=voted, missing=[m.full_name for m in members if m.id not in cast], approvals=approvals,
+        quorum_share=campaign.council_quorum, approval_share=campaign.council_approval,
+        quorum_met=meets_share(voted, size, campaign.council_quorum),
+        recommended=meets_share(approvals, size, campaign.council_approval),
+        needed_voters=_least(size, campaign.council_quorum), needed_approvals=_least(size, campaign.council_approval),
+        counts=counts)
+
+
+def _least(size: int, share: float) -> int:
+    """The smallest count that reaches `share` of `size`."""
+    return next((n for n in range(size + 1) if meets_share(n, size, share)), size)
+
+
+# --- deadlines: due today, due soon, overdue ----------------------------------------------------------------------
+
+SOON_DAYS = 3
+
+
+@dataclass
+class Due:
+    on: date
+    status: str | None  # overdue | today | soon | None
+    days: int  # days left (negative: days late)
+
+
+def due(dossier: Dossier, today: date | None = None) -> Due | None:
+    """The current stage's deadline and how close it is, in Vietnam's days."""
+    day = _due_on(dossier)
+    if day is None:
+        return None
+    today = today or listing.local_today()
+    days = (day - today).days
+    status = "overdue" if days < 0 else "today" if days == 0 else "soon" if days <= SOON_DAYS else None
+    return Due(day, status, days)
+
+
+def _due_on(dossier: Dossier) -> date | None:
+    return listing.due_date(dossier)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
-from models import Dossier, Unit, User, Vote
+from models import AuditEvent, Campaign, Dossier, Unit, User, Vote
 from states.enums import Action, Role, State, Trigger
 from states.policy import is_subject, roles_for, states_for
 from states.table import RULES, rules_from
 from workflow.extensions import db
 from workflow.services import permissions
+from workflow.services.dossier_view import Due, due, people_of, returns_of
 from workflow.services.facts import council_size
-from workflow.services.listing import due_date, is_overdue
+from workflow.services.listing import local_today
 from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers
 
 # Each section of "Việc cần làm" is the policy row of the step it waits for: its roles say who sees the
@@ -32,11 +34,20 @@ QUEUES: list[tuple[str, str]] = [
 @dataclass
 class WorkItem:
     dossier: Dossier
-    due: object
-    overdue: bool
+    due: Due | None
     next_steps: list[str] = field(default_factory=list)
     progress: str = ""
     waiting_for: list[str] = field(default_factory=list)
+    returned: AuditEvent | None = None  # the step that sent it back, while it has not moved on
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due.status == "overdue"
+
+    def urgency(self) -> tuple:
+        """Overdue first, then due today, due soon, sent back; the rest by their deadline."""
+        rank = {"overdue": 0, "today": 1, "soon": 2}.get(self.due.status if self.due else None, 3)
+        return rank, self.returned is None, self.due.on if self.due else date.max
 
 
 def waiting_for(dossier: Dossier) -> list[str]:
@@ -55,16 +66,27 @@ class WorkSection:
     def count(self) -> int:
         return len(self.items)
 
+    @property
+    def marks(self) -> dict[str, int]:
+        """How many of all its items (not only those listed) are overdue, due today, due soon, sent back."""
+        counts = {"overdue": 0, "today": 0, "soon": 0, "returned": 0}
+        for item in self.items:
+            if item.due is not None and item.due.status in counts:
+                counts[item.due.status] += 1
+            if item.returned is not None:
+                counts["returned"] += 1
+        return counts
+
 
 SHOWN = 15  # items a section lists; the count covers them all
 
 
-def _item(user: User, dossier: Dossier, with_steps: bool = False) -> WorkItem:
+def _item(user: User, dossier: Dossier, returns: dict[int, AuditEvent], with_steps: bool = False) -> WorkItem:
     # What the user is expected to do next: an exit (withdraw) or a correction (revoke) is not a next step.
     steps = [o.action for o in permissions.trigger_options(user, dossier)
              if not RULES[o.trigger].exceptional] if with_steps else []
-    return WorkItem(dossier, due_date(dossier), is_overdue(dossier), steps,
-                    waiting_for=waiting_for(dossier) if with_steps else [])
+    return WorkItem(dossier, due(dossier), steps, waiting_for=waiting_for(dossier) if with_steps else [],
+                    returned=returns.get(dossier.id))
 
 
 def my_work(user: User) -> list[WorkSection]:
@@ -82,14 +104,17 @@ def my_work(user: User) -> list[WorkSection]:
         if action == Action.VOTE:  # a vote already cast is no longer waiting
             voted = set(db.session.scalars(select(Vote.dossier_id).where(Vote.user_id == user.id)))
             dossiers = [d for d in dossiers if d.id not in voted]
-        items = [_item(user, d) for d in dossiers]
+        returns = returns_of(d.id for d in dossiers)
+        items = sorted((_item(user, d, returns) for d in dossiers), key=WorkItem.urgency)
         if action == Trigger.CLOSE_REVIEW:
             for item in items[:SHOWN]:
                 size = council_size(item.dossier.campaign)
                 item.progress = f"{len(item.dossier.votes)}/{size}"
         sections.append(WorkSection(key, sorted(roles)[0], items))
     if permissions.may_somewhere(user, Action.REGISTER) or any(True for _ in _own(user)):
-        items = [_item(user, d, with_steps=True) for d in _own(user)]
+        own = _own(user)
+        returns = returns_of(d.id for d in own)
+        items = [_item(user, d, returns, with_steps=True) for d in own]
         # What needs the applicant first, then what is under way, what has ended last (newest first in each).
         items.sort(key=lambda item: 0 if item.next_steps else (1 if item.waiting_for else 2))
         sections.insert(0, WorkSection("mine", Role.APPLICANT, items))
@@ -107,6 +132,7 @@ class Oversight:
 
     recent: list
     overdue: int
+    people: dict = field(default_factory=dict)  # who acted in `recent`, by user id (for their full names)
 
 
 def oversight(user: User, limit: int = 8) -> Oversight | None:
@@ -120,4 +146,24 @@ def oversight(user: User, limit: int = 8) -> Oversight | None:
     recent = list(db.session.scalars(audit_query(user, {}).order_by(AuditEvent.id.desc()).limit(limit)))
     overdue = db.session.scalar(select(func.count()).select_from(
         dossier_query(user, {"overdue": "true"}).subquery())) or 0
-    return Oversight(recent, overdue)
+    return Oversight(recent, overdue, people_of(recent))
+
+
+@dataclass
+class Registration:
+    """The campaigns a new dossier may join: those taking registrations today, and the next one to open."""
+
+    open: list[Campaign]
+    upcoming: Campaign | None = None
+
+
+def registration_campaigns(units: list[Unit], today: date | None = None) -> Registration:
+    """Campaigns of the wards over `units` (all wards when none) that take registrations on `today` (Vietnam's
+    date), newest first, and the earliest one that opens later."""
+    today = today or local_today()
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())).all()
+    if units:
+        campaigns = [c for c in campaigns if any(u.path.startswith(c.unit.path) for u in units)]
+    running = [c for c in campaigns if c.registration_opens <= today <= c.registration_closes]
+    later = sorted((c for c in campaigns if c.registration_opens > today), key=lambda c: c.registration_opens)
+    return Registration(running, later[0] if later else None)
