@@ -7,9 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 from states.enums import VoteChoice
-from states.guards import GuardContext, meets_share
+from states.guards import GuardContext, local_date, meets_share
 
 Effect = Callable[[GuardContext], dict[str, Any]]
+
+
+def post_notice(step: GuardContext) -> dict[str, Any]:
+    """Post the list publicly: the notice's last day is counted from Vietnam's date of posting, as the
+    campaign counts it (calendar or working days), and fixed on the dossier."""
+    period = step.facts.notice_period(local_date(step.now))
+    step.dossier.notice_ends_on = period.ends_on
+    return {"notice_ends_on": period.ends_on, "notice_days": step.campaign.notice_days,
+            "notice_working_days": bool(step.campaign.notice_working_days)}
 
 
 def tally_votes(step: GuardContext) -> dict[str, Any]:

@@ -51,6 +51,8 @@ class EventName(StrEnum):
     DISQUALIFIER_CLEARED = "disqualifier_cleared"
     DELEGATION_GRANTED = "delegation_granted"
     DELEGATION_ENDED = "delegation_ended"
+    CALENDAR_DAY_ADDED = "calendar_day_added"
+    CALENDAR_DAY_REMOVED = "calendar_day_removed"
 
 
 class Action(StrEnum):

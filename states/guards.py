@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from states.labels import N_
 from states.text import Text
@@ -26,12 +27,18 @@ class Facts(Protocol):
     def upheld_objections(self) -> int: ...
     def self_score(self) -> Any: ...
     def inspection_score(self) -> Any: ...
-    def notice_started_at(self) -> datetime | None: ...
+    def notice_ends_on(self) -> date | None: ...
+    def notice_period(self, posted_on: date) -> Any: ...
     def council_size(self) -> int: ...
     def vote_counts(self) -> dict[str, int]: ...
 
 
 Reason = Text  # a guard's refusal, in words the page can translate
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # the ward's days: 00:00 in Vietnam is 17:00 UTC the day before
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(VIETNAM).date()
 
 
 @dataclass
@@ -69,7 +76,7 @@ def percent(share: float) -> str:
 
 
 def in_registration_window(ctx: GuardContext) -> str | None:
-    today: date = ctx.now.date()
+    today = local_date(ctx.now)
     opens, closes = ctx.campaign.registration_opens, ctx.campaign.registration_closes
     if today < opens or today > closes:
         return Reason(N_("ngoài thời gian đăng ký: từ %(opens)s đến %(closes)s, hôm nay %(today)s"),
@@ -145,14 +152,13 @@ def group_meeting_approval(ctx: GuardContext) -> str | None:
 
 
 def notice_period_over(ctx: GuardContext) -> str | None:
-    started = ctx.facts.notice_started_at()
-    days = ctx.campaign.notice_days
-    if started is None:
+    """The notice runs to the end of its last day in Vietnam's time (fixed when it was posted)."""
+    ends_on = ctx.facts.notice_ends_on()
+    if ends_on is None:
         return Reason(N_("không tìm thấy thời điểm bắt đầu niêm yết"))
-    ends = started + timedelta(days=days)
-    if ctx.now < ends:
-        return Reason(N_("chưa hết thời gian niêm yết %(days)s ngày: kết thúc lúc %(ends)s (UTC)"),
-                      days=days, ends=f"{ends:%d/%m/%Y %H:%M}")
+    if local_date(ctx.now) <= ends_on:
+        return Reason(N_("chưa hết thời gian niêm yết: niêm yết đến hết ngày %(ends)s (giờ Việt Nam)"),
+                      ends=f"{ends_on:%d/%m/%Y}")
     return None
 
 

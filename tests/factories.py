@@ -129,7 +129,8 @@ def make_campaign(ward: Unit, today: date) -> Campaign:
     return Campaign(
         year=today.year, unit_id=ward.id, name=f"Thi đua kiểu mẫu {today.year}",
         registration_opens=today - timedelta(days=200), registration_closes=today + timedelta(days=30),
-        assessment_due=today + timedelta(days=40), inspection_due=today + timedelta(days=50),
+        # Room for the 10-day notice between the group's deadline and the ward's (a valid campaign).
+        assessment_due=today + timedelta(days=40), inspection_due=today + timedelta(days=55),
         decision_due=today + timedelta(days=60), group_quorum=0.6, group_approval=0.6, notice_days=10,
         council_quorum=2 / 3, council_approval=0.7, pass_points=85,
     )

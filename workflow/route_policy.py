@@ -31,6 +31,9 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.list_campaigns": (),  # reading in scope
     "api.post_campaign": (A.ADMINISTER,),
     "api.patch_campaign": (A.ADMINISTER,),
+    "api.get_calendar": (),  # any signed-in user: counting a period reads only the national calendar
+    "api.post_calendar_day": (A.ADMINISTER,),  # an admin (anywhere: the calendar is national)
+    "api.delete_calendar_day": (A.ADMINISTER,),
     "api.list_dossiers": (),  # reading in scope
     "api.get_dossier": (),  # reading in scope (its available triggers are the policy's answer)
     "api.post_dossier": REGISTER,
@@ -85,6 +88,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "admin.remove_role": (A.ADMINISTER,),
     "admin.campaigns": (A.ADMINISTER,),
     "admin.campaign": (A.ADMINISTER,),
+    "admin.calendar": (A.ADMINISTER,),
+    "admin.remove_calendar_day": (A.ADMINISTER,),
     "admin.criteria": (A.ADMINISTER,),
     "admin.criteria_set": (A.ADMINISTER,),
     # --- public --------------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """One dossier of each title from draft to recognized through the API, each step by the role that owns it;
 then its history, the chain, and what tampering with one row looks like to the auditor."""
 
+from datetime import UTC, date, datetime, time
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -44,10 +46,13 @@ def walk_to_recognized(api, world, frozen_clock, title: str, unit: str, subject:
     fire(committee, dossier_id, "submit_assessment")
 
     inspector = api.as_("ward_inspector")
+    on_notice = read(inspector, dossier_id)
+    ends_on = date.fromisoformat(on_notice["notice_ends_on"])
+    assert on_notice["due_on"] == world.campaign.inspection_due.isoformat()
     refused = fire(inspector, dossier_id, "close_notice", expect=422)
     assert refused["error"]["code"] == "guard_failed"
-    assert "10 ngày" in refused["error"]["message"]
-    frozen_clock.advance(days=10)
+    assert f"niêm yết đến hết ngày {ends_on:%d/%m/%Y} (giờ Việt Nam)" in refused["error"]["message"]
+    frozen_clock.current = datetime.combine(ends_on, time(17), tzinfo=UTC)  # 00:00 the next day in Viet Nam
     fire(inspector, dossier_id, "close_notice")
     inspected = inspector.put(f"/dossiers/{dossier_id}/inspection",
                               json=inspection_payload(criteria_set, read(inspector, dossier_id)["version"]))

@@ -37,7 +37,7 @@ def test_titles_carry_their_criteria_sets(api, world):
 def campaign_body(world, year=2031, **over):
     return {"year": year, "unit_id": world.units["WARD"].id, "name": f"Thi đua {year}",
             "registration_opens": f"{year}-01-02", "registration_closes": f"{year}-01-31",
-            "assessment_due": f"{year}-11-25", "inspection_due": f"{year}-11-30", "decision_due": f"{year}-12-31",
+            "assessment_due": f"{year}-11-25", "inspection_due": f"{year}-12-10", "decision_due": f"{year}-12-31",
             "settings": {"pass_points": 90}, **over}
 
 
@@ -46,7 +46,8 @@ def test_admin_creates_one_campaign_per_ward_and_year(api, world):
     assert created.status_code == 201, created.json
     assert created.json["settings"] == {"group_quorum": 0.6, "group_approval": 0.6, "notice_days": 10,
                                         "council_quorum": 2 / 3, "council_approval": 0.7, "pass_points": 90,
-                                        "secret_ballot": False}
+                                        "secret_ballot": False, "notice_working_days": False,
+                                        "decision_days": 10, "publication_days": 15}
     again = api.as_("admin").post("/campaigns", json=campaign_body(world))
     assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
     assert api.as_("chairman").post("/campaigns", json=campaign_body(world, 2032)).status_code == 403
@@ -59,12 +60,13 @@ def test_admin_creates_one_campaign_per_ward_and_year(api, world):
 
 
 def test_patch_changes_only_what_is_sent_and_is_audited(api, world):
+    inspection_due = (world.campaign.assessment_due + timedelta(days=14)).isoformat()
     response = api.as_("admin").patch(f"/campaigns/{world.campaign.id}",
-                                      json={"settings": {"notice_days": 7}, "inspection_due": "2026-12-05"})
+                                      json={"settings": {"notice_days": 7}, "inspection_due": inspection_due})
     assert response.status_code == 200, response.json
     assert response.json["settings"]["notice_days"] == 7
     assert response.json["settings"]["group_quorum"] == 0.6
-    assert response.json["inspection_due"] == "2026-12-05"
+    assert response.json["inspection_due"] == inspection_due
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.trigger == "campaign_updated")).one()
     assert event.data["changes"]["notice_days"] == {"from": 10, "to": 7}
     assert event.actor == "admin"

@@ -32,6 +32,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/decisions/{id}", "/audit/events", "/audit/verify", "/track/{tracking_code}", "/openapi.json",
     "/dossiers/{id}/disqualifiers", "/delegations", "/delegations/{id}",
     "/public/notices",
+    "/calendar", "/calendar/days", "/calendar/days/{id}",
 }
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -96,7 +97,7 @@ def test_path_parameters_are_bounded_ids_or_codes(doc):
                 assert parameter["schema"] == {"type": "string", "pattern": "^[A-Za-z0-9]{1,16}$"}
             else:
                 assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": limits.ID_MAX}
-    assert seen == 18  # one per path parameter of every operation
+    assert seen == 19  # one per path parameter of every operation
 
 
 def test_security_is_declared_per_operation(doc):
@@ -139,6 +140,7 @@ def test_errors_are_documented_with_the_error_schema(doc):
     ("/dossiers/{id}/objections/{objection_id}/answer", "post", {"answer", "upheld"}),
     ("/dossiers/{id}/transitions", "post", {"trigger", "version"}),
     ("/decisions", "post", {"number", "signed_on", "outcome", "dossier_ids"}),
+    ("/calendar/days", "post", {"date", "kind", "name"}),
 ])
 def test_request_bodies_are_exact(doc, path, method, required):
     body = doc["paths"][path][method]["requestBody"]

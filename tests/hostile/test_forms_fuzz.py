@@ -317,6 +317,14 @@ FORMS: dict[str, FormSpec] = {
         [("resident", "public_notice"), ("applicant2", "public_notice")],
         lambda ctx: f"/public/notices/G1/dossiers/{ctx.dossier_id}/objection",
         lambda ctx: {"text": one_of_or_hostile("Hộ này chưa giữ vệ sinh chung", "")}),
+    "admin.calendar": FormSpec(
+        [("admin", None)], lambda ctx: "/admin/calendar",
+        lambda ctx: {"date": dates(), "kind": one_of_or_hostile("day_off", "working_day"),
+                     "name": one_of_or_hostile("Nghỉ Tết Nguyên đán theo thông báo", "")},
+        query=lambda ctx: {"year": numbers(2026, 2027)}),
+    "admin.remove_calendar_day": FormSpec(
+        [("admin", None)], lambda ctx: f"/admin/calendar/{(column_values('calendar_days', 'id') or [1])[0]}/remove",
+        lambda ctx: {}, examples=6),
     "admin.criteria": FormSpec([("admin", None)], lambda ctx: "/admin/criteria", lambda ctx: {},
                                files=lambda ctx: {"file": criteria_files()}),
 }
@@ -354,6 +362,8 @@ GET_FORMS: dict[str, FormSpec] = {
     "public.diagram": FormSpec([(None, None)], lambda ctx: "/workflow",
                                lambda ctx: {"state": one_of_or_hostile(*[s.value for s in State])}, examples=12),
     "review.batch": FORMS["review.batch"],
+    "admin.calendar": FormSpec([("admin", None)], lambda ctx: "/admin/calendar",
+                               lambda ctx: {"year": numbers(2026, 2027, 2100)}, examples=12),
 }
 
 

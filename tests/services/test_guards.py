@@ -1,6 +1,6 @@
 """Each guard of DOMAIN.md at its boundary: one short refused with the rule and the numbers, the boundary passes."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from states.guards import GuardContext, meets_share, required_fields
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import records
+from workflow.services.calendar import local_today
 from workflow.services.dossiers import apply_transition
 from workflow.services.errors import GuardRefused, ValidationFailed
 from workflow.services.walkthrough import full_assessment, full_inspection
@@ -38,7 +39,7 @@ def refused(user, dossier, trigger, match: str, data=None):
 
 @pytest.mark.parametrize(("opens", "closes", "ok"), [(0, 0, True), (1, 5, False), (-5, -1, False), (-5, 0, True)])
 def test_submit_only_inside_the_registration_window(world, opens, closes, ok):
-    today = clock.now().date()
+    today = local_today()  # the window is in Vietnam's days
     world.campaign.registration_opens = today + timedelta(days=opens)
     world.campaign.registration_closes = today + timedelta(days=closes)
     db.session.commit()
@@ -134,6 +135,11 @@ def test_a_disqualifier_blocks_submit_assessment_until_cleared(world):
 
 # --- close_notice --------------------------------------------------------------------------------------------------
 
+def after_notice(dossier) -> datetime:
+    """00:00 in Viet Nam the day after the notice's last day (17:00 UTC on that day)."""
+    return datetime.combine(dossier.notice_ends_on, time(17), tzinfo=UTC)
+
+
 def noticed(world, frozen_clock):
     dossier = assessed(world)
     attempt(world.users["group_committee"], dossier, Trigger.SUBMIT_ASSESSMENT)
@@ -141,11 +147,15 @@ def noticed(world, frozen_clock):
     return dossier
 
 
-def test_notice_closes_only_after_the_notice_days(world, frozen_clock):
+def test_notice_closes_only_after_its_last_day_in_vietnam(world, frozen_clock):
     dossier = noticed(world, frozen_clock)
-    frozen_clock.advance(days=9, hours=23, minutes=59)
-    refused(world.users["ward_inspector"], dossier, Trigger.CLOSE_NOTICE, "chưa hết thời gian niêm yết 10 ngày")
-    frozen_clock.advance(minutes=1)
+    ends_on = dossier.notice_ends_on
+    assert ends_on >= local_today() + timedelta(days=10)  # ten days counted from the day after posting
+    # 23:59:59 on the last day in Viet Nam is 16:59:59 UTC that day; 00:00 the next day is 17:00 UTC.
+    frozen_clock.current = datetime.combine(ends_on, time(16, 59, 59), tzinfo=UTC)
+    refused(world.users["ward_inspector"], dossier, Trigger.CLOSE_NOTICE,
+            f"chưa hết thời gian niêm yết: niêm yết đến hết ngày {ends_on:%d/%m/%Y} \\(giờ Việt Nam\\)")
+    frozen_clock.advance(seconds=1)
     attempt(world.users["ward_inspector"], dossier, Trigger.CLOSE_NOTICE)
     assert dossier.state == State.WARD_INSPECTION
 
@@ -154,7 +164,7 @@ def test_notice_does_not_close_with_an_unanswered_objection(world, frozen_clock)
     dossier = noticed(world, frozen_clock)
     inspector = world.users["ward_inspector"]
     objection = records.record_objection(inspector, dossier, "Hộ này còn nợ tiền điện của tổ")
-    frozen_clock.advance(days=10)
+    frozen_clock.current = after_notice(dossier)
     refused(inspector, dossier, Trigger.CLOSE_NOTICE, "còn 1 ý kiến phản ánh chưa được trả lời")
     records.answer_objection(inspector, dossier, objection.id, "Đã xác minh: đã trả đủ", False)
     attempt(inspector, dossier, Trigger.CLOSE_NOTICE)

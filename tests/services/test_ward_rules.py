@@ -15,7 +15,7 @@ from workflow.services import delegations, records
 from workflow.services.dossiers import apply_transition, create_dossier
 from workflow.services.errors import Forbidden, GuardRefused, InvalidTransition, NotFound
 from workflow.services.scope import get_dossier_for
-from workflow.services.walkthrough import full_assessment, full_inspection
+from workflow.services.walkthrough import full_assessment, full_inspection, morning_after
 
 DECISION = {"decision_number": "07/QĐ-UBND"}
 
@@ -77,7 +77,7 @@ def test_an_upheld_objection_blocks_closing_the_notice_until_the_group_revises(w
     committee = world.users["group_committee"]
     records.save_assessment(committee, dossier, {**full_assessment(dossier, held_on=clock.now().date())})
     step(committee, dossier, Trigger.SUBMIT_ASSESSMENT)
-    frozen_clock.advance(days=11)
+    frozen_clock.current = morning_after(dossier.notice_ends_on)
     step(inspector, dossier, Trigger.CLOSE_NOTICE)  # the earlier notice's objection no longer counts
     assert dossier.state == State.WARD_INSPECTION
 

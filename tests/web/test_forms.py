@@ -243,8 +243,9 @@ def test_admin_forms_create_units_users_roles_and_campaigns(client, auth, world)
         "csrf_token": csrf_from(page), "year": world.campaign.year, "unit_id": world.units["WARD"].id,
         "name": "Trùng năm",
         "registration_opens": "2026-01-01", "registration_closes": "2026-01-31", "assessment_due": "2026-11-25",
-        "inspection_due": "2026-11-30", "decision_due": "2026-12-31", "group_quorum": "60", "group_approval": "60",
-        "notice_days": "10", "council_quorum": "66.67", "council_approval": "70", "pass_points": "85"})
+        "inspection_due": "2026-12-10", "decision_due": "2026-12-31", "group_quorum": "60", "group_approval": "60",
+        "notice_days": "10", "council_quorum": "66.67", "council_approval": "70", "pass_points": "85",
+        "decision_days": "10", "publication_days": "15"})
     assert bad.status_code == 409 and "đã có đợt thi đua năm" in html(bad)
     assert db.session.scalar(select(func.count(Campaign.id))) == 2
 
@@ -323,12 +324,14 @@ def test_campaign_edit_form_checks_dates_and_audits_the_change(client, auth, wor
     page = html(client.get(f"/admin/campaigns/{world.campaign.id}"))
     assert 'value="60.00"' in page or 'value="60"' in page  # shares shown as percentages
     fields = {"csrf_token": csrf_from(page), "name": "Đợt mới", "registration_opens": "2026-03-01",
-              "registration_closes": "2026-02-01", "assessment_due": "2026-11-25", "inspection_due": "2026-11-30",
+              "registration_closes": "2026-02-01", "assessment_due": "2026-11-25", "inspection_due": "2026-12-10",
               "decision_due": "2026-12-31", "group_quorum": "60", "group_approval": "60", "notice_days": "7",
-              "council_quorum": "66.67", "council_approval": "70", "pass_points": "90"}
+              "council_quorum": "66.67", "council_approval": "70", "pass_points": "90", "decision_days": "10",
+              "publication_days": "15"}
     bad = client.post(f"/admin/campaigns/{world.campaign.id}", data=fields)
-    assert bad.status_code == 422 and "phải sau ngày mở đăng ký" in html(bad) and 'value="Đợt mới"' in html(bad)
-    good = client.post(f"/admin/campaigns/{world.campaign.id}", data={**fields, "registration_closes": "2026-12-31"})
+    assert bad.status_code == 422 and 'value="Đợt mới"' in html(bad)
+    assert "không được trước ngày mở đăng ký (01/03/2026)" in html(bad)
+    good = client.post(f"/admin/campaigns/{world.campaign.id}", data={**fields, "registration_closes": "2026-03-31"})
     assert good.status_code == 302
     db.session.expire_all()
     assert (world.campaign.notice_days, world.campaign.pass_points) == (7, 90)

@@ -58,7 +58,9 @@ class CampaignEditForm(Form):
                                 validators=[InputRequired(), NumberRange(1, 100)])
     group_approval = DecimalField(_l("Tỉ lệ đồng ý tối thiểu của tổ (%)"), places=2,
                                   validators=[InputRequired(), NumberRange(1, 100)])
-    notice_days = IntegerField(_l("Số ngày niêm yết"), validators=[InputRequired(), NumberRange(0, 90)])
+    notice_days = IntegerField(_l("Số ngày niêm yết công khai"), validators=[InputRequired(), NumberRange(1, 90)])
+    notice_working_days = BooleanField(_l("Tính thời gian niêm yết theo ngày làm việc (không chọn: tính cả thứ Bảy, "
+                                          "Chủ nhật và ngày lễ)"))
     council_quorum = DecimalField(_l("Tỉ lệ thành viên Hội đồng bỏ phiếu tối thiểu (%)"), places=2,
                                   validators=[InputRequired(), NumberRange(1, 100)])
     council_approval = DecimalField(_l("Tỉ lệ đồng ý của Hội đồng để đề nghị (%)"), places=2,
@@ -66,6 +68,10 @@ class CampaignEditForm(Form):
     pass_points = IntegerField(_l("Điểm đạt (bộ tiêu chí chấm điểm)"),
                                validators=[InputRequired(), NumberRange(1, 100)])
     secret_ballot = BooleanField(_l("Hội đồng bỏ phiếu kín (chỉ công bố kết quả kiểm phiếu)"))
+    decision_days = IntegerField(_l("Số ngày làm việc để Chủ tịch quyết định khi hồ sơ đã đủ"),
+                                 validators=[InputRequired(), NumberRange(1, 90)])
+    publication_days = IntegerField(_l("Số ngày công bố danh sách được công nhận sau quyết định"),
+                                    validators=[InputRequired(), NumberRange(1, 90)])
 
 
 class CampaignForm(CampaignEditForm):
@@ -75,3 +81,16 @@ class CampaignForm(CampaignEditForm):
 
 class CriteriaUploadForm(Form):
     file = FileField(_l("Tệp bộ tiêu chí (JSON)"))
+
+
+CALENDAR_KIND_LABELS = {"day_off": _l("Ngày nghỉ (nghỉ lễ, nghỉ bù, nghỉ Tết thêm theo thông báo)"),
+                        "working_day": _l("Ngày làm việc bù (ví dụ một thứ Bảy phải đi làm)")}
+
+
+class CalendarDayForm(Form):
+    """A day the government announced, as the notice says it."""
+
+    date = DateField(_l("Ngày"), validators=[InputRequired(_l("Nhập ngày"))])
+    kind = SelectField(_l("Loại ngày"), choices=[SelectChoice(k, v) for k, v in CALENDAR_KIND_LABELS.items()])
+    name = StringField(_l("Tên gọi, căn cứ (ví dụ: Nghỉ Tết Nguyên đán theo Thông báo của Chính phủ)"),
+                       validators=[DataRequired(_l("Nhập tên gọi")), Length(max=limits.NAME)])

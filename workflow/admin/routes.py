@@ -11,17 +11,28 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
-from models import Campaign, CriteriaSet, RoleAssignment, Unit, User
+from models import CalendarDay, Campaign, CriteriaSet, RoleAssignment, Unit, User
 from models.campaigns import DEFAULT_SETTINGS
 from states.enums import Action, Title, UnitKind
+from workflow import limits
 from workflow.admin import bp
-from workflow.admin.forms import CampaignEditForm, CampaignForm, CriteriaUploadForm, RoleForm, UnitForm, UserForm
+from workflow.admin.forms import (
+    CalendarDayForm,
+    CampaignEditForm,
+    CampaignForm,
+    CriteriaUploadForm,
+    RoleForm,
+    UnitForm,
+    UserForm,
+)
 from workflow.extensions import db
 from workflow.services import admin as admin_service
+from workflow.services import calendar as calendar_service
 from workflow.services import campaigns as campaign_service
 from workflow.services import permissions
 from workflow.services.criteria import load_criteria_document
 from workflow.services.errors import ServiceError
+from workflow.services.listing import local_today
 from workflow.services.scope import unit_filter
 from workflow.web import refusal_to_form, submit
 
@@ -132,7 +143,9 @@ def _campaign_payload(form: CampaignEditForm) -> dict:
     payload = {"name": form.name.data, **{name: getattr(form, name).data for name in DATES},
                "settings": {**{name: float(getattr(form, name).data) / 100 for name in SHARES},
                             "notice_days": form.notice_days.data, "pass_points": form.pass_points.data,
-                            "secret_ballot": bool(form.secret_ballot.data)}}
+                            "secret_ballot": bool(form.secret_ballot.data),
+                            "notice_working_days": bool(form.notice_working_days.data),
+                            "decision_days": form.decision_days.data, "publication_days": form.publication_days.data}}
     if isinstance(form, CampaignForm):
         payload.update(year=form.year.data, unit_id=form.unit_id.data)
     return payload
@@ -148,8 +161,21 @@ def _campaign_form(campaign: Campaign | None) -> CampaignEditForm:
         for name in SHARES:
             getattr(form, name).data = Decimal(str(round(values[name] * 100, 2)))
         if campaign is None:
-            form.notice_days.data, form.pass_points.data = values["notice_days"], values["pass_points"]
+            for name in ("notice_days", "pass_points", "decision_days", "publication_days"):
+                getattr(form, name).data = values[name]
     return form
+
+
+def _settings_beside_fields(action):
+    """The service names a setting `settings.notice_days`; the form's field is `notice_days`."""
+    def run():
+        try:
+            return action()
+        except ServiceError as error:
+            error.fields = {name.removeprefix("settings."): why for name, why in error.fields.items()}
+            raise
+
+    return run
 
 
 @bp.route("/campaigns", methods=["GET", "POST"])
@@ -158,7 +184,7 @@ def campaigns():
     paths = admin_paths()
     form = _campaign_form(None)
     done, status = submit(
-        form, lambda: campaign_service.create_campaign(current_user, _campaign_payload(form)),
+        form, _settings_beside_fields(lambda: campaign_service.create_campaign(current_user, _campaign_payload(form))),
         lambda campaign: (_("Đã tạo đợt thi đua %(name)s.", name=campaign.name), url_for("admin.campaigns")))
     if done:
         return done
@@ -176,11 +202,51 @@ def campaign(campaign_id: int):
         abort(404)
     form = _campaign_form(found)
     done, status = submit(
-        form, lambda: campaign_service.update_campaign(current_user, found, _campaign_payload(form)),
+        form, _settings_beside_fields(
+            lambda: campaign_service.update_campaign(current_user, found, _campaign_payload(form))),
         lambda _campaign: (_("Đã lưu thay đổi."), url_for("admin.campaigns")))
     if done:
         return done
     return render_template("admin/campaign.html", campaign=found, form=form), status
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@login_required
+def calendar():
+    """The working calendar: the year's public holidays (the law) and the days the government announced."""
+    admin_paths()
+    today = local_today()
+    year = request.args.get("year", type=int) or today.year
+    if not calendar_service.FIRST_YEAR <= year <= calendar_service.LAST_YEAR:
+        year = today.year
+    form = CalendarDayForm()
+    done, status = submit(
+        form, lambda: calendar_service.add_day(current_user, {"date": form.date.data, "kind": form.kind.data,
+                                                               "name": form.name.data}),
+        lambda row: (_("Đã thêm ngày %(day)s vào lịch.", day=row.day.strftime("%d/%m/%Y")),
+                     url_for("admin.calendar", year=row.day.year)))
+    if done:
+        return done
+    by_law, announced = calendar_service.year_days(year)
+    weekdays = [_("Thứ Hai"), _("Thứ Ba"), _("Thứ Tư"), _("Thứ Năm"), _("Thứ Sáu"), _("Thứ Bảy"), _("Chủ nhật")]
+    return render_template("admin/calendar.html", year=year, by_law=by_law, announced=announced, form=form,
+                           weekdays=weekdays), status
+
+
+@bp.post("/calendar/<int:day_id>/remove")
+@login_required
+def remove_calendar_day(day_id: int):
+    admin_paths()  # CSRFProtect has already checked the form's token
+    year = None
+    try:
+        row = db.session.get(CalendarDay, day_id) if day_id <= limits.ID_MAX else None
+        year = row.day.year if row else None
+        calendar_service.remove_day(current_user, day_id)
+    except ServiceError as error:
+        refusal_to_form(error)
+    else:
+        flash(_("Đã bỏ ngày khỏi lịch."), "success")
+    return redirect(url_for("admin.calendar", year=year))
 
 
 def _read_json(upload) -> object:

@@ -16,6 +16,8 @@ from workflow.api.openapi import openapi_document
 from workflow.api.operations import bearer_token, operation
 from workflow.api.serialize import (
     attachment_json,
+    calendar_day_json,
+    calendar_json,
     campaign_json,
     decision_json,
     delegation_json,
@@ -34,6 +36,7 @@ from workflow.services import (
     accounts,
     attachments,
     audit,
+    calendar,
     campaigns,
     decisions,
     delegations,
@@ -164,6 +167,27 @@ def post_campaign(body: schemas.CampaignIn):
 def patch_campaign(id: int, campaign: Campaign, body: schemas.CampaignPatchIn):
     campaigns.update_campaign(g.api_user, campaign, body.payload())
     return campaign_json(campaign)
+
+
+@bp.get("/calendar")
+@operation(summary="Count a period in calendar or working days (Civil Code 2015, Art. 147–148): its last day and "
+                   "the days that did not count", query=schemas.CalendarQuery, response=schemas.CalendarOut)
+def get_calendar(query: schemas.CalendarQuery):
+    start, days, working = query.count_args()
+    return calendar_json(start, days, working, calendar.count(start, days, working))
+
+
+@bp.post("/calendar/days")
+@operation(summary="Record an announced day off or make-up working day (admin)", body=schemas.CalendarDayIn,
+           response=schemas.CalendarDayOut, status=201)
+def post_calendar_day(body: schemas.CalendarDayIn):
+    return calendar_day_json(calendar.add_day(g.api_user, body.payload()))
+
+
+@bp.delete("/calendar/days/<int:id>")
+@operation(summary="Remove an announced day entered by mistake (admin)", status=204)
+def delete_calendar_day(id: int):
+    calendar.remove_day(g.api_user, id)
 
 
 @bp.get("/titles")

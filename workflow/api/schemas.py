@@ -35,6 +35,8 @@ from states.enums import AttachmentKind, Outcome, Recommendation, State, Title, 
 from states.policy import LENDABLE
 from workflow import limits
 from workflow.api.inputs import vi
+from workflow.services.calendar import KINDS as CALENDAR_KINDS
+from workflow.services.calendar import MAX_DAYS as CALENDAR_MAX_DAYS
 from workflow.services.campaigns import INT_SETTINGS
 from workflow.services.listing import LOCAL
 
@@ -263,12 +265,15 @@ class CampaignSettingsIn(Part):
     notice_days: Int(*INT_SETTINGS["notice_days"]) | None = None
     pass_points: Int(*INT_SETTINGS["pass_points"]) | None = None
     secret_ballot: Flag | None = None
+    notice_working_days: Flag | None = None
+    decision_days: Int(*INT_SETTINGS["decision_days"]) | None = None
+    publication_days: Int(*INT_SETTINGS["publication_days"]) | None = None
 
 
 def _closes_after_opens(value: date | None, info: ValidationInfo) -> date | None:
     opens = info.data.get("registration_opens")
     if value is not None and opens is not None and value < opens:
-        raise refuse("phải sau ngày mở đăng ký")
+        raise refuse(vi("không được trước ngày mở đăng ký (%(day)s)", day=f"{opens:%d/%m/%Y}"))
     return value
 
 
@@ -698,6 +703,31 @@ class NoticeQuery(PageQuery):
     unit_code: String(limits.CODE, required=True, description="the residential group's code, e.g. TDP-1")
 
 
+class CalendarQuery(Query):
+    refusal: ClassVar[str] = "Tham số lịch chưa hợp lệ."
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    start: Day = Field(alias="from", description="the day of the event (YYYY-MM-DD); counting starts the day after")
+    days: QueryInt(1, CALENDAR_MAX_DAYS)
+    working: Choice(OVERDUE, "true hoặc false") = "false"
+
+    @field_validator("start")
+    @classmethod
+    def _in_years(cls, value: date) -> date:
+        if not limits.YEAR_MIN <= value.year <= limits.YEAR_MAX:
+            raise refuse(vi("năm phải trong khoảng %(first)s–%(last)s", first=limits.YEAR_MIN, last=limits.YEAR_MAX))
+        return value
+
+    def count_args(self) -> tuple[date, int, bool]:
+        return self.start, self.days, self.working in ("true", "1")
+
+
+class CalendarDayIn(Body):
+    refusal: ClassVar[str] = "Ngày chưa hợp lệ."
+    date: Day
+    kind: Choice(CALENDAR_KINDS, "day_off (ngày nghỉ) hoặc working_day (ngày làm việc bù)")
+    name: Name
+
+
 # --- answers (documentation; routes build them in serialize.py, tests check they match) -----------------------------
 
 
@@ -750,6 +780,9 @@ class CampaignSettingsOut(Out):
     council_approval: float
     pass_points: int
     secret_ballot: bool
+    notice_working_days: bool = Field(description="the notice counts working days (else calendar days)")
+    decision_days: int = Field(description="working days to decide a complete dossier")
+    publication_days: int = Field(description="days to publish those recognized after the decision")
 
 
 class CampaignOut(Out):
@@ -831,6 +864,8 @@ class DossierListItemOut(Out):
     created_at: datetime
     updated_at: datetime
     due_at: datetime | None
+    due_on: date | None = Field(description="the current stage's deadline (Vietnam's date); null when none")
+    notice_ends_on: date | None = Field(description="in public_notice, the notice's last day (Vietnam's date)")
 
 
 class DossierOut(DossierListItemOut):
@@ -967,6 +1002,26 @@ class NoticeOut(Out):
     notice_ends_on: date | None = Field(description="the notice's last day (Vietnam's date), objections until then")
     unit_code: str
     unit_name: str
+
+
+class SkippedDayOut(Out):
+    date: date
+    why: str = Field(description="why the day did not count: Thứ Bảy, Chủ nhật, a holiday's or announced day's name")
+
+
+class CalendarOut(Out):
+    from_: date = Field(alias="from")
+    days: int
+    working: bool
+    ends_on: date = Field(description="the period's last day; it runs to the end of that day, Vietnam's time")
+    skipped: list[SkippedDayOut]
+
+
+class CalendarDayOut(Out):
+    id: int
+    date: date
+    kind: str = Field(description="day_off | working_day")
+    name: str
 
 
 class Page(Out):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from models import Attachment, AuditEvent, Campaign, CriteriaSet, Decision, Dossier, Unit, User
 from states.enums import State, Title
 from states.labels import STATE_LABELS, TITLE_LABELS
+from workflow.services.calendar import Period
 from workflow.services.criteria import SUBJECT_KINDS, current_set
-from workflow.services.listing import due_at
+from workflow.services.listing import due_at, due_date, notice_ends_on
 
 
 def iso(value: datetime | None) -> str | None:
@@ -48,14 +49,22 @@ def title_json(title: Title) -> dict:
             "criteria_set": criteria_set_json(current_set(title))}
 
 
+def day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def due_fields(d: Dossier) -> dict:
+    """The current stage's deadline and, on public notice, the notice's last day (Vietnam's dates)."""
+    return {"due_at": iso(due_at(d)), "due_on": day(due_date(d)), "notice_ends_on": day(notice_ends_on(d))}
+
+
 def dossier_json(d: Dossier, available: list[str], blocked: list[dict] | None = None) -> dict:
-    due = due_at(d)
     return {
         "id": d.id, "tracking_code": d.tracking_code, "title": d.title, "campaign_id": d.campaign_id,
         "unit_id": d.unit_id, "subject_name": d.subject_name, "subject_ref": d.subject_ref,
         "subject_address": d.subject_address, "note": d.note, "state": d.state,
         "state_label": STATE_LABELS[State(d.state)], "version": d.version,
-        "created_at": iso(d.created_at), "updated_at": iso(d.updated_at), "due_at": iso(due),
+        "created_at": iso(d.created_at), "updated_at": iso(d.updated_at), **due_fields(d),
         "criteria_set": {"code": d.criteria_set.code, "version": d.criteria_set.version},
         "recommendation": d.recommendation, "council_recommended": d.council_recommended,
         "disqualifiers": list(d.disqualifiers_found or []), "decision_id": d.decision_id,
@@ -66,12 +75,10 @@ def dossier_json(d: Dossier, available: list[str], blocked: list[dict] | None = 
 
 
 def dossier_list_item(d: Dossier) -> dict:
-    due = due_at(d)
     return {
         "id": d.id, "tracking_code": d.tracking_code, "title": d.title, "campaign_id": d.campaign_id,
         "unit_id": d.unit_id, "subject_name": d.subject_name, "subject_ref": d.subject_ref, "state": d.state,
-        "version": d.version, "created_at": iso(d.created_at), "updated_at": iso(d.updated_at),
-        "due_at": iso(due),
+        "version": d.version, "created_at": iso(d.created_at), "updated_at": iso(d.updated_at), **due_fields(d),
     }
 
 
@@ -106,3 +113,12 @@ def attachment_json(a: Attachment) -> dict:
     return {"id": a.id, "dossier_id": a.dossier_id, "kind": a.kind, "filename": a.filename,
             "content_type": a.content_type, "size": a.size, "sha256": a.sha256, "uploaded_at": iso(a.uploaded_at),
             "uploaded_by": a.uploaded_by.username}
+
+
+def calendar_json(start: date, days: int, working: bool, period: Period) -> dict:
+    return {"from": start.isoformat(), "days": days, "working": working, "ends_on": period.ends_on.isoformat(),
+            "skipped": [{"date": skip.date.isoformat(), "why": str(skip.why)} for skip in period.skipped]}
+
+
+def calendar_day_json(row) -> dict:
+    return {"id": row.id, "date": row.day.isoformat(), "kind": row.kind, "name": row.name}

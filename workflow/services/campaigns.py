@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,14 +13,15 @@ from states.enums import Action, EventName, Role, UnitKind
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
-from workflow.services import audit, permissions
+from workflow.services import audit, calendar, permissions
 from workflow.services.errors import Conflict, ValidationFailed
 from workflow.services.validate import Fields
 
 DATE_FIELDS = ("registration_opens", "registration_closes", "assessment_due", "inspection_due", "decision_due")
 SHARE_SETTINGS = ("group_quorum", "group_approval", "council_quorum", "council_approval")
-INT_SETTINGS = {"notice_days": (0, 90), "pass_points": (1, 100)}
-BOOL_SETTINGS = ("secret_ballot",)
+INT_SETTINGS = {"notice_days": (1, 90), "pass_points": (1, 100), "decision_days": (1, 90),
+                "publication_days": (1, 90)}
+BOOL_SETTINGS = ("secret_ballot", "notice_working_days")
 
 
 def _parse_settings(raw: Any, fields: Fields, *, partial: bool) -> dict[str, Any]:
@@ -48,10 +49,34 @@ def _parse_settings(raw: Any, fields: Fields, *, partial: bool) -> dict[str, Any
     return out
 
 
-def _check_order(values: dict[str, Any], fields: Fields) -> None:
+def _check_order(values: dict[str, Any], settings: dict[str, Any], fields: Fields) -> None:
+    """The stages follow one another, and a list posted on the meeting deadline ends its notice before the
+    inspection deadline. Each wrong date is named beside its field."""
+    vn = calendar.vn
+    for key in DATE_FIELDS:
+        day = values.get(key)
+        if day and not calendar.FIRST_YEAR <= day.year <= calendar.LAST_YEAR:
+            fields.error(key, T("năm phải trong khoảng %(first)s–%(last)s", first=calendar.FIRST_YEAR,
+                                last=calendar.LAST_YEAR))
+            values = {**values, key: None}
     opens, closes = values.get("registration_opens"), values.get("registration_closes")
+    meeting, inspection, decision = (values.get("assessment_due"), values.get("inspection_due"),
+                                     values.get("decision_due"))
     if opens and closes and closes < opens:
-        fields.error("registration_closes", T("phải sau ngày mở đăng ký"))
+        fields.error("registration_closes", T("không được trước ngày mở đăng ký (%(day)s)", day=vn(opens)))
+    if closes and meeting and meeting < closes:
+        fields.error("assessment_due", T("không được trước ngày đóng đăng ký (%(day)s)", day=vn(closes)))
+    days, working = settings.get("notice_days"), settings.get("notice_working_days")
+    if meeting and inspection and isinstance(days, int) and isinstance(working, bool):
+        ends_on = calendar.count(meeting, days, working).ends_on
+        if inspection <= ends_on:
+            unit = T("ngày làm việc") if working else T("ngày")
+            fields.error("inspection_due", T(
+                "phải sau ngày hết niêm yết: danh sách gửi lên phường ngày %(meeting)s niêm yết %(days)s %(unit)s, "
+                "đến hết ngày %(ends)s; chọn từ ngày %(first)s trở đi", meeting=vn(meeting), days=days, unit=unit,
+                ends=vn(ends_on), first=vn(ends_on + timedelta(days=1))))
+    if inspection and decision and decision < inspection:
+        fields.error("decision_due", T("không được trước hạn phường kiểm tra (%(day)s)", day=vn(inspection)))
 
 
 def _admin_over(actor: User, unit: Unit) -> None:
@@ -67,7 +92,7 @@ def create_campaign(actor: User, payload: Any, now: datetime | None = None) -> C
     name = fields.text("name", required=True, max_length=200)
     values = {key: fields.day(key) for key in DATE_FIELDS}
     settings = _parse_settings(fields.payload.get("settings"), fields, partial=False)
-    _check_order(values, fields)
+    _check_order(values, {**DEFAULT_SETTINGS, **settings}, fields)
     fields.done(T("Đợt thi đua chưa hợp lệ."))
     unit = db.session.get(Unit, unit_id)
     if unit is None or unit.kind != UnitKind.WARD:
@@ -100,8 +125,8 @@ def update_campaign(actor: User, campaign: Campaign, payload: Any, now: datetime
     for key in ("year", "unit_id"):
         if key in fields.payload and fields.payload[key] != getattr(campaign, key):
             fields.error(key, T("không đổi được; hãy tạo đợt thi đua mới"))
-    merged = {key: changes.get(key, getattr(campaign, key)) for key in DATE_FIELDS}
-    _check_order(merged, fields)
+    merged = {key: changes.get(key, getattr(campaign, key)) for key in (*DATE_FIELDS, *DEFAULT_SETTINGS)}
+    _check_order(merged, merged, fields)
     fields.done(T("Thay đổi đợt thi đua chưa hợp lệ."))
     diff = {key: {"from": getattr(campaign, key), "to": value}
             for key, value in changes.items() if getattr(campaign, key) != value}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from states.enums import TERMINAL_STATES, Outcome, Role, State, Trigger, VoteCho
 from states.guards import GuardContext
 from workflow import clock
 from workflow.extensions import db
+from workflow.services import calendar
 from workflow.services.criteria import Score, score
 
 
@@ -68,8 +69,20 @@ class DossierFacts:
     def upheld_objections(self) -> int:
         return db.session.scalar(self._this_notice().where(Objection.upheld.is_(True))) or 0
 
-    def notice_started_at(self) -> datetime | None:
-        return self.dossier.state_changed_at if self.dossier.state == State.PUBLIC_NOTICE else None
+    def notice_period(self, posted_on: date) -> calendar.Period:
+        """The notice posted on `posted_on` (Vietnam's date), counted as the campaign says."""
+        campaign = self.dossier.campaign
+        return calendar.count(posted_on, campaign.notice_days, bool(campaign.notice_working_days))
+
+    def notice_ends_on(self) -> date | None:
+        """The last day of the notice now running: fixed when it was posted; for a notice posted before that
+        was recorded, counted from the day it was posted."""
+        dossier = self.dossier
+        if dossier.state != State.PUBLIC_NOTICE:
+            return None
+        if dossier.notice_ends_on is not None:
+            return dossier.notice_ends_on
+        return self.notice_period(calendar.local_date(dossier.state_changed_at)).ends_on
 
     def council_size(self) -> int:
         return council_size(self.dossier.campaign)

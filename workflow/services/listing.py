@@ -13,15 +13,18 @@ from models import AuditEvent, Campaign, Dossier, Unit, User
 from states.enums import Action, State, Title
 from states.policy import roles_for
 from states.text import T
-from workflow import clock, limits
+from workflow import limits
 from workflow.extensions import db
+from workflow.services import calendar
 from workflow.services.errors import Forbidden
+from workflow.services.facts import DossierFacts
 from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers
 from workflow.services.search import fold
 from workflow.services.validate import Fields
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 AUDIT_ROLES = set(roles_for(Action.SEE_INTERNAL))  # who reads the audit log: the policy's row
+SOON_WORKING_DAYS = 3  # "due soon": within this many working days
 
 # Which campaign date a dossier in each state is due by.
 DUE_FIELD = {
@@ -36,12 +39,25 @@ DUE_FIELD = {
 
 
 def local_today() -> date:
-    return clock.now().astimezone(LOCAL).date()
+    return calendar.local_today()
 
 
 def due_date(dossier: Dossier) -> date | None:
+    """The last day (Vietnam's date) of the current stage: the campaign's deadline for it; awaiting the decision,
+    the earlier of that and `decision_days` working days after the dossier became complete."""
     field = DUE_FIELD.get(State(dossier.state))
-    return getattr(dossier.campaign, field) if field else None
+    if field is None:
+        return None
+    deadline = getattr(dossier.campaign, field)
+    if dossier.state == State.AWAITING_DECISION and dossier.campaign.decision_days:
+        complete_on = calendar.local_date(dossier.state_changed_at)
+        deadline = min(deadline, calendar.count(complete_on, dossier.campaign.decision_days, True).ends_on)
+    return deadline
+
+
+def notice_ends_on(dossier: Dossier) -> date | None:
+    """On public notice, the notice's last day (Vietnam's date); None in any other state."""
+    return DossierFacts(dossier).notice_ends_on()
 
 
 def due_at(dossier: Dossier) -> datetime | None:
@@ -57,12 +73,33 @@ def is_overdue(dossier: Dossier) -> bool:
     return day is not None and day < local_today()
 
 
+def due_status(dossier: Dossier, today: date | None = None) -> str | None:
+    """"overdue" (its day has passed), "today", "soon" (within 3 working days) or None, in Vietnam's days."""
+    day = due_date(dossier)
+    if day is None:
+        return None
+    today = today or local_today()
+    if day < today:
+        return "overdue"
+    if day == today:
+        return "today"
+    if day <= calendar.count(today, SOON_WORKING_DAYS, True).ends_on:
+        return "soon"
+    return None
+
+
+def _overdue_awaiting_decision(today: date) -> list[int]:
+    """Dossiers awaiting the decision past `decision_days` working days (a count SQL cannot do; few rows)."""
+    waiting = db.session.scalars(select(Dossier).where(Dossier.state == State.AWAITING_DECISION.value))
+    return [d.id for d in waiting if (due_date(d) or today) < today]
+
+
 def overdue_condition(today: date):
     by_field: dict[str, list[str]] = {}
     for state, field in DUE_FIELD.items():
         by_field.setdefault(field, []).append(state.value)
     return or_(*[and_(Dossier.state.in_(states), getattr(Campaign, field) < today)
-                 for field, states in by_field.items()])
+                 for field, states in by_field.items()], Dossier.id.in_(_overdue_awaiting_decision(today)))
 
 
 def _in_unit(query: Select, column_path, unit_id: int) -> Select:

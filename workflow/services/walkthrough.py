@@ -7,11 +7,12 @@ that results is a real chain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from models import Dossier, User
 from states.enums import Recommendation, State, Trigger, VoteChoice
 from workflow.services import records
+from workflow.services.calendar import VIETNAM
 from workflow.services.dossiers import apply_transition
 
 # The happy path: each target state and the step that reaches it from the one before.
@@ -43,6 +44,16 @@ class Timeline:
     def next(self, after: timedelta | None = None) -> datetime:
         self.current += after or self.step
         return self.current
+
+    def past(self, moment: datetime) -> datetime:
+        """The next step, but not before `moment` (the end of a period the step must wait for)."""
+        self.current = max(self.current + self.step, moment)
+        return self.current
+
+
+def morning_after(day) -> datetime:
+    """08:00 in Vietnam on the day after `day`: the first office hour once a period ending on `day` is over."""
+    return datetime.combine(day + timedelta(days=1), time(8), tzinfo=VIETNAM).astimezone(UTC)
 
 
 def full_assessment(dossier: Dossier, *, invited: int = 40, attendees: int = 32, votes_for: int = 30,
@@ -79,8 +90,8 @@ def step(actor: User, dossier: Dossier, trigger: Trigger, when: datetime, commen
     apply_transition(actor, dossier, trigger, dossier.version, comment, data or {}, now=when)
 
 
-def drive(dossier: Dossier, target: State, cast: Cast, timeline: Timeline, *, notice_days: int = 10,
-          approve: bool = True, decision_number: str = "01/QĐ-UBND") -> Dossier:
+def drive(dossier: Dossier, target: State, cast: Cast, timeline: Timeline, *, approve: bool = True,
+          decision_number: str = "01/QĐ-UBND") -> Dossier:
     """Move a fresh draft to `target` along the real path (the side exits included)."""
     if target == State.DRAFT:
         return dossier
@@ -102,7 +113,8 @@ def drive(dossier: Dossier, target: State, cast: Cast, timeline: Timeline, *, no
     step(cast.committee, dossier, Trigger.SUBMIT_ASSESSMENT, timeline.next())
     if target == State.PUBLIC_NOTICE:
         return dossier
-    step(cast.inspector, dossier, Trigger.CLOSE_NOTICE, timeline.next(timedelta(days=notice_days, hours=1)))
+    # The notice runs to the end of its last day (Vietnam's time), as the campaign's calendar counts it.
+    step(cast.inspector, dossier, Trigger.CLOSE_NOTICE, timeline.past(morning_after(dossier.notice_ends_on)))
     if target == State.WARD_INSPECTION:
         return dossier
     recommendation = Recommendation.PASS if approve else Recommendation.FAIL
