@@ -115,6 +115,20 @@ def test_a_refused_step_is_announced_at_the_top_of_the_page(client, auth, world)
     assert dossier.state == State.SELF_ASSESSMENT
 
 
+def test_a_full_score_is_not_shown_as_passing_while_the_meeting_would_not_carry_it(client, auth, world):
+    from workflow.services.walkthrough import full_assessment
+
+    dossier = world.dossier(State.SELF_ASSESSMENT)
+    records.save_assessment(world.users["group_committee"], dossier,
+                            full_assessment(dossier, invited=40, attendees=32, votes_for=10, held_on=local_today()))
+    db.session.commit()
+    auth.login("group_committee")
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    score = page.split('<p class="score', 1)[1].split("</p>", 1)[0]
+    assert score.startswith(' fail"') and "Họp bình xét của tổ: chưa đạt" in score
+    assert "chưa đủ số người dự họp đồng ý: 10/32" in score
+
+
 def test_a_form_refused_before_the_service_says_so_at_the_top_too(client, auth, world):
     dossier = world.dossier(State.COUNCIL_REVIEW)
     auth.login("council1")

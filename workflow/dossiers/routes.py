@@ -117,7 +117,9 @@ def new():
                 "campaign_id", "title", "unit_id", "subject_name", "subject_ref", "subject_address", "note")},
             "members": parse_members(form.members.data),
             "on_behalf": bool(may_register_for and form.on_behalf.data)}),
-        lambda dossier: (_("Đã tạo hồ sơ %(code)s. Kiểm tra lại rồi bấm “Nộp đăng ký”.", code=dossier.tracking_code),
+        lambda dossier: (_("Đã ghi hồ sơ %(code)s, đăng ký thay người dân đã ký đơn giấy.", code=dossier.tracking_code)
+                         if dossier.entered_by_id else
+                         _("Đã tạo hồ sơ %(code)s. Kiểm tra lại rồi bấm “Nộp đăng ký”.", code=dossier.tracking_code),
                          url_for("dossiers.detail", dossier_id=dossier.id)), valid=valid)
     return done or (render_template("dossiers/form.html", form=form, dossier=None, registration=registration),
                     status)
@@ -135,11 +137,14 @@ def edit(dossier_id: int):
     if request.method == "GET":
         form.members.data = members_text(dossier.members)
     fields = ("subject_name", "subject_ref", "subject_address", "note")
+    valid = form.validate_on_submit()
+    if request.method == "POST" and not valid:
+        flash_form_errors(form, _("Chưa lưu được"))
     done, status = submit(
         form, lambda: edit_dossier(current_user, dossier, {
             **{name: getattr(form, name).data or "" for name in fields}, "version": form.version.data,
             "members": parse_members(form.members.data)}),
-        lambda _dossier: (_("Đã lưu thay đổi."), url_for("dossiers.detail", dossier_id=dossier.id)))
+        lambda _dossier: (_("Đã lưu thay đổi."), url_for("dossiers.detail", dossier_id=dossier.id)), valid=valid)
     return done or (render_template("dossiers/form.html", form=form, dossier=dossier), status)
 
 
@@ -167,6 +172,7 @@ def _detail(dossier: Dossier, status: int = 200, **forms):
         show_tally=dossier_view.tally_shown(dossier), disqualifiers=dossier.criteria_set.disqualifiers,
         stages=dossier_view.stage_tracker(dossier, events), rows=dossier_view.criteria_rows(dossier),
         score=assessment_score(dossier) if dossier.assessment_items else None,
+        meeting_problems=dossier_view.meeting_problems(dossier),
         tally=dossier_view.tally(current_user, dossier), due=dossier_view.due(dossier),
         returned=dossier_view.returned(dossier, events, people), people=people,
         on_behalf_names=dossier_view.on_behalf_names(events), my_vote=my_vote,

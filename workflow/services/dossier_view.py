@@ -10,11 +10,11 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from models import AuditEvent, Dossier, RoleAssignment, User, Vote
+from states import guards
 from states.enums import Action, EventName, Role, State, Trigger, VoteChoice
-from states.guards import meets_share
 from workflow.extensions import db
 from workflow.services import listing, permissions
-from workflow.services.facts import council_size
+from workflow.services.facts import council_size, guard_context
 from workflow.services.search import fold
 
 # The five stages of the mission and the states that belong to each.
@@ -141,7 +141,8 @@ RETURNS = {Trigger.RETURN_TO_GROUP.value: Trigger.SUBMIT_ASSESSMENT.value,
 # What counts as work done on a returned dossier since it came back.
 REVISIONS = {
     Trigger.RETURN_TO_GROUP.value: frozenset({EventName.ASSESSMENT_SAVED.value, EventName.EDITED.value,
-                                              EventName.ATTACHMENT_ADDED.value, EventName.DISQUALIFIER_CLEARED.value}),
+                                              EventName.ATTACHMENT_ADDED.value, EventName.DISQUALIFIER_CLEARED.value,
+                                              "meeting_recorded"}),  # the group's meeting saved again
     Trigger.SEND_BACK.value: frozenset({EventName.VOTE_CAST.value}),
 }
 
@@ -265,15 +266,15 @@ def turnout(dossier: Dossier) -> Turnout:
     return Turnout(
         size=size, voted=voted, missing=[m.full_name for m in members if m.id not in cast], approvals=approvals,
         quorum_share=campaign.council_quorum, approval_share=campaign.council_approval,
-        quorum_met=meets_share(voted, size, campaign.council_quorum),
-        recommended=meets_share(approvals, size, campaign.council_approval),
+        quorum_met=guards.meets_share(voted, size, campaign.council_quorum),
+        recommended=guards.meets_share(approvals, size, campaign.council_approval),
         needed_voters=_least(size, campaign.council_quorum), needed_approvals=_least(size, campaign.council_approval),
         counts=counts)
 
 
 def _least(size: int, share: float) -> int:
     """The smallest count that reaches `share` of `size`."""
-    return next((n for n in range(size + 1) if meets_share(n, size, share)), size)
+    return next((n for n in range(size + 1) if guards.meets_share(n, size, share)), size)
 
 
 # --- deadlines: due today, due soon, overdue ----------------------------------------------------------------------
@@ -301,3 +302,15 @@ def due(dossier: Dossier, today: date | None = None) -> Due | None:
 
 def _due_on(dossier: Dossier) -> date | None:
     return listing.due_date(dossier)
+
+
+# --- the group's meeting, as the `submit_assessment` guards will judge it --------------------------------------------
+
+MEETING_GUARDS = (guards.group_meeting_quorum, guards.group_meeting_approval)
+
+
+def meeting_problems(dossier: Dossier) -> list:
+    """Why the group's meeting would not carry this dossier (too few attended, too few in favour), or []."""
+    if dossier.meeting_vote is None:
+        return []
+    return guards.evaluate(MEETING_GUARDS, guard_context(dossier))

@@ -68,8 +68,10 @@ class WorkSection:
 
     @property
     def marks(self) -> dict[str, int]:
-        """How many of all its items (not only those listed) are overdue, due today, due soon, sent back."""
-        counts = {"overdue": 0, "today": 0, "soon": 0, "returned": 0}
+        """How many of all its items (not only those listed) are overdue, due today, due soon, sent back, and (in
+        one's own dossiers) wait for one's next step."""
+        counts = {"overdue": 0, "today": 0, "soon": 0, "returned": 0,
+                  "todo": sum(1 for item in self.items if item.next_steps)}
         for item in self.items:
             if item.due is not None and item.due.status in counts:
                 counts[item.due.status] += 1
