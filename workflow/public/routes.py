@@ -86,6 +86,7 @@ def _board(group: Unit, status: int = 200, failed: tuple[int, BoardObjectionForm
     return render_template(
         "public/notice_board.html", group=group, ward=notice_board.ward_of(group), dossiers=dossiers, forms=forms,
         signed_in=signed_in, ended=not group.exists_on(local_day(clock.now())),
+        sent=notice_board.objections_by(current_user, dossiers) if signed_in else {},
         failed_id=failed[0] if failed else None, text_max=limits.OBJECTION), status
 
 
@@ -108,7 +109,7 @@ def object_on_board(unit_code: str, dossier_id: int):
             return _board(group, error.status, (dossier.id, form))
         flash(_("Đã gửi ý kiến của bạn về hồ sơ %(code)s (%(name)s). Ban chỉ đạo phường sẽ xác minh và trả lời "
                 "trước khi kết thúc niêm yết.", code=dossier.tracking_code, name=dossier.subject_name), "success")
-        return redirect(url_for("public.notice_board_page", unit_code=group.code) + f"#d-{dossier.tracking_code}")
+        return redirect(url_for("public.notice_board_page", unit_code=group.code))  # the confirmation at the top
     flash(_("Chưa gửi được ý kiến về hồ sơ %(code)s: xem ghi chú ngay dưới hồ sơ.", code=dossier.tracking_code),
           "error")
     return _board(group, 422, (dossier.id, form))

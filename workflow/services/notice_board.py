@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy import Select, func, select
 
-from models import Dossier, Unit, User
+from models import Dossier, Objection, Unit, User
 from states.enums import Action, State, Title, UnitKind
 from states.labels import TITLE_LABELS
 from workflow import limits
@@ -103,6 +103,21 @@ def boards_for(user: User) -> list[Board]:
     groups = {u.id: u for u in permissions.units_for(user, Action.OBJECTION) if u.kind == UnitKind.GROUP.value}
     counts = _counts(list(groups))
     return [Board(g, counts.get(g.id, 0)) for g in sorted(groups.values(), key=lambda u: u.code)]
+
+
+def objections_by(user: User, dossiers: list[Dossier]) -> dict[int, int]:
+    """How many objections `user` has filed to each of these dossiers during the notice now running (so a
+    resident sees that theirs went through and need not send it twice)."""
+    if not dossiers:
+        return {}
+    since = {d.id: d.state_changed_at for d in dossiers}
+    rows = db.session.execute(select(Objection.dossier_id, Objection.filed_at).where(
+        Objection.filed_by_id == user.id, Objection.dossier_id.in_(list(since))))
+    counts: dict[int, int] = {}
+    for dossier_id, filed_at in rows:
+        if filed_at >= since[dossier_id]:
+            counts[dossier_id] = counts.get(dossier_id, 0) + 1
+    return counts
 
 
 def public_item(dossier: Dossier) -> dict:
