@@ -316,11 +316,11 @@ def test_residents_read_a_plain_history_and_auditors_the_internals(client, auth,
     assert "<pre>" in page
 
 
-# --- 6. work lists -----------------------------------------------------------------------------------------------------
+# --- 6. work lists ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("days", "mark", "summary"), [
     (-3, "Quá hạn 3 ngày", "1 quá hạn"), (0, "Đến hạn hôm nay", "1 đến hạn hôm nay"),
-    (2, "Còn 2 ngày", "1 sắp đến hạn"), (10, None, None)])
+    (1, "Còn 1 ngày", "1 sắp đến hạn"), (30, None, None)])
 def test_work_lists_mark_how_close_each_deadline_is_in_words(client, auth, world, days, mark, summary):
     dossier = world.dossier(State.SELF_ASSESSMENT)
     world.campaign.assessment_due = local_today() + timedelta(days=days)

@@ -279,29 +279,20 @@ def _least(size: int, share: float) -> int:
 
 # --- deadlines: due today, due soon, overdue ----------------------------------------------------------------------
 
-SOON_DAYS = 3
-
-
 @dataclass
 class Due:
     on: date
-    status: str | None  # overdue | today | soon | None
-    days: int  # days left (negative: days late)
+    status: str | None  # overdue | today | soon (within 3 working days) | None
+    days: int  # calendar days left (negative: days late), as the page words it
 
 
 def due(dossier: Dossier, today: date | None = None) -> Due | None:
-    """The current stage's deadline and how close it is, in Vietnam's days."""
-    day = _due_on(dossier)
+    """The current stage's last day and how close it is, in Vietnam's days (the calendar's rule for "soon")."""
+    day = listing.due_date(dossier)
     if day is None:
         return None
     today = today or listing.local_today()
-    days = (day - today).days
-    status = "overdue" if days < 0 else "today" if days == 0 else "soon" if days <= SOON_DAYS else None
-    return Due(day, status, days)
-
-
-def _due_on(dossier: Dossier) -> date | None:
-    return listing.due_date(dossier)
+    return Due(day, listing.due_status(dossier, today), (day - today).days)
 
 
 # --- the group's meeting, as the `submit_assessment` guards will judge it --------------------------------------------
