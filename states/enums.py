@@ -51,6 +51,7 @@ class EventName(StrEnum):
     DISQUALIFIER_CLEARED = "disqualifier_cleared"
     DELEGATION_GRANTED = "delegation_granted"
     DELEGATION_ENDED = "delegation_ended"
+    MEETING_RECORDED = "meeting_recorded"  # the group's review meeting: this dossier's votes in favour
     CALENDAR_DAY_ADDED = "calendar_day_added"
     CALENDAR_DAY_REMOVED = "calendar_day_removed"
 
@@ -71,6 +72,7 @@ class Action(StrEnum):
     ATTACH = "attach"
     DISQUALIFIER = "disqualifier"  # record or clear a fact that bars the title
     SEE_VOTERS = "see_voters"  # who voted how
+    MEETING = "meeting"  # record the group's one review meeting of a campaign (a unit-level row)
     SEE_INTERNAL = "see_internal"  # the full history with its data, hashes and versions
 
 

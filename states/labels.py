@@ -75,6 +75,7 @@ EVENT_LABELS: dict[str, str] = {
     "disqualifier_cleared": N_("Gỡ trường hợp không xét"),
     "delegation_granted": N_("Ủy quyền"),
     "delegation_ended": N_("Kết thúc ủy quyền"),
+    "meeting_recorded": N_("Ghi biên bản họp bình xét"),
     "calendar_day_added": N_("Thêm ngày nghỉ / ngày làm bù"),
     "calendar_day_removed": N_("Bỏ ngày nghỉ / ngày làm bù"),
 }

@@ -80,6 +80,10 @@ POLICY: dict[str, Permission] = {p.action: p for p in (
                on_dossier=False),
     Permission(A.REGISTER_ON_BEHALF, N_("đăng ký thay người dân"),
                (Clause(frozenset({R.GROUP_COMMITTEE}), None, P.ANYONE),), on_dossier=False),
+    # The group's one review meeting: its committee records it; each dossier it votes on must also allow
+    # ASSESSMENT to the recorder (in self-assessment, not the recorder's own family) — meetings.py asks both.
+    Permission(A.MEETING, N_("ghi biên bản họp bình xét"), (Clause(frozenset({R.GROUP_COMMITTEE}), None, P.ANYONE),),
+               on_dossier=False),
     Permission(A.ADMINISTER, N_("quản trị"), (Clause(frozenset({R.ADMIN}), None, P.ANYONE, False),),
                on_dossier=False),
     Permission(A.DELEGATE, N_("ủy quyền"), (Clause(LENDABLE, None, P.ANYONE, False),), on_dossier=False),

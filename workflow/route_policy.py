@@ -47,6 +47,9 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.post_attachment": (A.ATTACH,),
     "api.get_attachment": (),  # reading in scope
     "api.post_decision": DECIDE,
+    "api.post_batch": ALL_TRIGGERS,  # each dossier through its trigger's row, as alone
+    "api.get_meeting": (),  # reading in scope (the group under the caller's roles)
+    "api.put_meeting": (A.MEETING, A.ASSESSMENT),  # the group's committee; each voted dossier's assessment row
     "api.get_decision": (),  # reading in scope
     "api.history": (A.SEE_VOTERS,),  # reading in scope; who voted how only as the row allows
     "api.audit_events": (A.SEE_INTERNAL,),
@@ -74,6 +77,11 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "dossiers.attachment": (),  # reading in scope
     # --- the chairman's decisions --------------------------------------------------------------------------------
     "review.batch": DECIDE,
+    "review.batch_step": (T.ACCEPT, T.SUBMIT_ASSESSMENT, T.CLOSE_NOTICE, T.CLOSE_REVIEW, A.SEE_VOTERS),
+    # --- the group's review meeting ------------------------------------------------------------------------------
+    "meetings.index": (A.MEETING,),  # reading in scope; "record" offered as the row allows
+    "meetings.meeting": (A.MEETING, A.ASSESSMENT),
+    "meetings.minutes": (),  # reading in scope
     "review.decisions": (),  # reading in scope
     "review.decision": (),  # reading in scope
     # --- the audit pages -----------------------------------------------------------------------------------------

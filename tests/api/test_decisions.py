@@ -42,7 +42,7 @@ def test_one_blocked_dossier_stops_the_whole_batch_and_is_named(api, world, froz
     error = response.json["error"]
     assert error["code"] == "guard_failed"
     assert set(error["fields"]) == {str(not_recommended.id), str(still_in_council.id)}
-    assert f"hồ sơ {not_recommended.id}" in error["message"] and "không đề nghị" in error["message"]
+    assert not_recommended.tracking_code in error["message"] and "không đề nghị" in error["message"]
     db.session.expire_all()
     assert [d.state for d in ready] == [State.AWAITING_DECISION] * 2
     assert event_count() == before

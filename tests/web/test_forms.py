@@ -10,6 +10,7 @@ from models import AuditEvent, Campaign, Unit, User, Vote
 from states.enums import State, Title
 from tests.conftest import csrf_from
 from workflow.extensions import db
+from workflow.services import meetings
 
 
 def html(response) -> str:
@@ -90,17 +91,21 @@ def test_edit_form_keeps_input_and_bumps_the_version(client, auth, world):
 
 def test_assessment_form_shows_errors_by_criterion_and_keeps_input(client, auth, world):
     dossier = world.dossier(State.SELF_ASSESSMENT)
+    # The group's one meeting (entered on its own page, tests/web/test_batch_pages.py): 3 of 8 in favour.
+    meetings.record_meeting(world.users["group_committee"], dossier.unit_id, dossier.campaign_id, {
+        "held_on": "2026-01-05", "invited": 10, "attendees": 8, "votes": [{"dossier_id": dossier.id, "votes_for": 3}]})
+    db.session.commit()
     auth.login("group_committee")
     page = html(client.get(f"/dossiers/{dossier.id}/assessment"))
     assert 'data-shape="points"' in page and 'name="points-1.1"' in page
-    form = {"csrf_token": csrf_from(page), "version": dossier.version, "points-1.1": "99", "note-1.1": "Giữ lại",
-            "held_on": "2026-01-05", "invited": "10", "attendees": "12", "votes_for": "3"}
+    assert 'name="invited"' not in page and "/meetings/" in page  # the meeting's figures live on the group's page
+    assert "được 3/8 người dự họp đồng ý" in page
+    form = {"csrf_token": csrf_from(page), "version": dossier.version, "points-1.1": "99", "note-1.1": "Giữ lại"}
     response = client.post(f"/dossiers/{dossier.id}/assessment", data=form)
     text = html(response)
     assert response.status_code == 422
     assert "phải là số nguyên từ 0 đến 8" in text and 'value="Giữ lại"' in text and 'value="99"' in text
-    assert "không thể lớn hơn số được mời" in text
-    good = {**form, "points-1.1": "8", "attendees": "8"}
+    good = {**form, "points-1.1": "8"}
     for criterion in dossier.criteria_set.criteria:
         good.setdefault(f"points-{criterion.code}", str(criterion.max_points))
     assert client.post(f"/dossiers/{dossier.id}/assessment", data=good).status_code == 302
@@ -194,7 +199,11 @@ def test_batch_decision_confirms_then_signs_and_reports_blocked_dossiers(client,
             "outcome": "recognize"}
     nothing = client.post("/review/decisions/new", data=base)
     assert nothing.status_code == 422 and "Chọn ít nhất một hồ sơ" in html(nothing)
-    confirm = client.post("/review/decisions/new", data={**base, "dossier_ids": [str(d.id) for d in ready + [weak]]})
+    # Checked before the confirmation: the one the council did not recommend is named, nothing is confirmed.
+    checked = client.post("/review/decisions/new", data={**base, "dossier_ids": [str(d.id) for d in ready + [weak]]})
+    assert checked.status_code == 422 and "Xác nhận quyết định" not in html(checked)
+    assert "không đề nghị công nhận" in html(checked) and weak.tracking_code in html(checked)
+    confirm = client.post("/review/decisions/new", data={**base, "dossier_ids": [str(d.id) for d in ready]})
     assert confirm.status_code == 200 and "Xác nhận quyết định" in html(confirm)
     blocked = client.post("/review/decisions/new", data={**base, "confirmed": "yes",
                                                          "dossier_ids": [str(d.id) for d in ready + [weak]]})

@@ -26,6 +26,7 @@ from workflow.api.serialize import (
     event_json,
     iso,
     me_json,
+    meeting_json,
     title_json,
     unit_json,
 )
@@ -36,12 +37,14 @@ from workflow.services import (
     accounts,
     attachments,
     audit,
+    batch,
     calendar,
     campaigns,
     decisions,
     delegations,
     dossier_view,
     listing,
+    meetings,
     notice_board,
     permissions,
     records,
@@ -327,6 +330,48 @@ def get_decision(id: int):
     if decision is None:
         raise NotFound("Không tìm thấy quyết định.")
     return decision_json(decision)
+
+
+# --- the group's review meeting, and bulk steps -----------------------------------------------------------------
+
+def group_meeting(unit_id: int, campaign_id: int) -> dict:
+    """The group (in the caller's scope, 404 otherwise) and its ward's campaign."""
+    unit = meetings.group_for(g.api_user, unit_id)
+    return {"unit": unit, "campaign": meetings.campaign_for(unit, campaign_id)}
+
+
+def group_meeting_to_record(unit_id: int, campaign_id: int) -> dict:
+    """As group_meeting, and refused (403) before the body is read unless the caller may record the meeting."""
+    loaded = group_meeting(unit_id, campaign_id)
+    permissions.require_at(g.api_user, Action.MEETING, loaded["unit"])
+    return loaded
+
+
+@bp.get("/units/<int:unit_id>/meetings/<int:campaign_id>")
+@operation(summary="The group's review meeting of a campaign and each dossier's votes in favour",
+           response=schemas.GroupMeetingOut, load=group_meeting)
+def get_meeting(unit_id: int, campaign_id: int, unit: Unit, campaign: Campaign):
+    meeting = meetings.meeting_of(unit.id, campaign.id)
+    if meeting is None:
+        raise NotFound("Tổ chưa ghi biên bản họp bình xét của đợt thi đua này.")
+    return meeting_json(meeting)
+
+
+@bp.put("/units/<int:unit_id>/meetings/<int:campaign_id>")
+@operation(summary="Record the group's one review meeting of a campaign (group committee): its figures and the "
+                   "votes in favour of the listed dossiers (those not listed keep theirs)",
+           body=schemas.GroupMeetingIn, response=schemas.GroupMeetingOut, load=group_meeting_to_record)
+def put_meeting(unit_id: int, campaign_id: int, unit: Unit, campaign: Campaign, body: schemas.GroupMeetingIn):
+    return meeting_json(meetings.record_meeting(g.api_user, unit.id, campaign.id, body.payload()))
+
+
+@bp.post("/transitions/batch")
+@operation(summary="Fire one trigger on many dossiers: every item moves, or none does (each blocker named)",
+           body=schemas.BatchIn, response=schemas.BatchOut)
+def post_batch(body: schemas.BatchIn):
+    moved = batch.apply_batch(g.api_user, body.trigger, [item.model_dump() for item in body.items],
+                              body.comment or "", body.data if body.data is not None else {})
+    return {"moved": [{"dossier_id": d.id, "state": d.state, "version": d.version} for d in moved]}
 
 
 # --- history and audit --------------------------------------------------------------------------------------

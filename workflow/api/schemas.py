@@ -415,9 +415,9 @@ class AssessmentItemIn(Part):
 
 class MeetingIn(Part):
     held_on: Day
-    invited: Int(1, limits.INT_MAX)
-    attendees: Count
-    votes_for: Count
+    invited: Int(1, limits.MEETING_PEOPLE_MAX)
+    attendees: Int(0, limits.MEETING_PEOPLE_MAX)
+    votes_for: Int(0, limits.MEETING_PEOPLE_MAX)
 
     @model_validator(mode="after")
     def _counts_fit(self) -> MeetingIn:
@@ -560,6 +560,84 @@ def _reason_to_refuse(value: str | None, info: ValidationInfo) -> str | None:
     if info.data.get("outcome") == Outcome.REFUSE and not value:
         raise refuse("bắt buộc ghi rõ lý do không công nhận")
     return value
+
+
+# the group's review meeting and bulk steps
+
+
+class MeetingVoteIn(Part):
+    dossier_id: Id
+    votes_for: Int(0, limits.MEETING_PEOPLE_MAX)
+    version: Int(0, limits.ID_MAX) | None = Field(
+        None, description="the dossier's version when the votes were read; a newer one refuses (409)")
+
+
+def _each_dossier_once(lines: list) -> list:
+    seen: set[int] = set()
+    repeated = {}
+    for index, line in enumerate(lines):
+        if line.dossier_id in seen:
+            repeated[(index, "dossier_id")] = "hồ sơ lặp lại trong danh sách"
+        seen.add(line.dossier_id)
+    if repeated:
+        raise refuse_fields(repeated)
+    return lines
+
+
+class GroupMeetingIn(Body):
+    """The group's one meeting of the campaign; `votes` not listed keep their figures."""
+
+    refusal: ClassVar[str] = "Biên bản họp bình xét chưa hợp lệ."
+    held_on: Day
+    invited: Int(1, limits.MEETING_PEOPLE_MAX)
+    attendees: Int(0, limits.MEETING_PEOPLE_MAX)
+    chaired_by: String(limits.NAME) | None = None
+    note: String(limits.MINUTES, multiline=True) | None = None
+    votes: Annotated[list[MeetingVoteIn], Field(max_length=limits.MEETING_VOTES_MAX),
+                     AfterValidator(_each_dossier_once)] | None = None
+
+    @model_validator(mode="after")
+    def _counts_fit(self) -> GroupMeetingIn:
+        problems: dict[str | tuple, str] = {}
+        if self.attendees > self.invited:
+            problems["attendees"] = vi("số dự họp (%(attendees)s) không thể lớn hơn số được mời (%(invited)s)",
+                                      attendees=self.attendees, invited=self.invited)
+        for index, line in enumerate(self.votes or []):
+            if line.votes_for > self.attendees:
+                problems[("votes", index, "votes_for")] = vi(
+                    "số đồng ý (%(votes)s) không thể lớn hơn số dự họp (%(attendees)s)", votes=line.votes_for,
+                    attendees=self.attendees)
+        if problems:
+            raise refuse_fields(problems)
+        return self
+
+
+class BatchItemIn(Part):
+    dossier_id: Id
+    version: Int(0, limits.ID_MAX)
+
+
+def _items_once(items: list) -> list:
+    seen: set[int] = set()
+    repeated = {}
+    for index, item in enumerate(items):
+        if item.dossier_id in seen:
+            repeated[(index, "dossier_id")] = "hồ sơ lặp lại trong danh sách"
+        seen.add(item.dossier_id)
+    if repeated:
+        raise refuse_fields(repeated)
+    return items
+
+
+class BatchIn(Body):
+    """One trigger for many dossiers: every item moves, or none does."""
+
+    refusal: ClassVar[str] = "Thao tác hàng loạt chưa hợp lệ."
+    trigger: Choice(Trigger, "không có thao tác này")
+    items: Annotated[list[BatchItemIn], Field(min_length=1, max_length=limits.BATCH_MAX),
+                     AfterValidator(_items_once)]
+    comment: Comment | None = None
+    data: StepData | None = None
 
 
 class DecisionIn(Body):
@@ -928,6 +1006,33 @@ class DecisionOut(Out):
 class DelegationOut(Out):
     id: int
     from_username: str
+class MeetingVoteOut(Out):
+    dossier_id: int
+    votes_for: int
+
+
+class GroupMeetingOut(Out):
+    id: int
+    unit_id: int
+    campaign_id: int
+    held_on: date
+    invited: int
+    attendees: int
+    chaired_by: str
+    note: str
+    votes: list[MeetingVoteOut]
+
+
+class MovedOut(Out):
+    dossier_id: int
+    state: str
+    version: int
+
+
+class BatchOut(Out):
+    moved: list[MovedOut] = Field(description="every listed dossier, in its new state")
+
+
     to_username: str
     role: str
     unit_code: str

@@ -100,6 +100,13 @@ def decision_json(d: Decision) -> dict:
 def delegation_json(d) -> dict:
     return {"id": d.id, "from_username": d.from_user.username, "to_username": d.to_user.username, "role": d.role,
             "unit_code": d.unit.code, "starts_on": d.starts_on.isoformat(), "ends_on": d.ends_on.isoformat(),
+def meeting_json(m) -> dict:
+    """A group's review meeting (GroupMeeting) and each dossier's votes in favour."""
+    return {"id": m.id, "unit_id": m.unit_id, "campaign_id": m.campaign_id, "held_on": m.held_on.isoformat(),
+            "invited": m.invited, "attendees": m.attendees, "chaired_by": m.chaired_by, "note": m.note,
+            "votes": [{"dossier_id": v.dossier_id, "votes_for": v.votes_for} for v in m.votes]}
+
+
             "reason": d.reason, "ended_at": iso(d.ended_at)}
 
 

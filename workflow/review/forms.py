@@ -17,3 +17,16 @@ class BatchDecisionForm(Form):
     comment = TextAreaField(_l("Ghi chú / lý do (bắt buộc khi không công nhận)"),
                             validators=[Optional(), Length(max=limits.COMMENT)])
     confirmed = HiddenField()
+
+
+class BatchStepForm(Form):
+    """A bulk step's own inputs: an optional comment for every dossier (and, closing reviews, the council's
+    meeting); the dossiers ticked are read from the list."""
+
+    comment = TextAreaField(_l("Ý kiến (không bắt buộc, ghi vào từng hồ sơ)"),
+                            validators=[Optional(), Length(max=limits.COMMENT)])
+    meeting_date = StringField(_l("Ngày họp Hội đồng (không bắt buộc)"), render_kw={"type": "date"},
+                               validators=[Optional(), Length(max=20)])
+    minutes = TextAreaField(_l("Tóm tắt biên bản họp Hội đồng (không bắt buộc)"),
+                            validators=[Optional(), Length(max=limits.MINUTES)])
+    confirmed = HiddenField()

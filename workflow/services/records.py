@@ -1,5 +1,5 @@
-"""The data steps between transitions: the group's self-assessment and meeting, the ward's inspection, the
-council's votes and residents' objections. Each writes its own audit event."""
+"""The data steps between transitions: the group's self-assessment, the ward's inspection, the council's votes and
+residents' objections (the group's meeting is meetings.py's). Each writes its own audit event."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
-
-from models import AssessmentItem, Dossier, GroupMeeting, InspectionItem, MeetingVote, Objection, User, Vote
+from models import AssessmentItem, Dossier, InspectionItem, Objection, User, Vote
 from states.enums import Action, EventName, Recommendation, VoteChoice
 from states.policy import Verdict
 from states.text import T
 from workflow import clock, limits
 from workflow.extensions import db
-from workflow.services import audit, permissions
+from workflow.services import audit, meetings, permissions
 from workflow.services.criteria import score
 from workflow.services.dossiers import check_version, record_step, touch
 from workflow.services.errors import NotFound, ValidationFailed
@@ -83,14 +81,9 @@ def _parse_disqualifiers(dossier: Dossier, raw: Any, fields: Fields) -> list[str
     return sorted(set(dossier.disqualifiers_found or []) | set(raw))
 
 
-def meeting_of(unit_id: int, campaign_id: int) -> GroupMeeting | None:
-    """The group's one review meeting of the campaign, if recorded."""
-    return db.session.scalar(select(GroupMeeting).where(GroupMeeting.unit_id == unit_id,
-                                                        GroupMeeting.campaign_id == campaign_id))
-
-
 def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime | None = None) -> Dossier:
-    """Replace the group's self-assessment (and meeting record) of a dossier in self-assessment."""
+    """Replace the group's self-assessment of a dossier in self-assessment; a `meeting` given with it is the
+    group's meeting with this dossier's votes, recorded through meetings.py (this step's event carries it)."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
     payload = payload if isinstance(payload, dict) else {}
@@ -98,46 +91,32 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
     fields = Fields(payload)
     points = dossier.criteria_set.shape == "points"
     items = _parse_items(dossier, payload.get("items", []), points=points, fields=fields)
-    meeting = None
+    figures = votes_for = None
     if payload.get("meeting") is not None:
         m = Fields(payload["meeting"])
         if not isinstance(payload["meeting"], dict):
             m.error("held_on", T("phải là đối tượng {held_on, invited, attendees, votes_for}"))
-        held_on = m.day("held_on")
-        invited = m.integer("invited", minimum=1, maximum=100_000)
-        attendees = m.integer("attendees", minimum=0, maximum=100_000)
-        votes_for = m.integer("votes_for", minimum=0, maximum=100_000)
-        if invited is not None and attendees is not None and attendees > invited:
-            m.error("attendees", T("số dự họp (%(attendees)s) không thể lớn hơn số được mời (%(invited)s)",
-                                  attendees=attendees, invited=invited))
+        figures = meetings.parse_figures(m, now)
+        votes_for = m.integer("votes_for", minimum=0, maximum=limits.MEETING_PEOPLE_MAX)
+        attendees = figures.attendees if figures else None
         if attendees is not None and votes_for is not None and votes_for > attendees:
             m.error("votes_for", T("số đồng ý (%(votes)s) không thể lớn hơn số dự họp (%(attendees)s)",
-                                  votes=votes_for, attendees=attendees))
-        if held_on is not None and held_on > now.date():
-            m.error("held_on", T("ngày họp không thể ở tương lai"))
+                                   votes=votes_for, attendees=attendees))
         for name, message in m.errors.items():
             fields.error(f"meeting.{name}", message)
-        meeting = {"held_on": held_on, "invited": invited, "attendees": attendees, "votes_for": votes_for}
     disqualifiers = _parse_disqualifiers(dossier, payload.get("disqualifiers"), fields)
     fields.done(T("Kết quả tự đánh giá chưa hợp lệ."))
 
+    meeting = None
+    if figures is not None:
+        meetings.record_for_dossier(actor, dossier, figures, votes_for, now)
+        meeting = {"held_on": figures.held_on, "invited": figures.invited, "attendees": figures.attendees,
+                   "votes_for": votes_for}
     dossier.assessment_items.clear()
     db.session.flush()
     for item in items.values():
         dossier.assessment_items.append(AssessmentItem(criterion=item["criterion"], met=item["met"],
                                                        points=item["points"], note=item["note"]))
-    if meeting is not None:
-        group_meeting = meeting_of(dossier.unit_id, dossier.campaign_id)
-        if group_meeting is None:
-            group_meeting = GroupMeeting(unit_id=dossier.unit_id, campaign_id=dossier.campaign_id)
-            db.session.add(group_meeting)
-        group_meeting.held_on, group_meeting.invited = meeting["held_on"], meeting["invited"]
-        group_meeting.attendees, group_meeting.recorded_by_id = meeting["attendees"], actor.id
-        group_meeting.updated_at = now
-        if dossier.meeting_vote is None:
-            dossier.meeting_vote = MeetingVote(meeting=group_meeting, votes_for=meeting["votes_for"])
-        else:
-            dossier.meeting_vote.votes_for = meeting["votes_for"]
     if disqualifiers is not None:
         dossier.disqualifiers_found = disqualifiers
     touch(dossier, now)
