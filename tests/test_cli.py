@@ -1,16 +1,18 @@
 """The command line of API.md: init-db, load-demo, create-user, audit-verify, load-criteria."""
 
 import json
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from models import AuditEvent, CriteriaSet, Dossier, User
+from models import AuditEvent, CriteriaSet, Decision, Dossier, GroupMeeting, Unit, User
 from states.enums import State
 from tests.factories import CRITERIA_DIR
 from workflow.extensions import db
 
 
-def test_load_demo_builds_a_ward_with_dossiers_in_every_state_and_is_idempotent(runner):
+def test_load_demo_builds_a_ward_with_dossiers_in_every_state_and_is_idempotent(runner, frozen_clock):
+    frozen_clock.current = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam, the week notices run
     result = runner.invoke(args=["load-demo"])
     assert result.exit_code == 0, result.output
     assert "demo12345" in result.output
@@ -24,6 +26,42 @@ def test_load_demo_builds_a_ward_with_dossiers_in_every_state_and_is_idempotent(
     again = runner.invoke(args=["load-demo"])
     assert again.exit_code == 0 and "không thay đổi" in again.output
     assert db.session.scalar(select(func.count(AuditEvent.id))) == events
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
+
+
+def test_the_demo_ward_keeps_the_real_calendar(runner, frozen_clock):
+    frozen_clock.current = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+    assert runner.invoke(args=["load-demo"]).exit_code == 0
+    # No town above the ward any more: province › ward › groups.
+    ward = db.session.scalars(select(Unit).where(Unit.code == "P-TANDAN")).one()
+    assert ward.parent.kind == "province" and "TX-NGHISON" not in set(db.session.scalars(select(Unit.code)))
+    # One meeting per group and campaign, before 25/11, with varied votes; scores vary too.
+    meetings = db.session.scalars(select(GroupMeeting)).all()
+    assert len({(m.unit_id, m.campaign_id) for m in meetings}) == len(meetings) >= 5
+    assert all(m.held_on <= date(m.campaign.year, 11, 25) for m in meetings)
+    assert len({v.votes_for for m in meetings for v in m.votes}) >= 4
+    totals = {e.data["total"] for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.trigger == "assessment_saved"))}
+    assert len(totals) >= 5 and max(totals) <= 100
+    # Notices run now and end on the legal day; decisions are signed on working days in December.
+    on_notice = db.session.scalars(select(Dossier).where(Dossier.state == State.PUBLIC_NOTICE)).all()
+    assert on_notice and all(d.notice_ends_on >= date(2026, 11, 25) for d in on_notice)
+    signed = db.session.scalars(select(Decision)).all()
+    assert signed and all(d.signed_on.month == 12 and d.signed_on.weekday() < 5 for d in signed)
+    # Names as Vietnamese people have them: no man called "Thị", no woman without it among the demo's women.
+    for user in db.session.scalars(select(User)):
+        if user.personal_id and user.personal_id[3] == "0":  # a man born in the 1900s
+            assert " Thị " not in f" {user.full_name} "
+    # Loaded on another day of the year, the demo is a true snapshot of that day: nothing in the future.
+    assert db.session.scalar(select(func.max(AuditEvent.at))) <= frozen_clock.current
+
+
+def test_the_demo_loads_on_any_day_of_the_year(runner, frozen_clock):
+    frozen_clock.current = datetime(2027, 3, 10, 2, 0, tzinfo=UTC)
+    assert runner.invoke(args=["load-demo"]).exit_code == 0
+    assert db.session.scalar(select(func.max(AuditEvent.at))) <= frozen_clock.current
+    states = set(db.session.scalars(select(Dossier.state)))
+    assert {State.RECOGNIZED, State.REGISTERED} <= states  # last year decided, this year's registrations in
     assert runner.invoke(args=["audit-verify"]).exit_code == 0
 
 

@@ -23,33 +23,33 @@ def merge_g2_into_g1(world, effective_on: date | None = None):
 
 def test_a_merged_group_ends_names_its_successor_and_its_dossiers_stay_readable_there(api, world):
     dossier = world.dossier(State.WARD_INSPECTION, group="G2")
-    assert api.as_("group_committee").get(f"/api/v1/dossiers/{dossier.id}").status_code == 404  # G1's, not G2's
+    assert api.as_("group_committee").get(f"/dossiers/{dossier.id}").status_code == 404  # G1's, not G2's
     merge_g2_into_g1(world)
 
     g1, g2 = world.units["G1"], world.units["G2"]
     assert g2.valid_to == local_today() - timedelta(days=1) and g2.merged_into_id == g1.id
     assert g2.path.startswith(g1.path)
     # The successor's committee now reaches the old group's dossier and its whole, unaltered history.
-    history = api.as_("group_committee").get(f"/api/v1/dossiers/{dossier.id}/history")
+    history = api.as_("group_committee").get(f"/dossiers/{dossier.id}/history")
     assert history.status_code == 200 and history.json["chain_valid"] is True
     assert [e["trigger"] for e in history.json["events"]][:2] == ["created", "submit"]
-    assert api.as_("group_committee").get(f"/api/v1/dossiers/{dossier.id}").json["unit_id"] == g2.id
+    assert api.as_("group_committee").get(f"/dossiers/{dossier.id}").json["unit_id"] == g2.id
     # The ward's people still reach it, and the old group's own committee too (its history is theirs).
-    assert api.as_("ward_inspector").get(f"/api/v1/dossiers/{dossier.id}").status_code == 200
-    assert api.as_("committee2").get(f"/api/v1/dossiers/{dossier.id}").status_code == 200
+    assert api.as_("ward_inspector").get(f"/dossiers/{dossier.id}").status_code == 200
+    assert api.as_("committee2").get(f"/dossiers/{dossier.id}").status_code == 200
     # The units list says what happened.
-    units = {u["code"]: u for u in api.as_("admin").get("/api/v1/units?limit=500").json["items"]}
+    units = {u["code"]: u for u in api.as_("admin").get("/units?limit=500").json["items"]}
     assert units["G2"]["merged_into_id"] == g1.id
     assert units["G2"]["valid_to"] == (local_today() - timedelta(days=1)).isoformat()
     assert units["G1"]["valid_to"] is None
     # The audit log keeps the merger.
-    assert api.as_("auditor").get(f"/api/v1/dossiers/{dossier.id}/history").json["chain_valid"] is True
-    assert api.as_("admin").get("/api/v1/audit/verify").json["valid"] is True
+    assert api.as_("auditor").get(f"/dossiers/{dossier.id}/history").json["chain_valid"] is True
+    assert api.as_("admin").get("/audit/verify").json["valid"] is True
 
 
 def test_a_merged_group_takes_no_new_registration_and_says_where_to_register(api, world):
     merge_g2_into_g1(world)
-    response = api.as_("applicant2").post("/api/v1/dossiers", json={
+    response = api.as_("applicant2").post("/dossiers", json={
         "campaign_id": world.campaign.id, "title": "model_family", "unit_id": world.units["G2"].id,
         "subject_name": "Hộ bà Trần Thị Hoa", "subject_ref": "038190001234"})
     assert response.status_code == 422
@@ -58,7 +58,7 @@ def test_a_merged_group_takes_no_new_registration_and_says_where_to_register(api
 
 def test_a_merger_effective_later_leaves_the_group_open_until_then(api, world):
     merge_g2_into_g1(world, local_today() + timedelta(days=10))
-    response = api.as_("applicant2").post("/api/v1/dossiers", json={
+    response = api.as_("applicant2").post("/dossiers", json={
         "campaign_id": world.campaign.id, "title": "model_family", "unit_id": world.units["G2"].id,
         "subject_name": "Hộ bà Trần Thị Hoa", "subject_ref": "038190001234"})
     assert response.status_code == 201

@@ -17,16 +17,23 @@ from states.labels import ROLE_LABELS
 from workflow import limits
 from workflow.formbase import Form
 
-UNIT_KIND_LABELS = {UnitKind.PROVINCE: _l("Tỉnh"), UnitKind.TOWN: _l("Thị xã / huyện"),
-                    UnitKind.WARD: _l("Phường / xã / thị trấn"), UnitKind.GROUP: _l("Tổ dân phố / thôn"),
+UNIT_KIND_LABELS = {UnitKind.PROVINCE: _l("Tỉnh / thành phố"), UnitKind.TOWN: _l("Thị xã / huyện (trước 01/07/2025)"),
+                    UnitKind.WARD: _l("Xã / phường / đặc khu"), UnitKind.GROUP: _l("Tổ dân phố / thôn"),
                     UnitKind.AGENCY: _l("Cơ quan, đơn vị")}
+NEW_UNIT_KINDS = (UnitKind.WARD, UnitKind.GROUP, UnitKind.AGENCY)  # two tiers since 1 July 2025
 
 
 class UnitForm(Form):
     code = StringField(_l("Mã đơn vị"), validators=[DataRequired(_l("Nhập mã")), Length(max=limits.CODE)])
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Nhập tên")), Length(max=limits.NAME)])
-    kind = SelectField(_l("Loại"), choices=[SelectChoice(k.value, v) for k, v in UNIT_KIND_LABELS.items()])
+    kind = SelectField(_l("Loại"), choices=[SelectChoice(k.value, UNIT_KIND_LABELS[k]) for k in NEW_UNIT_KINDS])
     parent_id = SelectField(_l("Thuộc đơn vị"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị cấp trên"))])
+
+
+class UnitMergeForm(Form):
+    unit_id = SelectField(_l("Đơn vị bị sáp nhập"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị"))])
+    into_id = SelectField(_l("Sáp nhập vào"), coerce=int, validators=[InputRequired(_l("Chọn đơn vị nhận"))])
+    effective_on = DateField(_l("Có hiệu lực từ ngày"), validators=[InputRequired(_l("Nhập ngày dd/mm/yyyy"))])
 
 
 class UserForm(Form):
@@ -83,8 +90,7 @@ class CriteriaUploadForm(Form):
     file = FileField(_l("Tệp bộ tiêu chí (JSON)"))
 
 
-CALENDAR_KIND_LABELS = {"day_off": _l("Ngày nghỉ (nghỉ lễ, nghỉ bù, nghỉ Tết thêm theo thông báo)"),
-                        "working_day": _l("Ngày làm việc bù (ví dụ một thứ Bảy phải đi làm)")}
+CALENDAR_KIND_LABELS = {"day_off": _l("Ngày nghỉ"), "working_day": _l("Ngày đi làm bù")}
 
 
 class CalendarDayForm(Form):
@@ -92,5 +98,5 @@ class CalendarDayForm(Form):
 
     date = DateField(_l("Ngày"), validators=[InputRequired(_l("Nhập ngày"))])
     kind = SelectField(_l("Loại ngày"), choices=[SelectChoice(k, v) for k, v in CALENDAR_KIND_LABELS.items()])
-    name = StringField(_l("Tên gọi, căn cứ (ví dụ: Nghỉ Tết Nguyên đán theo Thông báo của Chính phủ)"),
+    name = StringField(_l("Tên gọi, căn cứ"),
                        validators=[DataRequired(_l("Nhập tên gọi")), Length(max=limits.NAME)])

@@ -17,12 +17,14 @@ from states.enums import Action, Title, UnitKind
 from workflow import limits
 from workflow.admin import bp
 from workflow.admin.forms import (
+    UNIT_KIND_LABELS,
     CalendarDayForm,
     CampaignEditForm,
     CampaignForm,
     CriteriaUploadForm,
     RoleForm,
     UnitForm,
+    UnitMergeForm,
     UserForm,
 )
 from workflow.extensions import db
@@ -67,18 +69,42 @@ def index():
 @login_required
 def units():
     form = UnitForm()
-    form.parent_id.choices = unit_choices({UnitKind.PROVINCE, UnitKind.TOWN, UnitKind.WARD})
+    form.parent_id.choices = unit_choices({UnitKind.PROVINCE, UnitKind.WARD})
     done, status = submit(
         form, lambda: admin_service.create_unit(current_user, form.code.data, form.name.data, form.kind.data,
                                                 form.parent_id.data),
         lambda unit: (_("Đã thêm đơn vị %(name)s.", name=unit.name), url_for("admin.units")))
     if done:
         return done
+    return _units_page(form, UnitMergeForm(formdata=None), status)
+
+
+def _units_page(form: UnitForm, merge: UnitMergeForm, status: int):
     units = admin_units()
     depth = {u.id: u.path.count("/") - 2 for u in units}
     base = min(depth.values(), default=0)
+    today = local_today()
+    current = [SelectChoice(u.id, f"{u.name} ({u.code})") for u in units
+               if u.exists_on(today) and u.kind in (UnitKind.WARD, UnitKind.GROUP, UnitKind.AGENCY)]
+    merge.unit_id.choices = merge.into_id.choices = current
+    form.parent_id.choices = [SelectChoice(u.id, f"{u.name} ({u.code})") for u in units
+                              if u.exists_on(today) and u.kind in (UnitKind.PROVINCE, UnitKind.WARD)]
     return render_template("admin/units.html", units=units, depth={k: v - base for k, v in depth.items()},
-                           form=form), status
+                           form=form, merge=merge, today=today, kind_labels=UNIT_KIND_LABELS), status
+
+
+@bp.post("/units/merge")
+@login_required
+def merge_unit():
+    form = UnitForm(formdata=None)
+    merge = UnitMergeForm()
+    merge.unit_id.choices = merge.into_id.choices = [SelectChoice(u.id, u.name) for u in admin_units()]
+    done, status = submit(
+        merge, lambda: admin_service.merge_unit(current_user, merge.unit_id.data, merge.into_id.data,
+                                                merge.effective_on.data),
+        lambda unit: (_("Đã sáp nhập %(unit)s vào %(into)s; hồ sơ và lịch sử của %(unit)s vẫn giữ nguyên.",
+                        unit=unit.name, into=unit.merged_into.name), url_for("admin.units")))
+    return done or _units_page(form, merge, status)
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from states.enums import Action, EventName, Outcome, State, Title, Trigger, Unit
 from states.guards import GuardContext, evaluate
 from states.labels import STATE_LABELS, TRIGGER_LABELS
 from states.machine import GuardFailed, InputRejected, TransitionNotPossible, fire
-from states.policy import Verdict
+from states.policy import Verdict, local_day
 from states.table import RULES
 from states.text import T
 from workflow import clock, limits
@@ -120,6 +120,11 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
                      else T("hồ sơ công dân, gia đình, tổ dân phố thuộc một tổ dân phố"))
     elif not unit.path.startswith(campaign.unit.path):
         fields.error("unit_id", T("đơn vị không thuộc phường của đợt thi đua"))
+    elif not unit.exists_on(local_day(now)):
+        successor = unit.merged_into
+        fields.error("unit_id", T("%(unit)s đã sáp nhập vào %(into)s: đăng ký ở %(into)s", unit=unit.name,
+                                  into=successor.name) if successor is not None
+                     else T("%(unit)s không còn hoạt động", unit=unit.name))
     criteria_set = current_set(Title(title))
     if criteria_set is None:
         fields.error("title", T("danh hiệu chưa có bộ tiêu chí"))
