@@ -133,16 +133,3 @@ def test_the_per_dossier_meeting_still_works_through_the_group_meeting(api, worl
     assert (meeting["invited"], meeting["attendees"], meeting["votes"]) == (
         20, 15, [{"dossier_id": dossier.id, "votes_for": 12}])
 
-
-def test_a_batch_body_is_checked_by_the_schema(api, world):
-    committee = api.as_("group_committee")
-    for bad, field in (({"trigger": "accept", "items": []}, "items"),
-                       ({"trigger": "nope", "items": [{"dossier_id": 1, "version": 1}]}, "trigger"),
-                       ({"trigger": "accept", "items": [{"dossier_id": 1, "version": 1}] * 2}, "items[1].dossier_id"),
-                       ({"trigger": "accept", "items": [{"dossier_id": 1, "version": True}]}, "items[0].version"),
-                       ({"trigger": "accept", "items": [{"dossier_id": 1, "version": 1}] * 501}, "items")):
-        response = committee.post("/transitions/batch", json=bad)
-        assert response.status_code == 422 and field in response.json["error"]["fields"], (bad, response.json)
-    response = committee.post("/transitions/batch", json={"trigger": "accept",
-                                                          "items": [{"dossier_id": 2**31 - 1, "version": 1}]})
-    assert response.status_code == 404 and response.json["error"]["fields"] == {str(2**31 - 1): "không tìm thấy hồ sơ"}

@@ -234,6 +234,27 @@ def role_fields(ctx: Context) -> dict[str, st.SearchStrategy]:
     return {"role": one_of_or_hostile(*[r.value for r in Role]), "unit_id": numbers(*ctx.unit_ids())}
 
 
+def _dossier(ctx: Context):
+    from models import Dossier
+
+    return db.session.get(Dossier, ctx.dossier_id)
+
+
+def meeting_url(ctx: Context) -> str:
+    """The meeting page of the dossier's group and campaign."""
+    dossier = _dossier(ctx)
+    return f"/meetings/{dossier.unit_id}/{dossier.campaign_id}"
+
+
+BATCH_STEPS = {"registered": "accept", "self_assessment": "submit_assessment", "public_notice": "close_notice",
+               "council_review": "close_review"}
+
+
+def batch_url(ctx: Context) -> str:
+    """The batch page of the step that moves the dossier on."""
+    return f"/review/batch/{BATCH_STEPS[_dossier(ctx).state]}"
+
+
 TRANSITION_ACTORS = [("applicant", "draft"), ("group_committee", "registered"), ("group_committee", "self_assessment"),
                      ("ward_inspector", "public_notice"), ("ward_inspector", "ward_inspection"),
                      ("council_secretary", "council_review"), ("chairman", "awaiting_decision"),
@@ -295,6 +316,19 @@ FORMS: dict[str, FormSpec] = {
                      "dossier_ids": numbers(ctx.dossiers["awaiting_decision"], ctx.dossiers["awaiting_decision_2"])},
         query=lambda ctx: {"title": one_of_or_hostile(*[t.value for t in Title]), "q": hostile()},
         dossiers=["awaiting_decision_2"]),
+    "meetings.meeting": FormSpec(
+        [("group_committee", "self_assessment"), ("group_committee", "public_notice")], meeting_url,
+        lambda ctx: {"held_on": dates(), "invited": numbers(40, 10), "attendees": numbers(30, 8),
+                     "chaired_by": one_of_or_hostile("Nguyễn Văn Hùng", ""), "note": one_of_or_hostile("Họp tổ", ""),
+                     f"votes-{ctx.dossier_id}": numbers(20, 5), f"version-{ctx.dossier_id}": numbers(ctx.version()),
+                     "votes-1": numbers(3)}),
+    "review.batch_step": FormSpec(
+        [("group_committee", "registered"), ("group_committee", "self_assessment"),
+         ("ward_inspector", "public_notice"), ("council_secretary", "council_review")], batch_url,
+        lambda ctx: {"dossier_ids": numbers(ctx.dossier_id, 1), f"version-{ctx.dossier_id}": numbers(ctx.version()),
+                     "comment": one_of_or_hostile("", "Đồng ý"), "meeting_date": dates(),
+                     "minutes": one_of_or_hostile("", "Biên bản"), "confirmed": one_of_or_hostile("yes", "")},
+        query=lambda ctx: {"unit_id": numbers(*ctx.unit_ids()), "campaign_id": numbers(*ctx.campaign_ids())}),
     "admin.units": FormSpec(
         [("admin", None)], lambda ctx: "/admin/units",
         lambda ctx: {"code": one_of_or_hostile("TDP-X", "G1"), "name": one_of_or_hostile("Tổ mới"),
@@ -366,6 +400,7 @@ GET_FORMS: dict[str, FormSpec] = {
                                lambda ctx: {"year": numbers(2026, 2027, 2100)}, examples=12),
 }
 
+    "review.batch_step": FORMS["review.batch_step"],
 
 # --- coverage of the map ------------------------------------------------------------------------------------------
 
