@@ -4,7 +4,7 @@ banner of a returned dossier, the council's turnout, and the people named in its
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -244,32 +244,23 @@ class Turnout:
     voted: int
     missing: list[str]  # full names
     approvals: int
-    quorum_share: float
-    approval_share: float
     quorum_met: bool
     recommended: bool
-    needed_voters: int = 0
-    needed_approvals: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
+    needed_voters: int
+    needed_approvals: int
 
 
 def turnout(dossier: Dossier) -> Turnout:
     """The same arithmetic the `close_review` guard and effect use, worked out before the step."""
-    members = council_members(dossier)
-    cast = {v.user_id for v in dossier.votes}
-    counts = {c.value: 0 for c in VoteChoice}
-    for vote in dossier.votes:
-        counts[vote.choice] += 1
-    size, voted = council_size(dossier.campaign), sum(counts.values())
     campaign = dossier.campaign
-    approvals = counts[VoteChoice.APPROVE]
+    cast = {v.user_id for v in dossier.votes}
+    size, voted = council_size(campaign), len(dossier.votes)
+    approvals = sum(1 for v in dossier.votes if v.choice == VoteChoice.APPROVE)
     return Turnout(
-        size=size, voted=voted, missing=[m.full_name for m in members if m.id not in cast], approvals=approvals,
-        quorum_share=campaign.council_quorum, approval_share=campaign.council_approval,
-        quorum_met=guards.meets_share(voted, size, campaign.council_quorum),
+        size=size, voted=voted, missing=[m.full_name for m in council_members(dossier) if m.id not in cast],
+        approvals=approvals, quorum_met=guards.meets_share(voted, size, campaign.council_quorum),
         recommended=guards.meets_share(approvals, size, campaign.council_approval),
-        needed_voters=_least(size, campaign.council_quorum), needed_approvals=_least(size, campaign.council_approval),
-        counts=counts)
+        needed_voters=_least(size, campaign.council_quorum), needed_approvals=_least(size, campaign.council_approval))
 
 
 def _least(size: int, share: float) -> int:
