@@ -39,6 +39,11 @@ class Row:
     editable: bool
     why_not: str = ""
     outcome: meetings.Outcome | None = None
+    sent_on: bool = False  # past self-assessment: its votes (and the meeting's figures) are history
+
+    @property
+    def holds_figures(self) -> bool:
+        return self.sent_on and self.votes_for is not None
 
     @property
     def complete(self) -> bool:
@@ -55,9 +60,11 @@ def _rows(unit: Unit, campaign: Campaign, meeting: GroupMeeting | None) -> list[
         vote = dossier.meeting_vote
         votes_for = vote.votes_for if vote is not None and meeting is not None and vote.meeting_id == meeting.id \
             else None
+        sent_on = verdict.status == 409  # the state refuses: the badge says where it is
         rows.append(Row(dossier, assessed, criteria, assessment_score(dossier) if assessed == criteria else None,
-                        votes_for, verdict.allowed, "; ".join(translated(r) for r in verdict.reasons),
-                        meetings.outcome(meeting, campaign, votes_for) if meeting is not None else None))
+                        votes_for, verdict.allowed,
+                        "" if sent_on else "; ".join(translated(r) for r in verdict.reasons),
+                        meetings.outcome(meeting, campaign, votes_for) if meeting is not None else None, sent_on))
     return rows
 
 
@@ -137,8 +144,12 @@ def meeting(unit_id: int, campaign_id: int):
     rows = _rows(unit, campaign, current)
     passing = [r for r in rows
                if r.outcome is not None and r.outcome.passed and r.dossier.state == State.SELF_ASSESSMENT]
+    locked = [r.dossier for r in rows if r.holds_figures]
+    if locked:  # the service would refuse new figures: say so before anyone types them
+        for name in meetings.FIGURES:
+            getattr(form, name).render_kw = {**(getattr(form, name).render_kw or {}), "readonly": True}
     return render_template("meetings/meeting.html", unit=unit, campaign=campaign, meeting=current, form=form,
-                           rows=rows, may_record=may_record, row_errors=row_errors,
+                           rows=rows, may_record=may_record, row_errors=row_errors, locked=locked,
                            posted=request.form if status != 200 else None, passing=passing,
                            submit_step=Trigger.SUBMIT_ASSESSMENT.value), status
 

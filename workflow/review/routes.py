@@ -127,6 +127,7 @@ def batch():
                     return render_template("review/confirm.html", form=form, dossiers=[known[i] for i in chosen],
                                            chosen=chosen)
                 blockers, status = _blockers(reasons, known), 422
+                chosen = [i for i in chosen if i not in reasons]
                 flash(_("Chưa thể ký: %(n)s hồ sơ đã chọn không đủ điều kiện (xem danh sách bên dưới). "
                         "Bỏ chọn các hồ sơ này hoặc xử lý trước.", n=len(reasons)), "error")
             else:
@@ -285,6 +286,7 @@ def batch_step(step: str):
                 reasons[i] = _("vừa được người khác thay đổi sau khi bạn mở trang này; hãy xem lại")
         if reasons:
             blockers = _blockers(reasons, known)
+            chosen = [i for i in chosen if i not in reasons]  # named at the top, unticked below
             flash(_("Chưa thực hiện: %(n)s hồ sơ đã chọn không đủ điều kiện (xem danh sách bên dưới). Bỏ chọn các "
                     "hồ sơ này hoặc xử lý trước.", n=len(reasons)), "error")
             return page(422)
