@@ -129,6 +129,18 @@ def test_a_full_score_is_not_shown_as_passing_while_the_meeting_would_not_carry_
     assert "chưa đủ số người dự họp đồng ý: 10/32" in score
 
 
+def test_the_meeting_block_links_its_minutes_for_those_who_may_open_them(client, auth, world):
+    dossier = world.dossier(State.PUBLIC_NOTICE)
+    link = f'/meetings/{dossier.meeting_vote.meeting_id}/minutes"'
+    auth.login("group_committee")
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    assert "Biên bản họp bình xét của tổ" in page and link in page
+    assert client.get(link.rstrip('"')).status_code == 200
+    auth.login("applicant")
+    page = html(client.get(f"/dossiers/{dossier.id}"))
+    assert "Biên bản họp bình xét của tổ" in page and link not in page  # the minutes page is the reviewers'
+
+
 def test_a_form_refused_before_the_service_says_so_at_the_top_too(client, auth, world):
     dossier = world.dossier(State.COUNCIL_REVIEW)
     auth.login("council1")

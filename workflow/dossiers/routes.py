@@ -172,7 +172,7 @@ def _detail(dossier: Dossier, status: int = 200, **forms):
         show_tally=dossier_view.tally_shown(dossier), disqualifiers=dossier.criteria_set.disqualifiers,
         stages=dossier_view.stage_tracker(dossier, events), rows=dossier_view.criteria_rows(dossier),
         score=assessment_score(dossier) if dossier.assessment_items else None,
-        meeting_problems=dossier_view.meeting_problems(dossier),
+        meeting_problems=dossier_view.meeting_problems(dossier), minutes_open=_minutes_open(dossier),
         tally=dossier_view.tally(current_user, dossier), due=dossier_view.due(dossier),
         returned=dossier_view.returned(dossier, events, people), people=people,
         on_behalf_names=dossier_view.on_behalf_names(events), my_vote=my_vote,
@@ -185,6 +185,17 @@ def _detail(dossier: Dossier, status: int = 200, **forms):
         disqualifier_form=forms.get("disqualifier_form") or _disqualifier_form(dossier),
         attachment_form=forms.get("attachment_form") or AttachmentForm(), open_trigger=forms.get("open_trigger"),
     ), status
+
+
+def _minutes_open(dossier: Dossier) -> bool:
+    """Whether the group meeting's minutes page would open for this user (the same scope check it makes)."""
+    if dossier.meeting_vote is None:
+        return False
+    try:
+        meetings.meeting_for(current_user, dossier.meeting_vote.meeting_id)
+    except ServiceError:
+        return False
+    return True
 
 
 def flash_form_errors(form, what: str) -> None:

@@ -142,7 +142,7 @@ RETURNS = {Trigger.RETURN_TO_GROUP.value: Trigger.SUBMIT_ASSESSMENT.value,
 REVISIONS = {
     Trigger.RETURN_TO_GROUP.value: frozenset({EventName.ASSESSMENT_SAVED.value, EventName.EDITED.value,
                                               EventName.ATTACHMENT_ADDED.value, EventName.DISQUALIFIER_CLEARED.value,
-                                              "meeting_recorded"}),  # the group's meeting saved again
+                                              EventName.MEETING_RECORDED.value}),
     Trigger.SEND_BACK.value: frozenset({EventName.VOTE_CAST.value}),
 }
 
