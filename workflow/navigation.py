@@ -10,6 +10,7 @@ MENU = [
     ("dossiers.home", "home", ()),
     ("dossiers.index", "dossiers", ()),
     ("dossiers.new", "new", (Action.REGISTER, Action.REGISTER_ON_BEHALF)),
+    ("meetings.index", "meetings", (Action.MEETING,)),
     ("review.batch", "decide", (Trigger.RECOGNIZE,)),
     ("review.decisions", "decisions", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.SEE_INTERNAL)),
     ("auth.delegations", "delegations", (Action.DELEGATE,)),
