@@ -54,6 +54,7 @@ class EventName(StrEnum):
     MEETING_RECORDED = "meeting_recorded"  # the group's review meeting: this dossier's votes in favour
     CALENDAR_DAY_ADDED = "calendar_day_added"
     CALENDAR_DAY_REMOVED = "calendar_day_removed"
+    UNIT_MERGED = "unit_merged"
 
 
 class Action(StrEnum):
@@ -71,8 +72,8 @@ class Action(StrEnum):
     ANSWER = "answer"
     ATTACH = "attach"
     DISQUALIFIER = "disqualifier"  # record or clear a fact that bars the title
-    SEE_VOTERS = "see_voters"  # who voted how
     MEETING = "meeting"  # record the group's one review meeting of a campaign (a unit-level row)
+    SEE_VOTERS = "see_voters"  # who voted how
     SEE_INTERNAL = "see_internal"  # the full history with its data, hashes and versions
 
 

@@ -78,6 +78,7 @@ EVENT_LABELS: dict[str, str] = {
     "meeting_recorded": N_("Ghi biên bản họp bình xét"),
     "calendar_day_added": N_("Thêm ngày nghỉ / ngày làm bù"),
     "calendar_day_removed": N_("Bỏ ngày nghỉ / ngày làm bù"),
+    "unit_merged": N_("Sáp nhập đơn vị"),
 }
 
 STAGE_LABELS: dict[str, str] = {

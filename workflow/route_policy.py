@@ -91,6 +91,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     # --- administration ------------------------------------------------------------------------------------------
     "admin.index": (A.ADMINISTER,),
     "admin.units": (A.ADMINISTER,),
+    "admin.merge_unit": (A.ADMINISTER,),
     "admin.users": (A.ADMINISTER,),
     "admin.user": (A.ADMINISTER,),
     "admin.remove_role": (A.ADMINISTER,),

@@ -333,6 +333,10 @@ FORMS: dict[str, FormSpec] = {
         [("admin", None)], lambda ctx: "/admin/units",
         lambda ctx: {"code": one_of_or_hostile("TDP-X", "G1"), "name": one_of_or_hostile("Tổ mới"),
                      "kind": one_of_or_hostile(*[k.value for k in UnitKind]), "parent_id": numbers(*ctx.unit_ids())}),
+    "admin.merge_unit": FormSpec(
+        [("admin", None)], lambda ctx: "/admin/units/merge",
+        lambda ctx: {"unit_id": numbers(*ctx.unit_ids()), "into_id": numbers(*ctx.unit_ids()),
+                     "effective_on": dates()}),
     "admin.users": FormSpec(
         [("admin", None)], lambda ctx: "/admin/users",
         lambda ctx: {"username": one_of_or_hostile("newbie", "chairman"), "full_name": one_of_or_hostile("Người mới"),
@@ -396,11 +400,11 @@ GET_FORMS: dict[str, FormSpec] = {
     "public.diagram": FormSpec([(None, None)], lambda ctx: "/workflow",
                                lambda ctx: {"state": one_of_or_hostile(*[s.value for s in State])}, examples=12),
     "review.batch": FORMS["review.batch"],
+    "review.batch_step": FORMS["review.batch_step"],
     "admin.calendar": FormSpec([("admin", None)], lambda ctx: "/admin/calendar",
                                lambda ctx: {"year": numbers(2026, 2027, 2100)}, examples=12),
 }
 
-    "review.batch_step": FORMS["review.batch_step"],
 
 # --- coverage of the map ------------------------------------------------------------------------------------------
 

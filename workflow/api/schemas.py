@@ -848,6 +848,9 @@ class UnitOut(Out):
     name: str
     kind: str
     parent_id: int | None
+    valid_from: date | None = Field(description="first day the unit exists (none: before the records began)")
+    valid_to: date | None = Field(description="last day the unit exists (none: it still does)")
+    merged_into_id: int | None = Field(description="its successor, when it was merged")
 
 
 class CampaignSettingsOut(Out):
@@ -1003,9 +1006,6 @@ class DecisionOut(Out):
     on_behalf_of: str | None = Field(description="the chairman, when the vice chairman signed for him (KT. CHỦ TỊCH)")
 
 
-class DelegationOut(Out):
-    id: int
-    from_username: str
 class MeetingVoteOut(Out):
     dossier_id: int
     votes_for: int
@@ -1033,6 +1033,9 @@ class BatchOut(Out):
     moved: list[MovedOut] = Field(description="every listed dossier, in its new state")
 
 
+class DelegationOut(Out):
+    id: int
+    from_username: str
     to_username: str
     role: str
     unit_code: str

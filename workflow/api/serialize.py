@@ -19,7 +19,10 @@ def iso(value: datetime | None) -> str | None:
 
 
 def unit_json(unit: Unit) -> dict:
-    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind, "parent_id": unit.parent_id}
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind, "parent_id": unit.parent_id,
+            "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+            "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
+            "merged_into_id": unit.merged_into_id}
 
 
 def campaign_json(c: Campaign) -> dict:
@@ -97,9 +100,6 @@ def decision_json(d: Decision) -> dict:
             "on_behalf_of": d.on_behalf_of.username if d.on_behalf_of else None}
 
 
-def delegation_json(d) -> dict:
-    return {"id": d.id, "from_username": d.from_user.username, "to_username": d.to_user.username, "role": d.role,
-            "unit_code": d.unit.code, "starts_on": d.starts_on.isoformat(), "ends_on": d.ends_on.isoformat(),
 def meeting_json(m) -> dict:
     """A group's review meeting (GroupMeeting) and each dossier's votes in favour."""
     return {"id": m.id, "unit_id": m.unit_id, "campaign_id": m.campaign_id, "held_on": m.held_on.isoformat(),
@@ -107,6 +107,9 @@ def meeting_json(m) -> dict:
             "votes": [{"dossier_id": v.dossier_id, "votes_for": v.votes_for} for v in m.votes]}
 
 
+def delegation_json(d) -> dict:
+    return {"id": d.id, "from_username": d.from_user.username, "to_username": d.to_user.username, "role": d.role,
+            "unit_code": d.unit.code, "starts_on": d.starts_on.isoformat(), "ends_on": d.ends_on.isoformat(),
             "reason": d.reason, "ended_at": iso(d.ended_at)}
 
 

@@ -87,7 +87,8 @@ def _unit_choices() -> list[SelectChoice]:
         return []
     units = db.session.scalars(select(Unit).where(
         condition, Unit.kind.in_([UnitKind.GROUP.value, UnitKind.AGENCY.value])).order_by(Unit.code))
-    return [SelectChoice(u.id, f"{u.name} ({u.code})") for u in units]
+    today = local_today()  # a merged group takes no new registration
+    return [SelectChoice(u.id, f"{u.name} ({u.code})") for u in units if u.exists_on(today)]
 
 
 @bp.route("/dossiers/new", methods=["GET", "POST"])
