@@ -11,7 +11,7 @@ from __future__ import annotations
 from transitions import Machine, MachineError
 
 from states.enums import State, Trigger
-from states.guards import GuardContext, evaluate
+from states.guards import GuardContext, evaluate, local_date
 from states.inputs import InputRejected
 from states.labels import N_
 from states.table import TABLE, Rule
@@ -43,7 +43,7 @@ def _parse_inputs(rule: Rule):
         if rule.comment_required and not step.comment:
             fields["comment"] = Text(N_("bắt buộc ghi rõ lý do"))
         try:
-            step.inputs = rule.inputs.parse(step.data, step.now.date())
+            step.inputs = rule.inputs.parse(step.data, local_date(step.now))  # "not in the future": Vietnam's today
         except InputRejected as exc:
             fields.update(exc.fields)
         if fields:

@@ -95,7 +95,9 @@ class Clock:
 
 @pytest.fixture
 def frozen_clock(monkeypatch) -> Clock:
-    fixed = Clock(datetime.now(UTC).replace(microsecond=0))
+    # Today at 10:00 in Vietnam (03:00 UTC): the UTC date and the ward's date agree, whatever the hour the suite
+    # runs; tests about the day's edges set the clock themselves.
+    fixed = Clock(datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0))
     monkeypatch.setattr(clock, "now", fixed.now)
     return fixed
 
