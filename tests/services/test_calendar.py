@@ -12,7 +12,7 @@ from workflow.services import calendar, campaigns
 from workflow.services.calendar import count, library_day_off
 from workflow.services.dossiers import apply_transition
 from workflow.services.errors import Conflict, Forbidden, GuardRefused, ValidationFailed
-from workflow.services.listing import due_date, due_status
+from workflow.services.listing import due_date, due_status, soon_until
 from workflow.services.walkthrough import full_assessment
 
 D = date
@@ -233,6 +233,8 @@ def test_due_status_in_vietnams_days(world, frozen_clock):
     assert due_status(dossier, D(2026, 11, 27)) == "today"
     assert due_status(dossier, D(2026, 11, 23)) == "soon"  # 3 working days on (24/11 is a holiday)
     assert due_status(dossier, D(2026, 11, 20)) is None  # Mon 23, Wed 25, Thu 26 are the 3 working days
+    assert soon_until(D(2026, 11, 20)) == D(2026, 11, 26)
+    assert due_status(dossier, D(2026, 11, 23), soon=soon_until(D(2026, 11, 23))) == "soon"
     campaign.inspection_due = D(2026, 11, 26)
     assert due_status(dossier, D(2026, 11, 20)) == "soon"
     frozen_clock.current = datetime(2026, 11, 26, 17, 30, tzinfo=UTC)  # 00:30 on 27/11 in Viet Nam

@@ -73,8 +73,14 @@ def is_overdue(dossier: Dossier) -> bool:
     return day is not None and day < local_today()
 
 
-def due_status(dossier: Dossier, today: date | None = None) -> str | None:
-    """"overdue" (its day has passed), "today", "soon" (within 3 working days) or None, in Vietnam's days."""
+def soon_until(today: date | None = None) -> date:
+    """The last day that still counts as "due soon" from `today`: 3 working days on."""
+    return calendar.count(today or local_today(), SOON_WORKING_DAYS, True).ends_on
+
+
+def due_status(dossier: Dossier, today: date | None = None, soon: date | None = None) -> str | None:
+    """"overdue" (its day has passed), "today", "soon" (within 3 working days) or None, in Vietnam's days.
+    A list computes `soon = soon_until(today)` once and passes both (one calendar query per page)."""
     day = due_date(dossier)
     if day is None:
         return None
@@ -83,7 +89,7 @@ def due_status(dossier: Dossier, today: date | None = None) -> str | None:
         return "overdue"
     if day == today:
         return "today"
-    if day <= calendar.count(today, SOON_WORKING_DAYS, True).ends_on:
+    if day <= (soon or soon_until(today)):
         return "soon"
     return None
 
