@@ -64,7 +64,7 @@ USERS = [
 # Each group: its committee, households invited to its review meeting, who came, who chaired, and the month-day
 # of its meeting (an evening); the first groups meet early in November, the last one has not met yet.
 GROUPS = {
-    "TDP-1": ("committee1", 46, 39, "Trần Văn Minh, Tổ trưởng", (11, 6)),
+    "TDP-1": ("committee1", 46, 39, "Trần Văn Minh, Tổ trưởng", (11, 4)),
     "TDP-2": ("committee2", 52, 41, "Phạm Thị Hoa, Tổ trưởng", (11, 13)),
     "TDP-3": ("committee3", 38, 30, "Đỗ Văn Tiến, Tổ trưởng", (11, 20)),
     "TDP-4": ("committee4", 41, 33, "Nguyễn Thị Hồng, Tổ trưởng", (11, 24)),
@@ -100,12 +100,12 @@ def _citizen(group: str, name: str, ref: str, **kw) -> Plan:
 # Personal numbers: 038 (Thanh Hóa), then 0 for a man or 1 for a woman born in the 1900s, the year, a serial.
 def this_year_plans() -> list[Plan]:
     return [
-        # TDP-1 met early (6/11): its dossiers have been through the notice and the inspection.
+        # TDP-1 met early (4/11): its dossiers have been through the notice, the inspection and the council.
         _family("TDP-1", "Hộ ông Lê Văn Hùng", "038085001111", score=96, by="applicant1", fate="recognized"),
-        _family("TDP-1", "Hộ ông Nguyễn Văn An", "038072104518", score=92),
-        _family("TDP-1", "Hộ bà Trần Thị Dung", "038168209931", score=89, fate="not_recognized"),
+        _family("TDP-1", "Hộ ông Nguyễn Văn An", "038072104518", score=92, delay=1),
+        _family("TDP-1", "Hộ bà Trần Thị Dung", "038168209931", score=89, fate="not_recognized", delay=1),
         _citizen("TDP-1", "Lê Văn Hùng", "038085001111", by="applicant1", fate="draft"),
-        _citizen("TDP-1", "Phạm Văn Dũng", "038079310264", delay=4),
+        _citizen("TDP-1", "Phạm Văn Dũng", "038079310264", delay=5),
         _family("TDP-1", "Hộ ông Hoàng Minh Hải", "038066412087", score=78, fate="weak"),
         Plan("TDP-1", Title.MODEL_GROUP, "Tổ dân phố 1", "TDP-1"),
         # TDP-2 met on 13/11: notices end about now; one was returned to the group after an objection.
@@ -276,8 +276,8 @@ class Year:
             when = yield at(voted_on, 14, 5 + 7 * k)
             choice = (VoteChoice.REJECT if failing else VoteChoice.APPROVE) if k != (n % 5) else VoteChoice.ABSTAIN
             records.cast_vote(member, dossier, choice.value, "", now=when)
-        closed_review = working_after(voted_on)
-        when = yield at(closed_review, 9, n % 50)
+        closed_review = working_after(voted_on, 2)  # the secretary closes after the council's meeting
+        when = yield at(closed_review, 15, n % 50)
         _step(_user("secretary"), dossier, Trigger.CLOSE_REVIEW, when, "",
               {"meeting_date": voted_on.isoformat(),
                "minutes": "Hội đồng họp tại trụ sở UBND phường, 5/5 thành viên có mặt."})
@@ -383,6 +383,17 @@ def demo_campaign(year: int) -> Campaign:
     }, now=at(date(year, 1, 2), 9))
 
 
+def announce_tet_2027(now: datetime) -> None:
+    """Tết Đinh Mùi 2027 as the government announced it (05–11/02), where the `holidays` library counts 04–10/02:
+    the admin's table of announced days corrects it."""
+    admin = _user("admin")
+    for day, kind, name in ((date(2027, 2, 4), calendar.WORKING_DAY, "Làm việc bình thường (Tết 2027 nghỉ từ 05/02)"),
+                            (date(2027, 2, 11), calendar.DAY_OFF, "Nghỉ Tết Nguyên đán Đinh Mùi 2027")):
+        off_by_law = calendar.library_day_off(day) is not None
+        if off_by_law == (kind == calendar.WORKING_DAY):  # only where the library differs from the announcement
+            calendar.add_day(admin, {"date": day.isoformat(), "kind": kind, "name": name}, now=now)
+
+
 def load_demo(criteria_dir: str) -> bool:
     """Create the demo ward and its dossiers; False (and nothing done) when it is already there."""
     load_criteria_dir(criteria_dir)
@@ -393,6 +404,7 @@ def load_demo(criteria_dir: str) -> bool:
         create_user(username, DEMO_PASSWORD, full_name, roles, personal_id=personal_id)
     now = clock.now()
     this_year = now.astimezone(VIETNAM).year
+    announce_tet_2027(now)
     agenda = Agenda(now)
     for year, plans, day, numbers in (
             (this_year - 1, last_year_plans(), working_on_or_after(date(this_year - 1, 12, 18)),
