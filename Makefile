@@ -38,6 +38,7 @@ lint: install
 bench: install
 	$(PY) bench/walk_dossiers.py
 	$(PY) bench/pages.py
+	$(PY) bench/november.py
 
 ## Re-extract the strings of templates and code, merge them into the English catalog, compile it
 translations: install

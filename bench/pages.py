@@ -30,12 +30,16 @@ def main(count: int) -> None:
         world = build_world()
         started = time.perf_counter()
         ids = [world.dossier(SPREAD[n % len(SPREAD)], decision_number=f"{n}/QĐ").id for n in range(count)]
+        meeting = f"/meetings/{world.units['G1'].id}/{world.campaign.id}"
         print(f"built {count} dossiers in {time.perf_counter() - started:.1f} s")
         db.session.remove()
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    for user, urls in (("group_committee", ["/", "/dossiers", f"/dossiers/{ids[1]}"]),
+    for user, urls in (("group_committee", ["/", "/dossiers", f"/dossiers/{ids[1]}", meeting,
+                                            "/review/batch/submit_assessment", "/public/notices/G1"]),
+                       ("ward_inspector", ["/review/batch/close_notice"]),
+                       ("council_secretary", ["/review/batch/close_review"]),
                        ("chairman", ["/", "/dossiers?sort=subject", "/review/decisions/new", f"/dossiers/{ids[-1]}"]),
                        ("auditor", ["/", "/audit/events", "/audit/verify"])):
         client.post("/logout", data={"csrf_token": token})

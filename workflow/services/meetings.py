@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from models import Campaign, Dossier, GroupMeeting, MeetingVote, Unit, User
@@ -98,7 +99,10 @@ def group_dossiers(unit: Unit, campaign: Campaign) -> list[Dossier]:
     voted = select(MeetingVote.dossier_id).where(MeetingVote.meeting_id == (meeting.id if meeting else -1))
     query = (select(Dossier).where(Dossier.unit_id == unit.id, Dossier.campaign_id == campaign.id)
              .where((Dossier.state == State.SELF_ASSESSMENT.value) | Dossier.id.in_(voted))
-             .order_by(Dossier.subject_name, Dossier.id))
+             .order_by(Dossier.subject_name, Dossier.id)
+             # what each row reads (score, votes, policy), loaded in a few queries rather than per dossier
+             .options(selectinload(Dossier.assessment_items), selectinload(Dossier.meeting_vote),
+                      selectinload(Dossier.votes), selectinload(Dossier.members)))
     return list(db.session.scalars(query))
 
 
