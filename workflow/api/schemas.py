@@ -573,6 +573,7 @@ class MeetingVoteIn(Part):
 
 
 def _each_dossier_once(lines: list) -> list:
+    """A list of {dossier_id, …} (meeting votes, batch items) names each dossier once."""
     seen: set[int] = set()
     repeated = {}
     for index, line in enumerate(lines):
@@ -617,25 +618,13 @@ class BatchItemIn(Part):
     version: Int(0, limits.ID_MAX)
 
 
-def _items_once(items: list) -> list:
-    seen: set[int] = set()
-    repeated = {}
-    for index, item in enumerate(items):
-        if item.dossier_id in seen:
-            repeated[(index, "dossier_id")] = "hồ sơ lặp lại trong danh sách"
-        seen.add(item.dossier_id)
-    if repeated:
-        raise refuse_fields(repeated)
-    return items
-
-
 class BatchIn(Body):
     """One trigger for many dossiers: every item moves, or none does."""
 
     refusal: ClassVar[str] = "Thao tác hàng loạt chưa hợp lệ."
     trigger: Choice(Trigger, "không có thao tác này")
     items: Annotated[list[BatchItemIn], Field(min_length=1, max_length=limits.BATCH_MAX),
-                     AfterValidator(_items_once)]
+                     AfterValidator(_each_dossier_once)]
     comment: Comment | None = None
     data: StepData | None = None
 
