@@ -30,6 +30,7 @@ class Facts(Protocol):
     def notice_ends_on(self) -> date | None: ...
     def notice_period(self, posted_on: date) -> Any: ...
     def council_size(self) -> int: ...
+    def returned_unrevised(self) -> bool: ...
     def vote_counts(self) -> dict[str, int]: ...
 
 
@@ -148,6 +149,23 @@ def group_meeting_approval(ctx: GuardContext) -> str | None:
     if not meets_share(meeting.votes_for, meeting.attendees, share):
         return Reason(N_("chưa đủ số người dự họp đồng ý: %(votes)s/%(attendees)s, cần ≥ %(share)s"),
                       votes=meeting.votes_for, attendees=meeting.attendees, share=percent(share))
+    return None
+
+
+def revised_since_return(ctx: GuardContext) -> str | None:
+    """A dossier the ward returned goes back only after the group has worked on it."""
+    if ctx.facts.returned_unrevised():
+        return Reason(N_("hồ sơ bị phường trả lại chưa được sửa: ghi lại kết quả tự đánh giá hoặc biên bản họp, "
+                         "hay đính kèm tài liệu khắc phục, rồi mới gửi lại"))
+    return None
+
+
+def notice_running(ctx: GuardContext) -> str | None:
+    """Objections are taken while the notice runs, to the end of its last day in Vietnam."""
+    ends_on = ctx.facts.notice_ends_on()
+    if ends_on is not None and local_date(ctx.now) > ends_on:
+        return Reason(N_("đã hết thời gian niêm yết (đến hết ngày %(ends)s): không nhận thêm ý kiến phản ánh"),
+                      ends=f"{ends_on:%d/%m/%Y}")
     return None
 
 

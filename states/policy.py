@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from states.enums import Action, Parties, Role, State, Trigger
-from states.guards import Guard, GuardContext, evaluate
+from states.guards import Guard, GuardContext, evaluate, notice_running
 from states.labels import N_, ROLE_LABELS, STATE_LABELS
 from states.table import TABLE, Rule
 from states.text import Text
@@ -96,7 +96,8 @@ POLICY: dict[str, Permission] = {p.action: p for p in (
     Permission(A.VOTE, N_("bỏ phiếu"), (Clause(frozenset({R.COUNCIL_MEMBER}), frozenset({S.COUNCIL_REVIEW})),)),
     # The inspector writes down what residents say; residents of the unit file their own.
     Permission(A.OBJECTION, N_("gửi ý kiến phản ánh"),
-               (Clause(frozenset({R.WARD_INSPECTOR, R.APPLICANT}), frozenset({S.PUBLIC_NOTICE})),)),
+               (Clause(frozenset({R.WARD_INSPECTOR, R.APPLICANT}), frozenset({S.PUBLIC_NOTICE}), P.NOT_PARTIES,
+                       True, (notice_running,)),)),
     Permission(A.ANSWER, N_("trả lời ý kiến phản ánh"),
                (Clause(frozenset({R.WARD_INSPECTOR}), frozenset({S.PUBLIC_NOTICE})),)),
     Permission(A.ATTACH, N_("đính kèm tệp"), (

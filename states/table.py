@@ -45,7 +45,7 @@ TABLE: tuple[Rule, ...] = (
          comment_required=True),
     Rule(T.SUBMIT_ASSESSMENT, (S.SELF_ASSESSMENT,), S.PUBLIC_NOTICE, frozenset({R.GROUP_COMMITTEE}),
          (g.all_criteria_self_assessed, g.self_assessment_passes, g.no_disqualifier, g.group_meeting_recorded,
-          g.group_meeting_quorum, g.group_meeting_approval), effect=fx.post_notice),
+          g.group_meeting_quorum, g.group_meeting_approval, g.revised_since_return), effect=fx.post_notice),
     Rule(T.CLOSE_NOTICE, (S.PUBLIC_NOTICE,), S.WARD_INSPECTION, frozenset({R.WARD_INSPECTOR}),
          (g.notice_period_over, g.objections_answered, g.no_upheld_objection)),
     Rule(T.RETURN_TO_GROUP, (S.PUBLIC_NOTICE, S.WARD_INSPECTION), S.SELF_ASSESSMENT,

@@ -95,7 +95,9 @@ class World:
                    "subject_name": f"Hộ ông Nguyễn Văn {number}", "subject_ref": subject_ref or f"HK-{number:05d}",
                    **fields}
         dossier = create_dossier(cast.applicant, payload, now=self.timeline.next())
-        drive(dossier, state, cast, self.timeline, approve=approve, decision_number=decision_number)
+        # A dossier left on public notice was posted yesterday: its notice is running, as the word says.
+        posted = clock.now() - timedelta(days=1) if state == State.PUBLIC_NOTICE else None
+        drive(dossier, state, cast, self.timeline, approve=approve, decision_number=decision_number, post_at=posted)
         db.session.commit()
         return dossier
 

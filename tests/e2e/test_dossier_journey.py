@@ -238,6 +238,12 @@ def test_one_dossier_from_registration_to_recognition(person, e2e_clock, live_se
 
     page = open_dossier(committee, dossier_path)
     expect(page.locator("#history")).to_contain_text("Trả về tổ để bổ sung")
+    # Sent back as it was, it would be refused: the group re-records its assessment once the household has fixed it.
+    expect(page.locator("form.trigger-submit_assessment button")).to_be_disabled()
+    expect(page.locator("#why-submit_assessment")).to_contain_text("chưa được sửa")
+    page.get_by_role("button", name="Ghi tự đánh giá và biên bản họp bình xét").click()
+    page.get_by_role("button", name="Lưu kết quả tự đánh giá").click()
+    page = open_dossier(committee, dossier_path)
     fire(page, "submit_assessment", "Hộ đã dọn vỉa hè, tổ đã xác minh")
     expect(state_badge(page)).to_have_text("Niêm yết công khai")
 

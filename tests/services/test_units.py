@@ -56,12 +56,14 @@ def test_a_merged_group_takes_no_new_registration_and_says_where_to_register(api
     assert "đã sáp nhập vào Tổ dân phố 1" in response.json["error"]["fields"]["unit_id"]
 
 
-def test_a_merger_effective_later_leaves_the_group_open_until_then(api, world):
-    merge_g2_into_g1(world, local_today() + timedelta(days=10))
-    response = api.as_("applicant2").post("/dossiers", json={
-        "campaign_id": world.campaign.id, "title": "model_family", "unit_id": world.units["G2"].id,
-        "subject_name": "Hộ bà Trần Thị Hoa", "subject_ref": "038190001234"})
-    assert response.status_code == 201
+@pytest.mark.parametrize(("day", "words"), [(date(1, 1, 1), "không hợp lệ"), (None, "đã có hiệu lực")])
+def test_a_merger_is_recorded_once_in_effect_never_ahead_or_out_of_range(world, day, words):
+    day = day or local_today() + timedelta(days=10)  # ahead: the group would answer to its successor too early
+    with pytest.raises(ValidationFailed) as refused:
+        admin_service.merge_unit(world.users["admin"], world.units["G2"].id, world.units["G1"].id, day)
+    assert words in str(refused.value.fields["effective_on"])
+    db.session.rollback()
+    assert world.units["G2"].valid_to is None and world.units["G2"].merged_into_id is None
 
 
 @pytest.mark.parametrize(("unit", "into", "field", "words"), [
@@ -92,7 +94,8 @@ def test_admin_page_merges_and_shows_the_tree_with_dates(client, auth, world):
     page = client.get("/admin/units").get_data(as_text=True)
     assert "Sáp nhập đơn vị" in page
     bad = client.post("/admin/units/merge", data={"csrf_token": csrf_from(page), "unit_id": world.units["G2"].id,
-                                                  "into_id": world.units["G2"].id, "effective_on": "2026-12-01"})
+                                                  "into_id": world.units["G2"].id,
+                                                  "effective_on": local_today().isoformat()})
     assert bad.status_code == 422 and "không thể sáp nhập một đơn vị vào chính nó" in bad.get_data(as_text=True)
     assert world.units["G2"].valid_to is None
     day = local_today()
@@ -111,3 +114,14 @@ def test_no_new_town_level(client, auth, world):
     with pytest.raises(ValidationFailed) as refused:
         admin_service.create_unit(world.users["admin"], "TX-MOI", "Thị xã Mới", "town", world.units["WARD"].id)
     assert "kind" in refused.value.fields
+
+
+def test_the_successors_board_lists_the_merged_groups_dossiers_on_notice(client, world):
+    on_notice = world.dossier(State.PUBLIC_NOTICE, group="G2")
+    merge_g2_into_g1(world)
+    board = client.get("/public/notices/G1").get_data(as_text=True)
+    assert on_notice.subject_name in board
+    listed = client.get("/api/v1/public/notices?unit_code=G1").json["items"]
+    assert [i["tracking_code"] for i in listed] == [on_notice.tracking_code]
+    index = client.get("/public/notices").get_data(as_text=True)
+    assert "Tổ dân phố 2" not in index  # merged away: not a board of its own any more

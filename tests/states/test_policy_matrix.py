@@ -536,6 +536,23 @@ def answerable(bench: Bench, action: str) -> Iterator[None]:
     bench.objection_id = NO_OBJECTION
 
 
+@contextmanager
+def notice_over(bench: Bench, action: str, frozen_clock) -> Iterator[None]:
+    """For `close_notice` during the notice: the clock past the notice's last day (objections are taken only
+    while it runs, the notice closes only after it)."""
+    if action != Trigger.CLOSE_NOTICE or bench.state != State.PUBLIC_NOTICE:
+        yield
+        return
+    saved = frozen_clock.current
+    frozen_clock.current = saved + timedelta(days=25)
+    bench.forget()
+    try:
+        yield
+    finally:
+        frozen_clock.current = saved
+        bench.forget()
+
+
 def blocking(bench: Bench) -> Callable[[], None]:
     """A fact that a guard of a step open in this state refuses: an unanswered objection during the notice, a
     standing disqualifier otherwise (recorded by the ward inspector)."""
@@ -601,11 +618,12 @@ def test_policy_matrix(app, api, world, frozen_clock, state):
         # Prepared: every trigger open in this state has its guards met, so role, relation and state decide.
         for trigger in TRIGGERS:
             clause = POLICY[trigger].clauses[0]
-            if state in clause.states and bench.guards_fail(trigger)(clause):
-                bench.mistakes.append(f"{state} · {trigger}: the prepared dossier fails the row's guards")
+            with notice_over(bench, trigger, frozen_clock):
+                if state in clause.states and bench.guards_fail(trigger)(clause):
+                    bench.mistakes.append(f"{state} · {trigger}: the prepared dossier fails the row's guards")
 
         for action in WRITES:
-            with answerable(bench, action):
+            with answerable(bench, action), notice_over(bench, action, frozen_clock):
                 for who in others(action, state) + lapsed_where_it_matters(bench, action):
                     bench.attempt(action, who)
         for action in READS:
@@ -618,7 +636,7 @@ def test_policy_matrix(app, api, world, frozen_clock, state):
                 continue
             with set_up(bench, parties_hold(role)):
                 for action in writes:
-                    with answerable(bench, action):
+                    with answerable(bench, action), notice_over(bench, action, frozen_clock):
                         for who in parties(role):
                             bench.attempt(action, who)
                 for action in reads:

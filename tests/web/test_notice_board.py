@@ -148,18 +148,34 @@ def test_no_form_for_others_and_forged_posts_are_refused(client, auth, world):
     assert counts(dossier) == before
 
 
-def test_an_objection_after_the_notice_moved_on_is_refused(client, auth, world):
+def test_an_objection_after_the_notice_moved_on_is_refused(client, auth, world, frozen_clock):
     dossier = world.dossier(State.PUBLIC_NOTICE)
     auth.login("resident")
     page = html(client.get(board_url()))
     from workflow.services.dossiers import apply_transition
 
+    frozen_clock.advance(days=20)
     apply_transition(world.users["ward_inspector"], dossier, "close_notice", dossier.version)  # the notice is over
     db.session.commit()
     before = counts(dossier)
     response = client.post(objection_url(dossier), data={"csrf_token": csrf_from(page), "text": "Muộn"})
     assert response.status_code in (404, 409)
     assert counts(dossier) == before
+
+
+def test_an_objection_after_the_last_day_of_the_notice_is_refused_with_the_day(client, auth, world, frozen_clock):
+    dossier = world.dossier(State.PUBLIC_NOTICE)
+    auth.login("resident")
+    page = html(client.get(board_url()))
+    assert "Góp ý về hồ sơ này" in page
+    frozen_clock.advance(days=20)  # the notice has ended; the inspector has not closed it yet
+    before = counts(dossier)
+    response = client.post(objection_url(dossier), data={"csrf_token": csrf_from(page), "text": "Muộn"},
+                           follow_redirects=True)
+    assert response.status_code == 422
+    assert f"đã hết thời gian niêm yết (đến hết ngày {dossier.notice_ends_on:%d/%m/%Y})" in html(response)
+    assert counts(dossier) == before
+    assert "Góp ý về hồ sơ này" not in html(client.get(board_url()))  # the board stops offering the form
 
 
 def test_the_board_is_rate_limited_like_tracking(client, app, world):

@@ -57,7 +57,7 @@ def _awaiting(args, trigger: Trigger = Trigger.RECOGNIZE) -> list[Pick]:
 
 def _chosen_ids() -> list[int]:
     chosen = []
-    for raw in request.form.getlist("dossier_ids"):
+    for raw in request.form.getlist("dossier_ids")[:limits.BATCH_MAX]:  # a page lists no more than a batch takes
         dossier_id = _id(raw)
         if dossier_id is not None and dossier_id not in chosen:
             chosen.append(dossier_id)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from models import RoleAssignment, Unit, User
 from states.enums import Action, EventName, Role, UnitKind
+from states.policy import local_day
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
@@ -65,6 +66,10 @@ def merge_unit(actor: User, unit_id: int | None, into_id: int | None, effective_
         errors["into_id"] = T("không có đơn vị này")
     if effective_on is None:
         errors["effective_on"] = T("nhập ngày sáp nhập có hiệu lực")
+    elif effective_on.year < 2000:
+        errors["effective_on"] = T("ngày không hợp lệ")
+    elif effective_on > local_day(now):
+        errors["effective_on"] = T("chỉ ghi khi việc sáp nhập đã có hiệu lực (đến hôm nay)")
     if errors:
         raise ValidationFailed(T("Chưa sáp nhập được."), errors)
     _admin_over(actor, unit)

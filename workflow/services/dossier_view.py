@@ -14,7 +14,7 @@ from states import guards
 from states.enums import Action, EventName, Role, State, Trigger, VoteChoice
 from workflow.extensions import db
 from workflow.services import listing, permissions
-from workflow.services.facts import council_size, guard_context
+from workflow.services.facts import REVISED_BY, council_size, guard_context
 from workflow.services.search import fold
 
 # The five stages of the mission and the states that belong to each.
@@ -140,9 +140,7 @@ RETURNS = {Trigger.RETURN_TO_GROUP.value: Trigger.SUBMIT_ASSESSMENT.value,
            Trigger.SEND_BACK.value: Trigger.CLOSE_REVIEW.value}
 # What counts as work done on a returned dossier since it came back.
 REVISIONS = {
-    Trigger.RETURN_TO_GROUP.value: frozenset({EventName.ASSESSMENT_SAVED.value, EventName.EDITED.value,
-                                              EventName.ATTACHMENT_ADDED.value, EventName.DISQUALIFIER_CLEARED.value,
-                                              EventName.MEETING_RECORDED.value}),
+    Trigger.RETURN_TO_GROUP.value: REVISED_BY,
     Trigger.SEND_BACK.value: frozenset({EventName.VOTE_CAST.value}),
 }
 

@@ -7,13 +7,17 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
-from models import Campaign, Dossier, Objection, RoleAssignment, User
-from states.enums import TERMINAL_STATES, Outcome, Role, State, Trigger, VoteChoice
+from models import AuditEvent, Campaign, Dossier, Objection, RoleAssignment, User
+from states.enums import TERMINAL_STATES, EventName, Outcome, Role, State, Trigger, VoteChoice
 from states.guards import GuardContext
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import calendar
 from workflow.services.criteria import Score, score
+
+# What counts as work done on a dossier the ward returned to its group (before it may be sent again).
+REVISED_BY = frozenset({EventName.ASSESSMENT_SAVED.value, EventName.EDITED.value, EventName.ATTACHMENT_ADDED.value,
+                        EventName.DISQUALIFIER_CLEARED.value, EventName.MEETING_RECORDED.value})
 
 
 class DossierFacts:
@@ -86,6 +90,19 @@ class DossierFacts:
 
     def council_size(self) -> int:
         return council_size(self.dossier.campaign)
+
+    def returned_unrevised(self) -> bool:
+        """The ward returned the dossier to its group and nothing has been revised since."""
+        if self.dossier.state != State.SELF_ASSESSMENT:
+            return False
+        last = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.dossier_id == self.dossier.id, AuditEvent.from_state.is_not(None),
+                                     AuditEvent.to_state.is_not(None))
+            .order_by(AuditEvent.id.desc()).limit(1)).first()
+        if last is None or last.trigger != Trigger.RETURN_TO_GROUP:
+            return False
+        return not db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.dossier_id == self.dossier.id, AuditEvent.id > last.id, AuditEvent.trigger.in_(REVISED_BY)))
 
     def vote_counts(self) -> dict[str, int]:
         counts = {choice.value: 0 for choice in VoteChoice}

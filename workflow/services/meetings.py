@@ -147,9 +147,9 @@ def outcome(meeting: GroupMeeting, campaign: Campaign, votes_for: int | None) ->
 # --- recording -----------------------------------------------------------------------------------------------
 
 
-def parse_figures(fields: Fields, now: datetime, *, prefix: str = "") -> Figures | None:
-    """The meeting's own fields, each refused with its reason (held_on not in the ward's future, attendees ≤
-    invited)."""
+def parse_figures(fields: Fields, now: datetime, campaign: Campaign, *, prefix: str = "") -> Figures | None:
+    """The meeting's own fields, each refused with its reason (held_on within the campaign and not in the ward's
+    future, attendees ≤ invited)."""
     held_on = fields.day("held_on")
     invited = fields.integer("invited", minimum=1, maximum=limits.MEETING_PEOPLE_MAX)
     attendees = fields.integer("attendees", minimum=0, maximum=limits.MEETING_PEOPLE_MAX)
@@ -157,6 +157,9 @@ def parse_figures(fields: Fields, now: datetime, *, prefix: str = "") -> Figures
     note = fields.text("note", max_length=limits.MINUTES)
     if held_on is not None and held_on > local_day(now):
         fields.error("held_on", T("ngày họp không thể ở tương lai"))
+    elif held_on is not None and held_on < campaign.registration_opens:
+        fields.error("held_on", T("ngày họp phải trong đợt thi đua (từ ngày %(day)s)",
+                                  day=f"{campaign.registration_opens:%d/%m/%Y}"))
     if invited is not None and attendees is not None and attendees > invited:
         fields.error("attendees", T("số dự họp (%(attendees)s) không thể lớn hơn số được mời (%(invited)s)",
                                     attendees=attendees, invited=invited))
@@ -206,7 +209,7 @@ def record_meeting(actor: User, unit_id: Any, campaign_id: Any, payload: Any,
     campaign = campaign_for(unit, campaign_id)
     permissions.require_at(actor, Action.MEETING, unit, now)
     fields = Fields(payload)
-    figures = parse_figures(fields, now)
+    figures = parse_figures(fields, now, campaign)
     votes = parse_votes(fields, fields.payload.get("votes"), figures.attendees if figures else None)
     fields.done(T("Biên bản họp bình xét chưa hợp lệ."))
     return apply_meeting(actor, unit, campaign, figures, votes, now)
@@ -261,6 +264,8 @@ def apply_meeting(actor: User, unit: Unit, campaign: Campaign, figures: Figures,
         dossier = dossiers[dossier_id]
         line = listed.get(dossier_id)
         verdict = verdicts[dossier_id] = permissions.verdict(actor, Action.ASSESSMENT, dossier, now)
+        if not verdict and line is None and dossier.state in (State.WITHDRAWN, State.REGISTRATION_REJECTED):
+            continue  # it left the campaign: the meeting's figures no longer bind it
         if not verdict and line is None:  # its figures would change under it
             if verdict.status == 409:  # sent on with these figures: its minutes are history now
                 why = T("không sửa được: hồ sơ %(dossier)s đã được bình xét theo số liệu này và đang ở bước "

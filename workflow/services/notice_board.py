@@ -39,8 +39,9 @@ def find_group(code: str | None) -> Unit | None:
 
 
 def on_notice_query(unit: Unit) -> Select:
-    """The group's dossiers on public notice now."""
-    return select(Dossier).where(Dossier.unit_id == unit.id, Dossier.state == State.PUBLIC_NOTICE.value)
+    """The group's dossiers on public notice now — with those of the groups merged into it (they sit below it)."""
+    merged_in = select(Unit.id).where(Unit.path.like(unit.path + "%"))
+    return select(Dossier).where(Dossier.unit_id.in_(merged_in), Dossier.state == State.PUBLIC_NOTICE.value)
 
 
 def on_notice(unit: Unit) -> list[Dossier]:
@@ -86,9 +87,12 @@ class WardBoards:
 def current_groups(today: date) -> list[WardBoards]:
     """Every residential group that exists today (merged or ended ones are left out), by ward, with how many of
     its dossiers are on notice."""
-    groups = [g for g in db.session.scalars(select(Unit).where(Unit.kind == UnitKind.GROUP.value).order_by(Unit.path))
-              if g.exists_on(today)]
-    counts = _counts([g.id for g in groups])
+    every = list(db.session.scalars(select(Unit).where(Unit.kind == UnitKind.GROUP.value).order_by(Unit.path)))
+    groups = [g for g in every if g.exists_on(today)]
+    by_unit = _counts([g.id for g in every])
+    # A group's count includes the groups merged into it (below it in the tree).
+    counts = {g.id: sum(n for u in every if u.path.startswith(g.path) for n in [by_unit.get(u.id, 0)])
+              for g in groups}
     by_ward: dict[int | None, WardBoards] = {}
     for group in groups:
         ward = ward_of(group)

@@ -96,7 +96,7 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
         m = Fields(payload["meeting"])
         if not isinstance(payload["meeting"], dict):
             m.error("held_on", T("phải là đối tượng {held_on, invited, attendees, votes_for}"))
-        figures = meetings.parse_figures(m, now)
+        figures = meetings.parse_figures(m, now, dossier.campaign)
         votes_for = m.integer("votes_for", minimum=0, maximum=limits.MEETING_PEOPLE_MAX)
         attendees = figures.attendees if figures else None
         if attendees is not None and votes_for is not None and votes_for > attendees:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from models import Dossier, User
 from states.enums import Recommendation, State, Trigger, VoteChoice
-from workflow.services import records
+from workflow.services import meetings, records
 from workflow.services.calendar import VIETNAM
 from workflow.services.dossiers import apply_transition
 
@@ -91,7 +91,7 @@ def step(actor: User, dossier: Dossier, trigger: Trigger, when: datetime, commen
 
 
 def drive(dossier: Dossier, target: State, cast: Cast, timeline: Timeline, *, approve: bool = True,
-          decision_number: str = "01/QĐ-UBND") -> Dossier:
+          decision_number: str = "01/QĐ-UBND", post_at: datetime | None = None) -> Dossier:
     """Move a fresh draft to `target` along the real path (the side exits included)."""
     if target == State.DRAFT:
         return dossier
@@ -109,8 +109,12 @@ def drive(dossier: Dossier, target: State, cast: Cast, timeline: Timeline, *, ap
     if target == State.SELF_ASSESSMENT:
         return dossier
     when = timeline.next()
-    records.save_assessment(cast.committee, dossier, full_assessment(dossier, held_on=when.date()), now=when)
-    step(cast.committee, dossier, Trigger.SUBMIT_ASSESSMENT, timeline.next())
+    group_meeting = meetings.meeting_of(dossier.unit_id, dossier.campaign_id)  # one meeting per group: reuse it
+    held_on = group_meeting.held_on if group_meeting is not None and group_meeting.held_on <= when.date() \
+        else when.date()
+    records.save_assessment(cast.committee, dossier, full_assessment(dossier, held_on=held_on), now=when)
+    # `post_at`: when the group sends it (a dossier left on notice in a fixture was posted recently)
+    step(cast.committee, dossier, Trigger.SUBMIT_ASSESSMENT, post_at or timeline.next())
     if target == State.PUBLIC_NOTICE:
         return dossier
     # The notice runs to the end of its last day (Vietnam's time), as the campaign's calendar counts it.
