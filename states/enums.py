@@ -74,7 +74,8 @@ class Action(StrEnum):
     DISQUALIFIER = "disqualifier"  # record or clear a fact that bars the title
     MEETING = "meeting"  # record the group's one review meeting of a campaign (a unit-level row)
     SEE_VOTERS = "see_voters"  # who voted how
-    SEE_INTERNAL = "see_internal"  # the full history with its data, hashes and versions
+    SEE_INTERNAL = "see_internal"  # on a dossier's page: its history's data, hashes, sequence and versions
+    READ_AUDIT = "read_audit"  # the audit log, its export and the chains' check (a unit-level row)
 
 
 class Parties(StrEnum):

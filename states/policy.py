@@ -112,8 +112,11 @@ POLICY: dict[str, Permission] = {p.action: p for p in (
     )),
     Permission(A.SEE_VOTERS, N_("xem ai bỏ phiếu thế nào"),
                (Clause(REVIEWERS, None, P.NOT_PARTIES, True, (open_ballot,)),)),
-    Permission(A.SEE_INTERNAL, N_("xem dữ liệu kiểm toán"),
-               (Clause(frozenset({R.AUDITOR, R.CHAIRMAN, R.ADMIN}), None, P.ANYONE),)),
+    # The internals of a dossier's history (sequence, versions, hashes, raw data) are the auditors'; the audit
+    # log itself is read by the auditors, the chairman and the admin (API.md).
+    Permission(A.SEE_INTERNAL, N_("xem dữ liệu kiểm toán"), (Clause(frozenset({R.AUDITOR}), None, P.ANYONE),)),
+    Permission(A.READ_AUDIT, N_("đọc nhật ký kiểm toán"),
+               (Clause(frozenset({R.AUDITOR, R.CHAIRMAN, R.ADMIN}), None, P.ANYONE),), on_dossier=False),
 )}
 
 TRIGGERS = frozenset(t.value for t in Trigger)

@@ -12,9 +12,9 @@ MENU = [
     ("dossiers.new", "new", (Action.REGISTER, Action.REGISTER_ON_BEHALF)),
     ("meetings.index", "meetings", (Action.MEETING,)),
     ("review.batch", "decide", (Trigger.RECOGNIZE,)),
-    ("review.decisions", "decisions", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.SEE_INTERNAL)),
+    ("review.decisions", "decisions", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.READ_AUDIT)),
     ("auth.delegations", "delegations", (Action.DELEGATE,)),
-    ("audit.events", "audit", (Action.SEE_INTERNAL,)),
+    ("audit.events", "audit", (Action.READ_AUDIT,)),
     ("admin.index", "admin", (Action.ADMINISTER,)),
 ]
 

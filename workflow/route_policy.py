@@ -52,15 +52,15 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.put_meeting": (A.MEETING, A.ASSESSMENT),  # the group's committee; each voted dossier's assessment row
     "api.get_decision": (),  # reading in scope
     "api.history": (A.SEE_VOTERS,),  # reading in scope; who voted how only as the row allows
-    "api.audit_events": (A.SEE_INTERNAL,),
-    "api.audit_verify": (A.SEE_INTERNAL,),
+    "api.audit_events": (A.READ_AUDIT,),
+    "api.audit_verify": (A.READ_AUDIT,),
     # --- sign-in and delegations ---------------------------------------------------------------------------------
     "auth.login": (),  # public
     "auth.logout": (),  # one's own session
     "auth.delegations": (A.DELEGATE,),
     "auth.end_delegation": (A.DELEGATE, A.ADMINISTER),  # its giver, or an admin of its unit
     # --- the dossier pages ---------------------------------------------------------------------------------------
-    "dossiers.home": (A.SEE_INTERNAL,),  # reading in scope: one's work; the oversight panel as the row allows
+    "dossiers.home": (A.READ_AUDIT,),  # reading in scope: one's work; the oversight panel as the row allows
     "dossiers.index": (),  # reading in scope
     "dossiers.new": REGISTER,
     "dossiers.detail": (A.SEE_VOTERS, A.SEE_INTERNAL),  # reading in scope; voters and audit data as the rows allow
@@ -85,9 +85,9 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "review.decisions": (),  # reading in scope
     "review.decision": (),  # reading in scope
     # --- the audit pages -----------------------------------------------------------------------------------------
-    "audit.events": (A.SEE_INTERNAL,),
-    "audit.export": (A.SEE_INTERNAL,),
-    "audit.verify": (A.SEE_INTERNAL,),
+    "audit.events": (A.READ_AUDIT,),
+    "audit.export": (A.READ_AUDIT,),
+    "audit.verify": (A.READ_AUDIT,),
     # --- administration ------------------------------------------------------------------------------------------
     "admin.index": (A.ADMINISTER,),
     "admin.units": (A.ADMINISTER,),

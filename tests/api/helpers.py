@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 
 def read(api, dossier_id: int) -> dict:
     response = api.get(f"/dossiers/{dossier_id}")
@@ -23,8 +25,10 @@ def criteria_of(api, title: str) -> dict:
 
 
 def assessment_payload(criteria_set: dict, version: int, *, invited=20, attendees=15, votes_for=12,
-                       held_on="2026-01-05") -> dict:
+                       held_on: str | None = None) -> dict:
     points = criteria_set["shape"] == "points"
+    # The group's one meeting: the same day for every dossier of a test (the campaign opened 200 days ago).
+    held_on = held_on or (datetime.now(UTC).date() - timedelta(days=100)).isoformat()
     return {
         "version": version,
         "items": [{"criterion": c["code"], "met": True, "points": c["max_points"] if points else None,

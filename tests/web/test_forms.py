@@ -2,6 +2,7 @@
 user's input kept, and the service's rule applied (no rule written twice)."""
 
 import io
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,8 @@ from states.enums import State, Title
 from tests.conftest import csrf_from
 from workflow.extensions import db
 from workflow.services import meetings
+
+MEETING_DAY = (date.today() - timedelta(days=100)).isoformat()  # within the test campaign, never ahead
 
 
 def html(response) -> str:
@@ -93,7 +96,7 @@ def test_assessment_form_shows_errors_by_criterion_and_keeps_input(client, auth,
     dossier = world.dossier(State.SELF_ASSESSMENT)
     # The group's one meeting (entered on its own page, tests/web/test_batch_pages.py): 3 of 8 in favour.
     meetings.record_meeting(world.users["group_committee"], dossier.unit_id, dossier.campaign_id, {
-        "held_on": "2026-01-05", "invited": 10, "attendees": 8, "votes": [{"dossier_id": dossier.id, "votes_for": 3}]})
+        "held_on": MEETING_DAY, "invited": 10, "attendees": 8, "votes": [{"dossier_id": dossier.id, "votes_for": 3}]})
     db.session.commit()
     auth.login("group_committee")
     page = html(client.get(f"/dossiers/{dossier.id}/assessment"))
@@ -119,7 +122,7 @@ def test_checklist_assessment_and_inspection_forms(client, auth, world):
     dossier = world.dossier(State.SELF_ASSESSMENT, title=Title.MODEL_CITIZEN)
     auth.login("group_committee")
     page = html(client.get(f"/dossiers/{dossier.id}/assessment"))
-    form = {"csrf_token": csrf_from(page), "version": dossier.version, "held_on": "2026-01-05", "invited": "10",
+    form = {"csrf_token": csrf_from(page), "version": dossier.version, "held_on": MEETING_DAY, "invited": "10",
             "attendees": "10", "votes_for": "10"}
     form.update({f"met-{c.code}": "yes" for c in dossier.criteria_set.criteria})
     assert client.post(f"/dossiers/{dossier.id}/assessment", data=form).status_code == 302

@@ -27,6 +27,7 @@ from workflow.api.serialize import (
     iso,
     me_json,
     meeting_json,
+    public_dossier_json,
     title_json,
     unit_json,
 )
@@ -51,7 +52,7 @@ from workflow.services import (
 )
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
 from workflow.services.errors import InvalidCredentials, NotFound, ServiceError, TooManyAttempts
-from workflow.services.scope import get_dossier_for, visible_units
+from workflow.services.scope import get_dossier_for, get_dossier_in_full, sees_in_full, visible_units
 from workflow.tracking import find_by_code, public_steps
 from workflow.uow import discard, keep_changes
 
@@ -79,6 +80,8 @@ def page(query, id_column, serialize, params: schemas.PageQuery) -> dict:
 
 def full_dossier(dossier: Dossier) -> dict:
     options = permissions.trigger_options(g.api_user, dossier)
+    if not sees_in_full(g.api_user, dossier):
+        return public_dossier_json(dossier, [o.trigger.value for o in options if o.allowed])
     return dossier_json(
         dossier, [o.trigger.value for o in options if o.allowed],
         [{"trigger": o.trigger.value, "reasons": o.reasons} for o in options if not o.allowed],
@@ -89,6 +92,11 @@ def full_dossier(dossier: Dossier) -> dict:
 
 def in_scope(id: int, **_: Any) -> dict:
     return {"dossier": get_dossier_for(g.api_user, id)}
+
+
+def in_full_scope(id: int, **_: Any) -> dict:
+    """The dossier when the caller may see all of it (its history, its files): not a neighbour on notice."""
+    return {"dossier": get_dossier_in_full(g.api_user, id)}
 
 
 def data_step(action: Action):
@@ -211,7 +219,8 @@ def post_dossier(body: schemas.DossierIn):
 @bp.get("/dossiers")
 @operation(summary="Dossiers in scope", query=schemas.DossierQuery, response=schemas.DossierPage)
 def list_dossiers(query: schemas.DossierQuery):
-    return page(listing.dossier_query(g.api_user, query.filters()), Dossier.id, dossier_list_item, query)
+    return page(listing.dossier_query(g.api_user, query.filters()), Dossier.id,
+                lambda d: dossier_list_item(d, sees_in_full(g.api_user, d)), query)
 
 
 @bp.get("/dossiers/<int:id>")
@@ -309,7 +318,7 @@ def post_attachment(id: int, dossier: Dossier, form: schemas.AttachmentForm):
 
 
 @bp.get("/dossiers/<int:id>/attachments/<int:att_id>")
-@operation(summary="Download an attachment", load=in_scope,
+@operation(summary="Download an attachment", load=in_full_scope,
            media={"application/pdf": BINARY, "image/png": BINARY, "image/jpeg": BINARY})
 def get_attachment(id: int, att_id: int, dossier: Dossier):
     return send_attachment(dossier, att_id)
@@ -378,7 +387,7 @@ def post_batch(body: schemas.BatchIn):
 
 @bp.get("/dossiers/<int:id>/history")
 @operation(summary="A dossier's events, oldest first, and whether its hash chain holds",
-           response=schemas.HistoryOut, load=in_scope)
+           response=schemas.HistoryOut, load=in_full_scope)
 def history(id: int, dossier: Dossier):
     events = audit.stream_events(f"dossier:{dossier.id}")
     show_voters = dossier_view.voters_visible(g.api_user, dossier)

@@ -77,12 +77,23 @@ def dossier_json(d: Dossier, available: list[str], blocked: list[dict] | None = 
     }
 
 
-def dossier_list_item(d: Dossier) -> dict:
+def dossier_list_item(d: Dossier, full: bool = True) -> dict:
     return {
         "id": d.id, "tracking_code": d.tracking_code, "title": d.title, "campaign_id": d.campaign_id,
-        "unit_id": d.unit_id, "subject_name": d.subject_name, "subject_ref": d.subject_ref, "state": d.state,
-        "version": d.version, "created_at": iso(d.created_at), "updated_at": iso(d.updated_at), **due_fields(d),
+        "unit_id": d.unit_id, "subject_name": d.subject_name, "subject_ref": d.subject_ref if full else "",
+        "state": d.state, "version": d.version, "created_at": iso(d.created_at), "updated_at": iso(d.updated_at),
+        **due_fields(d),
     }
+
+
+# What a neighbour who sees a dossier only on public notice does not see (scope.sees_in_full): the fields keep
+# their names and types, emptied.
+PRIVATE = {"subject_ref": "", "subject_address": "", "note": "", "recommendation": None,
+           "council_recommended": None, "disqualifiers": [], "members": [], "entered_by": None}
+
+
+def public_dossier_json(d: Dossier, available: list[str]) -> dict:
+    return {**dossier_json(d, available), **PRIVATE}
 
 
 def event_json(e: AuditEvent) -> dict:

@@ -35,7 +35,7 @@ from workflow.services.dossiers import apply_transition, create_dossier, edit_do
 from workflow.services.errors import ServiceError
 from workflow.services.facts import assessment_score, guard_context
 from workflow.services.listing import dossier_query, local_today
-from workflow.services.scope import get_dossier_for, unit_filter, visible_units
+from workflow.services.scope import get_dossier_for, get_dossier_in_full, sees_in_full, unit_filter, visible_units
 from workflow.services.work import my_work, oversight, registration_campaigns
 from workflow.web import Page, refusal_to_form, submit
 
@@ -157,6 +157,9 @@ def detail(dossier_id: int):
 
 
 def _detail(dossier: Dossier, status: int = 200, **forms):
+    if not sees_in_full(current_user, dossier):  # a neighbour: what the notice board shows, and its form
+        return redirect(url_for("public.notice_board_page", unit_code=dossier.unit.code,
+                                _anchor=f"d-{dossier.tracking_code}"))
     events = audit.stream_events(f"dossier:{dossier.id}")
     options = permissions.options(current_user, dossier)
     actions = {o.action for o in options if o.trigger is None and o.allowed}
@@ -465,4 +468,4 @@ def attach(dossier_id: int):
 @bp.get("/dossiers/<int:dossier_id>/attachments/<int:attachment_id>")
 @login_required
 def attachment(dossier_id: int, attachment_id: int):
-    return send_attachment(get_dossier_for(current_user, dossier_id), attachment_id)
+    return send_attachment(get_dossier_in_full(current_user, dossier_id), attachment_id)

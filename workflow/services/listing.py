@@ -23,7 +23,7 @@ from workflow.services.search import fold
 from workflow.services.validate import Fields
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-AUDIT_ROLES = set(roles_for(Action.SEE_INTERNAL))  # who reads the audit log: the policy's row
+AUDIT_ROLES = set(roles_for(Action.READ_AUDIT))  # who reads the audit log: the policy's row
 SOON_WORKING_DAYS = 3  # "due soon": within this many working days
 
 # Which campaign date a dossier in each state is due by.

@@ -7,7 +7,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from models import Dossier, DossierMember, Unit, User
 from states.enums import Role, State
-from states.policy import REVIEWERS, held_units, local_day
+from states.policy import REVIEWERS, held_units, is_party, local_day
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
@@ -45,6 +45,21 @@ def visible_dossiers(user: User) -> Select:
     if resident is not None:
         conditions.append(and_(resident, Dossier.state == State.PUBLIC_NOTICE.value))
     return select(Dossier).join(Unit, Dossier.unit_id == Unit.id).where(or_(*conditions))
+
+
+def sees_in_full(user: User, dossier: Dossier) -> bool:
+    """The dossier's own people and the reviewers over its unit see all of it; a neighbour who sees it only
+    because it is on public notice in her group sees what the notice board shows (title, name, last day, code)
+    — never the personal number, the address, the household, the scores or the history."""
+    return is_party(user, dossier) or any(dossier.unit.path.startswith(path) for path in reviewer_paths(user))
+
+
+def get_dossier_in_full(user: User, dossier_id: int) -> Dossier:
+    """The dossier if the user may see all of it (its history, its files); NotFound otherwise."""
+    dossier = get_dossier_for(user, dossier_id)
+    if not sees_in_full(user, dossier):
+        raise NotFound(T("Không tìm thấy hồ sơ."))
+    return dossier
 
 
 def get_dossier_for(user: User, dossier_id: int) -> Dossier:

@@ -143,7 +143,7 @@ def oversight(user: User, limit: int = 8) -> Oversight | None:
     from models import AuditEvent
     from workflow.services.listing import audit_query, dossier_query
 
-    if not permissions.may_somewhere(user, Action.SEE_INTERNAL):
+    if not permissions.may_somewhere(user, Action.READ_AUDIT):
         return None
     recent = list(db.session.scalars(audit_query(user, {}).order_by(AuditEvent.id.desc()).limit(limit)))
     overdue = db.session.scalar(select(func.count()).select_from(
