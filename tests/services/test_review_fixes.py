@@ -10,7 +10,7 @@ from states.enums import State, Trigger
 from tests.conftest import csrf_from
 from tests.services.test_meetings import assessed_group, meeting_payload
 from workflow.extensions import db
-from workflow.services import meetings
+from workflow.services import meetings, records
 from workflow.services.dossiers import apply_transition
 
 
@@ -44,3 +44,18 @@ def test_the_meeting_date_lies_within_its_campaign(api, world):
                                               json={**meeting_payload(dossiers), "held_on": "2001-01-01"})
     assert response.status_code == 422
     assert "đợt thi đua" in response.json["error"]["fields"]["held_on"]
+
+
+def test_closing_reviews_in_a_batch_checks_the_council_meeting_date_before_confirming(client, auth, world):
+    dossier = world.dossier(State.COUNCIL_REVIEW)
+    for member in world.cast().council:
+        records.cast_vote(member, dossier, "approve")
+    db.session.commit()
+    auth.login("council_secretary")
+    page = client.get("/review/batch/close_review").get_data(as_text=True)
+    response = client.post("/review/batch/close_review", data={
+        "csrf_token": csrf_from(page), "dossier_ids": [str(dossier.id)], f"version-{dossier.id}": dossier.version,
+        "meeting_date": "2099-01-01"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "ngày họp không thể ở tương lai" in text
+    assert "Kết thúc xét" in text and db.session.get(Dossier, dossier.id).state == "council_review"

@@ -14,7 +14,9 @@ from sqlalchemy import or_, select
 
 from models import Campaign, Decision, Dossier, Unit
 from states.enums import Outcome, State, Title, Trigger, UnitKind
+from states.inputs import InputRejected
 from states.policy import roles_for
+from states.table import RULES
 from workflow import limits
 from workflow.extensions import db
 from workflow.filters import translated
@@ -25,7 +27,7 @@ from workflow.services import permissions
 from workflow.services.batch import BatchBlocked
 from workflow.services.decisions import decision_for, record_decision
 from workflow.services.errors import NotFound, ServiceError, VersionConflict
-from workflow.services.listing import dossier_query
+from workflow.services.listing import dossier_query, local_today
 from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers
 from workflow.web import refusal_to_form
 
@@ -273,6 +275,16 @@ def batch_step(step: str):
         flash(_("Chọn ít nhất một hồ sơ."), "error")
         return page(422)
     if form.confirmed.data != "yes":
+        # The step's own inputs (the council meeting's date…) checked once, beside their fields, before anything.
+        try:
+            RULES[trigger].inputs.parse(_step_data(trigger, form), local_today())
+        except InputRejected as rejected:
+            for name, why in rejected.fields.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = [*field.errors, translated(why)]
+            flash(_("Thông tin chưa hợp lệ, xem các ô được đánh dấu."), "error")
+            return page(422)
         # Every ticked dossier checked by the policy before the confirmation step.
         by_id = {r.dossier.id: r for r in rows}
         reasons: dict[int, str] = {}
