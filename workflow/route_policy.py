@@ -84,6 +84,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "meetings.minutes": (),  # reading in scope
     "review.decisions": (),  # reading in scope
     "review.decision": (),  # reading in scope
+    "review.decision_document": (),  # reading in scope: the decision as an A4 paper
     # --- the audit pages -----------------------------------------------------------------------------------------
     "audit.events": (A.READ_AUDIT,),
     "audit.export": (A.READ_AUDIT,),

@@ -328,3 +328,17 @@ def batch_step(step: str):
     known.update({r.dossier.id: r.dossier for r in rows})
     chosen = [i for i in chosen if i in {r.dossier.id for r in rows if r.movable}]
     return page(status)
+
+
+# --- the decision as an official paper (Decree 30/2020/NĐ-CP), A4, for the browser's print ---------------------
+
+@bp.get("/decisions/<int:decision_id>/document")
+@login_required
+def decision_document(decision_id: int):
+    """The signed decision in the state's layout, with its annex list; whoever may read the decision, else 404."""
+    from workflow.services.documents import decision_document as build
+
+    found = decision_for(current_user, decision_id)
+    if found is None:
+        return render_template("error.html", status=404, message=_("Không tìm thấy quyết định.")), 404
+    return render_template("review/decision_document.html", doc=build(found), decision=found)

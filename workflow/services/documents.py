@@ -1,0 +1,94 @@
+"""Official papers in the state's document layout (Decree 30/2020/NĐ-CP): the chairman's decision, with its
+annex list. The paper is Vietnamese only (it is an official document); the page around it is translated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from models import Decision, Dossier, Unit
+from states.enums import Outcome, Title
+from states.labels import TITLE_LABELS
+from workflow.extensions import db
+
+# The grounds (Căn cứ) of a decision, in order. Issue 8 will let a campaign edit them; until then these defaults.
+DEFAULT_GROUNDS: tuple[str, ...] = (
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
+    "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
+    "Căn cứ Nghị định số 152/2025/NĐ-CP của Chính phủ quy định chi tiết và hướng dẫn thi hành Luật Thi đua, "
+    "khen thưởng;",
+    "Căn cứ Quyết định số 09/2019/QĐ-UBND của Ủy ban nhân dân tỉnh Thanh Hóa ban hành tiêu chí và trình tự, "
+    "thủ tục xét công nhận các danh hiệu kiểu mẫu;",
+    "Xét đề nghị của Hội đồng Thi đua – Khen thưởng phường.",
+)
+
+# Who a title is given to, as Article 1 names them.
+_SUBJECTS: dict[str, str] = {
+    Title.MODEL_CITIZEN: "các công dân",
+    Title.MODEL_FAMILY: "các hộ gia đình",
+    Title.MODEL_GROUP: "các tổ dân phố",
+    Title.MODEL_AGENCY: "các cơ quan, đơn vị",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int
+    name: str
+    group: str
+    title: str
+
+
+@dataclass(frozen=True)
+class DecisionDocument:
+    decision: Decision
+    ward: str  # "PHƯỜNG TÂN DÂN"
+    ward_name: str  # "Phường Tân Dân"
+    signed_on: str  # "ngày 18 tháng 12 năm 2025"
+    place_and_date: str  # "Tân Dân, ngày 18 tháng 12 năm 2025"
+    recognizes: bool
+    titles: str  # "“Gia đình kiểu mẫu”" or several, joined
+    year: str  # "2025"
+    subjects: str  # "các hộ gia đình"
+    grounds: tuple[str, ...]
+    rows: list[Row]
+    delegated: bool
+    signer: str
+
+
+def official_date(day: date) -> str:
+    """'ngày 05 tháng 01 năm 2026': a day below 10 and the months 1 and 2 take a leading zero (Decree 30/2020)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _joined(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " và " + parts[-1]
+
+
+def decision_document(decision: Decision) -> DecisionDocument:
+    """What the printed decision says, from the decision and the dossiers it lists."""
+    ward = db.session.get(Unit, decision.unit_id)
+    ward_name = ward.name if ward is not None else ""
+    place = ward_name.removeprefix("Phường ").removeprefix("Xã ").strip() or ward_name
+    dossiers: list[Dossier] = sorted(decision.dossiers, key=lambda d: (d.unit.name, d.subject_name, d.id))
+    order = list(Title)
+    titles = sorted({d.title for d in dossiers}, key=lambda t: order.index(t) if t in order else len(order))
+    years = sorted({str(d.campaign.year) for d in dossiers}) or [str(decision.signed_on.year)]
+    rows = [Row(i, d.subject_name, d.unit.name, TITLE_LABELS.get(d.title, d.title)) for i, d in
+            enumerate(dossiers, start=1)]
+    return DecisionDocument(
+        decision=decision,
+        ward=ward_name.upper(),
+        ward_name=ward_name,
+        signed_on=official_date(decision.signed_on),
+        place_and_date=f"{place}, {official_date(decision.signed_on)}",
+        recognizes=decision.outcome == Outcome.RECOGNIZE,
+        titles=_joined([f"“{TITLE_LABELS.get(t, t)}”" for t in titles]) if titles else "",
+        year=_joined(years),
+        subjects=_joined([_SUBJECTS.get(t, "các đối tượng") for t in titles]) if titles else "các đối tượng",
+        grounds=DEFAULT_GROUNDS,
+        rows=rows,
+        delegated=decision.on_behalf_of_id is not None,
+        signer=decision.signed_by.full_name,
+    )
