@@ -35,6 +35,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = DISPLAY_TIMEZONE
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    # Consecutive years recognized that earn a certificate of merit (Giấy khen); a residential group needs more.
+    STREAK_YEARS = int(os.environ.get("STREAK_YEARS", "3"))
+    STREAK_YEARS_GROUP = int(os.environ.get("STREAK_YEARS_GROUP", "5"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
