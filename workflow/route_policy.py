@@ -35,6 +35,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.post_calendar_day": (A.ADMINISTER,),  # an admin (anywhere: the calendar is national)
     "api.delete_calendar_day": (A.ADMINISTER,),
     "api.list_dossiers": (),  # reading in scope
+    "api.list_streaks": (),  # reading in scope: years recognized per subject
     "api.get_dossier": (),  # reading in scope (its available triggers are the policy's answer)
     "api.post_dossier": REGISTER,
     "api.patch_dossier": (A.EDIT,),
@@ -85,6 +86,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "review.decisions": (),  # reading in scope
     "review.decision": (),  # reading in scope
     "review.decision_document": (),  # reading in scope: the decision as an A4 paper
+    "review.streaks": (A.READ_AUDIT, T.RECOGNIZE, T.CLOSE_REVIEW),  # Giấy khen proposals
+    "review.streaks_print": (A.READ_AUDIT, T.RECOGNIZE, T.CLOSE_REVIEW),  # the printable proposal list
     # --- the audit pages -----------------------------------------------------------------------------------------
     "audit.events": (A.READ_AUDIT,),
     "audit.export": (A.READ_AUDIT,),

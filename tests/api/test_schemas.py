@@ -34,6 +34,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/units/{unit_id}/meetings/{campaign_id}", "/transitions/batch",
     "/public/notices",
     "/calendar", "/calendar/days", "/calendar/days/{id}",
+    "/streaks",
 }
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

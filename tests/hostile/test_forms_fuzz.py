@@ -403,6 +403,12 @@ GET_FORMS: dict[str, FormSpec] = {
     "review.batch_step": FORMS["review.batch_step"],
     "admin.calendar": FormSpec([("admin", None)], lambda ctx: "/admin/calendar",
                                lambda ctx: {"year": numbers(2026, 2027, 2100)}, examples=12),
+    "review.streaks": FormSpec([("chairman", None)], lambda ctx: "/review/streaks",
+                               lambda ctx: {"unit_id": numbers(*ctx.unit_ids())}, examples=12,
+                               dossiers=["recognized"]),
+    "review.streaks_print": FormSpec([("auditor", None)], lambda ctx: "/review/streaks/print",
+                                     lambda ctx: {"unit_id": numbers(*ctx.unit_ids())}, examples=12,
+                                     dossiers=["recognized"]),
 }
 
 

@@ -49,6 +49,7 @@ from workflow.services import (
     notice_board,
     permissions,
     records,
+    streaks,
 )
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
 from workflow.services.errors import InvalidCredentials, NotFound, ServiceError, TooManyAttempts
@@ -452,3 +453,13 @@ def public_notices(query: schemas.NoticeQuery):
 @operation(summary="This document", public=True, media={"application/json": {"schema": {"type": "object"}}})
 def openapi():
     return openapi_document(current_app)
+
+
+# --- streaks and Giấy khen (issue 8) -----------------------------------------------------------------------------
+
+@bp.get("/streaks")
+@operation(summary="Consecutive years each subject was recognized (in the caller's scope, under unit_id when "
+                   "given) and whether it has earned a Giấy khen", query=schemas.StreakQuery,
+           response=schemas.StreakPage)
+def list_streaks(query: schemas.StreakQuery):
+    return {"items": [s.json() for s in streaks.streaks(g.api_user, query.unit_id)], "next_cursor": None}

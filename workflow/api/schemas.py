@@ -1147,3 +1147,24 @@ class EventPage(Page):
 
 class NoticePage(Page):
     items: list[NoticeOut]
+
+
+# --- streaks (issue 8) ---------------------------------------------------------------------------------------------
+
+class StreakQuery(Query):
+    refusal: ClassVar[str] = "Bộ lọc chưa hợp lệ."
+    unit_id: QueryId | None = None
+
+
+class StreakOut(Out):
+    subject_ref: str = Field(description="the subject's reference as on its latest dossier")
+    subject_name: str = Field(description="the subject's name on its latest recognized dossier")
+    title: str = Field(description="Title value")
+    years: list[int] = Field(description="the years recognized by a signed decision (revoked ones left out)")
+    consecutive: int = Field(description="years in a row ending at the latest recognized year")
+    eligible: bool = Field(description="enough years in a row for a Giấy khen (settings STREAK_YEARS, "
+                                       "STREAK_YEARS_GROUP for a residential group)")
+
+
+class StreakPage(Page):
+    items: list[StreakOut]

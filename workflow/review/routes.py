@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from models import Campaign, Decision, Dossier, Unit
-from states.enums import Outcome, State, Title, Trigger, UnitKind
+from states.enums import Action, Outcome, State, Title, Trigger, UnitKind
 from states.inputs import InputRejected
 from states.policy import roles_for
 from states.table import RULES
@@ -24,11 +24,12 @@ from workflow.review import bp
 from workflow.review.forms import BatchDecisionForm, BatchStepForm
 from workflow.services import batch as batch_service
 from workflow.services import permissions
+from workflow.services import streaks as streak_service
 from workflow.services.batch import BatchBlocked
 from workflow.services.decisions import decision_for, record_decision
 from workflow.services.errors import NotFound, ServiceError, VersionConflict
 from workflow.services.listing import dossier_query, local_today
-from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers
+from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers, visible_units
 from workflow.web import refusal_to_form
 
 
@@ -342,3 +343,40 @@ def decision_document(decision_id: int):
     if found is None:
         return render_template("error.html", status=404, message=_("Không tìm thấy quyết định.")), 404
     return render_template("review/decision_document.html", doc=build(found), decision=found)
+
+
+# --- Giấy khen: subjects recognized enough years in a row (issue 8) ----------------------------------------------
+
+def _may_propose() -> bool:
+    """The chairman, the council's secretary and the auditors: whoever decides, prepares or audits recognitions."""
+    return any(permissions.may_somewhere(current_user, action)
+               for action in (Action.READ_AUDIT, Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW))
+
+
+def _streak_page(template: str):
+    if not _may_propose():
+        return render_template("error.html", status=403, message=_("Bạn không có vai trò xem trang này.")), 403
+    units = [u for u in db.session.scalars(visible_units(current_user).order_by(Unit.path))
+             if u.kind in (UnitKind.WARD.value, UnitKind.GROUP.value, UnitKind.AGENCY.value)
+             and u.merged_into_id is None]
+    unit_id = _id(request.args.get("unit_id"))
+    chosen = next((u for u in units if u.id == unit_id), None)
+    rows = streak_service.streaks(current_user, chosen.id if chosen else None, eligible_only=True)
+    ward = chosen if chosen is not None and chosen.kind == UnitKind.WARD.value else \
+        next((u for u in units if u.kind == UnitKind.WARD.value and (chosen is None or chosen.path.startswith(u.path))),
+             None)
+    return render_template(template, rows=rows, units=units, unit=chosen, ward=ward,
+                           years=current_app.config["STREAK_YEARS"],
+                           years_group=current_app.config["STREAK_YEARS_GROUP"], today=local_today())
+
+
+@bp.get("/streaks")
+@login_required
+def streaks():
+    return _streak_page("review/streaks.html")
+
+
+@bp.get("/streaks/print")
+@login_required
+def streaks_print():
+    return _streak_page("review/streaks_print.html")
