@@ -13,6 +13,7 @@ MENU = [
     ("meetings.index", "meetings", (Action.MEETING,)),
     ("review.batch", "decide", (Trigger.RECOGNIZE,)),
     ("review.decisions", "decisions", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.READ_AUDIT)),
+    ("review.streaks", "streaks", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.READ_AUDIT)),
     ("auth.delegations", "delegations", (Action.DELEGATE,)),
     ("audit.events", "audit", (Action.READ_AUDIT,)),
     ("admin.index", "admin", (Action.ADMINISTER,)),

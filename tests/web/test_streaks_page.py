@@ -67,3 +67,10 @@ def test_others_are_refused(client, auth, world, username):
 
 def test_signed_out_goes_to_sign_in(client, world):
     assert client.get("/review/streaks").status_code == 302
+
+
+def test_the_menu_offers_the_page_to_those_the_policy_lets_in(client, auth, world):
+    auth.login("council_secretary")
+    assert 'href="/review/streaks"' in client.get("/").get_data(as_text=True)
+    auth.login("applicant")
+    assert 'href="/review/streaks"' not in client.get("/").get_data(as_text=True)
