@@ -68,6 +68,9 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)
+    # API.md's path for the decision paper (the chairman's other pages live under /review).
+    app.add_url_rule("/decisions/<int:decision_id>/document", "decision_document",
+                     app.view_functions["review.decision_document"])
     cli.register(app)
     uow.register(app)
     _register_security_headers(app)

@@ -86,6 +86,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "review.decisions": (),  # reading in scope
     "review.decision": (),  # reading in scope
     "review.decision_document": (),  # reading in scope: the decision as an A4 paper
+    "decision_document": (),  # the same paper at API.md's path /decisions/{id}/document
     "review.streaks": (A.READ_AUDIT, T.RECOGNIZE, T.CLOSE_REVIEW),  # Giấy khen proposals
     "review.streaks_print": (A.READ_AUDIT, T.RECOGNIZE, T.CLOSE_REVIEW),  # the printable proposal list
     # --- the audit pages -----------------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ def test_the_decision_page_links_to_its_paper(client, auth, world):
     decision, _ = signed(world)
     auth.login("auditor")
     page = html(client.get(f"/review/decisions/{decision.id}"))
-    assert f"/review/decisions/{decision.id}/document" in page
+    assert f'href="/decisions/{decision.id}/document"' in page  # API.md's path
+    assert client.get(f"/decisions/{decision.id}/document").get_data(as_text=True) == \
+        client.get(f"/review/decisions/{decision.id}/document").get_data(as_text=True)
     assert "TM. ỦY BAN NHÂN DÂN" in page  # the shared signature block still on the decision page
 
 
