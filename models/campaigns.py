@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -52,6 +52,9 @@ class Campaign(Base):
     )
     decision_days: Mapped[int] = mapped_column(Integer, default=10, comment="working days to decide a complete dossier")
     publication_days: Mapped[int] = mapped_column(Integer, default=15, comment="days to publish those recognized")
+    grounds: Mapped[str] = mapped_column(
+        Text, default="", comment="the decision's Căn cứ, one per line; empty: the standard grounds"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship()

@@ -45,6 +45,9 @@ class Dossier(Base):
     notice_ends_on: Mapped[date | None] = mapped_column(
         Date, comment="last day of the public notice now running (Vietnam's date), fixed when it is posted"
     )
+    certificate_code: Mapped[str | None] = mapped_column(
+        String(20), unique=True, comment="printed on the certificate and its QR; set when recognized"
+    )
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -210,6 +213,10 @@ class Decision(Base):
     on_behalf_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), comment="the chairman, when signed under delegation (KT. CHỦ TỊCH)"
     )
+    published_on: Mapped[date | None] = mapped_column(
+        Date, comment="the day the list of those recognized was posted publicly (Vietnam's date)"
+    )
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     signed_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")

@@ -3,6 +3,7 @@ belongs to, a fresh review. Each takes the step's context and returns the data t
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,23 @@ def link_decision(step: GuardContext) -> dict[str, Any]:
         return {}
     step.dossier.decision_id = decision.id
     return {"decision_id": decision.id, "decision_number": decision.number, "signed_on": decision.signed_on}
+
+
+CERTIFICATE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off paper and typed by hand
+
+
+def new_certificate_code(year: int) -> str:
+    """'2026-7QX4PA9K': the year and 40 random bits, so the public verification page cannot be walked."""
+    return f"{year}-" + "".join(secrets.choice(CERTIFICATE_ALPHABET) for _ in range(8))
+
+
+def recognize(step: GuardContext) -> dict[str, Any]:
+    """Attach the dossier to the decision and give it the code its certificate and QR carry."""
+    data = link_decision(step)
+    if step.dossier.certificate_code is None:
+        step.dossier.certificate_code = new_certificate_code(step.campaign.year)
+    data["certificate_code"] = step.dossier.certificate_code
+    return data
 
 
 def clear_votes(step: GuardContext) -> dict[str, Any]:

@@ -76,6 +76,8 @@ class Action(StrEnum):
     SEE_VOTERS = "see_voters"  # who voted how
     SEE_INTERNAL = "see_internal"  # on a dossier's page: its history's data, hashes, sequence and versions
     READ_AUDIT = "read_audit"  # the audit log, its export and the chains' check (a unit-level row)
+    RENEW = "renew"  # register again in the next campaign from an ended dossier (subject and unit copied)
+    PUBLISH = "publish"  # record that a decision's list of those recognized was posted (a unit-level row)
 
 
 class Parties(StrEnum):

@@ -29,6 +29,8 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # a delegation's dates are the ward's da
 REVIEWERS = frozenset(Role) - {Role.APPLICANT}
 LENDABLE = REVIEWERS - {Role.ADMIN, Role.AUDITOR}  # the roles that take steps may be lent to a stand-in
 LIVE = frozenset(State) - {State.REGISTRATION_REJECTED, State.NOT_RECOGNIZED, State.REVOKED, State.WITHDRAWN}
+ENDED = frozenset({State.RECOGNIZED, State.NOT_RECOGNIZED, State.REVOKED, State.WITHDRAWN,
+                   State.REGISTRATION_REJECTED})
 UNDER_REVIEW = frozenset({State.REGISTERED, State.SELF_ASSESSMENT, State.PUBLIC_NOTICE, State.WARD_INSPECTION,
                           State.COUNCIL_REVIEW, State.AWAITING_DECISION})
 
@@ -117,6 +119,14 @@ POLICY: dict[str, Permission] = {p.action: p for p in (
     Permission(A.SEE_INTERNAL, N_("xem dữ liệu kiểm toán"), (Clause(frozenset({R.AUDITOR}), None, P.ANYONE),)),
     Permission(A.READ_AUDIT, N_("đọc nhật ký kiểm toán"),
                (Clause(frozenset({R.AUDITOR, R.CHAIRMAN, R.ADMIN}), None, P.ANYONE),), on_dossier=False),
+    # Next year: the applicant registers again from her ended dossier; the committee does it for the group.
+    Permission(A.RENEW, N_("đăng ký lại năm sau"), (
+        Clause(frozenset({R.APPLICANT}), ENDED, P.APPLICANT_ONLY, False),
+        Clause(frozenset({R.GROUP_COMMITTEE}), ENDED, P.ANYONE),
+    )),
+    # The chairman (or his deputy under delegation) records that a decision's list was posted publicly.
+    Permission(A.PUBLISH, N_("công bố danh sách được công nhận"), (Clause(frozenset({R.CHAIRMAN}), None, P.ANYONE),),
+               on_dossier=False),
 )}
 
 TRIGGERS = frozenset(t.value for t in Trigger)

@@ -55,7 +55,7 @@ TABLE: tuple[Rule, ...] = (
     Rule(T.CLOSE_REVIEW, (S.COUNCIL_REVIEW,), S.AWAITING_DECISION, frozenset({R.COUNCIL_SECRETARY}),
          (g.council_quorum,), inputs=i.ReviewInput, effect=fx.tally_votes),
     Rule(T.RECOGNIZE, (S.AWAITING_DECISION,), S.RECOGNIZED, frozenset({R.CHAIRMAN}),
-         (g.council_recommended, g.no_disqualifier), inputs=i.DecisionInput, effect=fx.link_decision),
+         (g.council_recommended, g.no_disqualifier), inputs=i.DecisionInput, effect=fx.recognize),
     Rule(T.REFUSE, (S.AWAITING_DECISION,), S.NOT_RECOGNIZED, frozenset({R.CHAIRMAN}), comment_required=True,
          inputs=i.OptionalDecisionInput, effect=fx.link_decision),
     Rule(T.SEND_BACK, (S.AWAITING_DECISION,), S.COUNCIL_REVIEW, frozenset({R.CHAIRMAN}), comment_required=True,

@@ -342,7 +342,9 @@ def decision_document(decision_id: int):
     found = decision_for(current_user, decision_id)
     if found is None:
         return render_template("error.html", status=404, message=_("Không tìm thấy quyết định.")), 404
-    return render_template("review/decision_document.html", doc=build(found), decision=found)
+    from workflow.papers import paper
+
+    return paper("review/decision_document.html", f"quyet-dinh-{found.number}", doc=build(found), decision=found)
 
 
 # --- Giấy khen: subjects recognized enough years in a row (issue 8) ----------------------------------------------

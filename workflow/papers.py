@@ -1,0 +1,77 @@
+"""Official papers as pages and as PDF: one template serves the screen, the browser's print and `?format=pdf`.
+
+The PDF is WeasyPrint's rendering of the same HTML with its print styles (A4, the decree's margins, no app
+chrome). WeasyPrint reads only the app's own static files and inline `data:` images: a paper never reaches the
+network, whatever its text holds.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, make_response, render_template, request
+from flask_babel import gettext as _
+from werkzeug.security import safe_join
+
+PDF = "pdf"
+
+
+def wants_pdf() -> bool:
+    return request.args.get("format", "").strip().lower() == PDF
+
+
+def paper(template: str, filename: str, status: int = 200, **context):
+    """The page, or its PDF when the request asks `?format=pdf` (`filename` without extension). An unknown
+    format is refused with a page saying which exist."""
+    fmt = request.args.get("format", "").strip().lower()
+    if fmt not in ("", "html", PDF):
+        return render_template("error.html", status=400,
+                               message=_("Định dạng không hỗ trợ: chỉ có trang web hoặc PDF (format=pdf).")), 400
+    html = render_template(template, **context)
+    if fmt != PDF or status != 200:
+        return html, status
+    try:
+        data = render_pdf(html)
+    except OSError:  # WeasyPrint's system libraries (Pango) are missing on this server
+        current_app.logger.exception("PDF rendering is not available")
+        return render_template("error.html", status=503,
+                               message=_("Máy chủ chưa cài được phần tạo PDF. Hãy dùng nút In của trình duyệt.")), 503
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in filename) or "giay-to"
+    response.headers["Content-Disposition"] = f'inline; filename="{safe}.pdf"'
+    return response
+
+
+def render_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # imported here: its Pango libraries are needed only for a PDF
+
+    return HTML(string=html, base_url=request.url_root, url_fetcher=_static_fetcher(),
+                media_type="print").write_pdf()
+
+
+def _static_fetcher():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    root = request.url_root
+    static = Path(current_app.static_folder or "static")
+    prefix = (current_app.static_url_path or "/static").strip("/") + "/"
+
+    class StaticOnly(URLFetcher):
+        """The app's static files and `data:` URLs; anything else is refused (WeasyPrint skips it)."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith(root):
+                path = unquote(urlsplit(url).path).lstrip("/")
+                if path.startswith(prefix):
+                    found = safe_join(str(static), path[len(prefix):])
+                    if found and Path(found).is_file():
+                        kind = mimetypes.guess_type(found)[0] or "application/octet-stream"
+                        return URLFetcherResponse(url, Path(found).read_bytes(), {"Content-Type": kind})
+            raise ValueError(f"not fetched for a paper: {url}")
+
+    return StaticOnly(allowed_protocols=("data",))
