@@ -55,6 +55,8 @@ class EventName(StrEnum):
     CALENDAR_DAY_ADDED = "calendar_day_added"
     CALENDAR_DAY_REMOVED = "calendar_day_removed"
     UNIT_MERGED = "unit_merged"
+    RENEWED = "renewed"  # registered again in a later campaign from this dossier (the new one is CREATED)
+    LIST_PUBLISHED = "list_published"  # a decision's list of those recognized was posted publicly
 
 
 class Action(StrEnum):
