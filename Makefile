@@ -21,9 +21,13 @@ run: install
 	$(FLASK) load-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## Debian's Chromium for the browser tests (Playwright drives it; its own browser download is not used)
+## Debian's Chromium for the browser tests (Playwright drives it; its own browser download is not used), and
+## the Pango library and a Vietnamese-capable serif font that WeasyPrint needs to make the PDF papers
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@need=""; command -v chromium >/dev/null 2>&1 || need="chromium"; \
+	 ldconfig -p | grep -q libpangoft2-1.0.so.0 || need="$$need libpango-1.0-0 libpangoft2-1.0-0"; \
+	 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || need="$$need fonts-dejavu-core"; \
+	 [ -z "$$need" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; }
 	@chromium --version
 
 ## The whole suite, on SQLite and on an embedded PostgreSQL server the tests start themselves, plus the

@@ -30,6 +30,7 @@ NOTE = 2000  # a dossier's note, a criterion's note
 COMMENT = 2000  # transition comments, decision comments, vote comments
 OBJECTION = 2000  # a resident's objection
 ANSWER = 2000  # the answer to an objection
+GROUNDS = 6024  # a campaign's Căn cứ: at most 12 lines of 500 characters (services/campaigns.py)
 MINUTES = 5000  # the longest text inside a step's `data` (the council meeting's minutes)
 DECISION_NUMBER = 60  # "45/QĐ-UBND" (String(60))
 USERNAME = 80  # (String(80))

@@ -222,7 +222,8 @@ def campaign_fields(new: bool) -> Fields:
                   "council_quorum": numbers(66.67), "council_approval": numbers(70), "notice_days": numbers(10),
                   "pass_points": numbers(85), "notice_working_days": one_of_or_hostile("y", ""),
                   "secret_ballot": one_of_or_hostile("y", ""), "decision_days": numbers(5),
-                  "publication_days": numbers(5)}
+                  "publication_days": numbers(5),
+                  "grounds": one_of_or_hostile("Căn cứ Luật Thi đua, khen thưởng năm 2022;\nXét đề nghị …", "")}
         if new:
             result |= {"year": numbers(2031, 2030), "unit_id": numbers(*ctx.unit_ids())}
         return result

@@ -125,3 +125,77 @@ def test_official_dates_take_leading_zeros():
     assert official_date(date(2026, 1, 5)) == "ngày 05 tháng 01 năm 2026"
     assert official_date(date(2025, 12, 18)) == "ngày 18 tháng 12 năm 2025"
     assert official_date(date(2025, 3, 9)) == "ngày 09 tháng 3 năm 2025"
+
+
+def pdf_text(data: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
+
+
+def test_the_decision_as_pdf_holds_the_same_paper(client, auth, world):
+    decision, listed = signed(world)
+    auth.login("chairman")
+    response = client.get(f"/decisions/{decision.id}/document?format=pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("inline; filename=")
+    assert response.data.startswith(b"%PDF-")
+    text = " ".join(pdf_text(response.data).split())
+    for part in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 135/QĐ-UBND", "Căn cứ Luật Thi đua, khen thưởng",
+                 "QUYẾT ĐỊNH:", "Điều 1.", "Nơi nhận:", "TM. ỦY BAN NHÂN DÂN", world.users["chairman"].full_name,
+                 *(d.subject_name for d in listed)):
+        assert part in text, part
+    assert "In" not in text.split()[:3] and "Về trang quyết định" not in text  # no app chrome, no buttons
+
+
+def test_only_the_page_or_its_pdf(client, auth, world):
+    decision, _ = signed(world)
+    auth.login("chairman")
+    response = client.get(f"/decisions/{decision.id}/document?format=docx")
+    assert response.status_code == 400 and "format=pdf" in html(response)
+    auth.login("applicant9")
+    assert client.get(f"/decisions/{decision.id}/document?format=pdf").status_code == 404
+
+
+def _campaign_form(client, world) -> dict:
+    from tests.web.test_forms import csrf_from
+
+    page = html(client.get(f"/admin/campaigns/{world.campaign.id}"))
+    c = world.campaign
+    return {"csrf_token": csrf_from(page), "name": c.name,
+            **{k: getattr(c, k).isoformat() for k in ("registration_opens", "registration_closes",
+                                                      "assessment_due", "inspection_due", "decision_due")},
+            "group_quorum": "60", "group_approval": "60", "notice_days": "10", "council_quorum": "66.67",
+            "council_approval": "70", "pass_points": "85", "decision_days": "10", "publication_days": "15"}, page
+
+
+def test_a_campaign_writes_its_own_grounds_and_the_decision_cites_them(client, auth, world):
+    auth.login("admin")
+    fields, page = _campaign_form(client, world)
+    assert "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;" in page  # the standard ones, to edit
+    own = ("Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;\r\n\r\n"
+           "Căn cứ Quyết định số 22/2024/QĐ-UBND của Ủy ban nhân dân tỉnh Phú Thọ;\r\n"
+           "  Xét đề nghị của Hội đồng Thi đua – Khen thưởng phường.  ")
+    assert client.post(f"/admin/campaigns/{world.campaign.id}", data={**fields, "grounds": own}).status_code == 302
+    decision, _ = signed(world)
+    auth.login("chairman")
+    paper = html(client.get(f"/decisions/{decision.id}/document"))
+    grounds = paper.split('class="paper-grounds"', 1)[1].split("QUYẾT ĐỊNH:", 1)[0]
+    assert grounds.count("<p>") == 3
+    assert "22/2024/QĐ-UBND của Ủy ban nhân dân tỉnh Phú Thọ" in grounds and "09/2019" not in grounds
+    auth.login("admin")
+    assert client.post(f"/admin/campaigns/{world.campaign.id}", data={**fields, "grounds": ""}).status_code == 302
+    auth.login("chairman")
+    assert "09/2019/QĐ-UBND" in html(client.get(f"/decisions/{decision.id}/document"))  # empty: the standard ones
+
+
+def test_too_many_grounds_are_named_beside_the_field(client, auth, world):
+    auth.login("admin")
+    fields, _ = _campaign_form(client, world)
+    response = client.post(f"/admin/campaigns/{world.campaign.id}",
+                           data={**fields, "grounds": "\n".join(f"Căn cứ số {i};" for i in range(13))})
+    assert response.status_code == 422 and "nhiều nhất 12 căn cứ" in html(response)
+    response = client.post(f"/admin/campaigns/{world.campaign.id}", data={**fields, "grounds": "x" * 501})
+    assert response.status_code == 422 and "mỗi căn cứ dài nhất 500 ký tự" in html(response)

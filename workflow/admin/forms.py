@@ -9,6 +9,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -79,6 +80,8 @@ class CampaignEditForm(Form):
                                  validators=[InputRequired(), NumberRange(1, 90)])
     publication_days = IntegerField(_l("Số ngày công bố danh sách được công nhận sau quyết định"),
                                     validators=[InputRequired(), NumberRange(1, 90)])
+    grounds = TextAreaField(_l("Căn cứ của quyết định công nhận (mỗi dòng một căn cứ)"),
+                            validators=[Length(max=limits.GROUNDS)], render_kw={"rows": 7})
 
 
 class CampaignForm(CampaignEditForm):

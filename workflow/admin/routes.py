@@ -33,6 +33,7 @@ from workflow.services import calendar as calendar_service
 from workflow.services import campaigns as campaign_service
 from workflow.services import permissions
 from workflow.services.criteria import load_criteria_document
+from workflow.services.documents import grounds_of
 from workflow.services.errors import ServiceError
 from workflow.services.listing import local_today
 from workflow.services.scope import unit_filter
@@ -166,7 +167,8 @@ def remove_role(user_id: int, assignment_id: int):
 
 
 def _campaign_payload(form: CampaignEditForm) -> dict:
-    payload = {"name": form.name.data, **{name: getattr(form, name).data for name in DATES},
+    payload = {"name": form.name.data, "grounds": form.grounds.data or "",
+               **{name: getattr(form, name).data for name in DATES},
                "settings": {**{name: float(getattr(form, name).data) / 100 for name in SHARES},
                             "notice_days": form.notice_days.data, "pass_points": form.pass_points.data,
                             "secret_ballot": bool(form.secret_ballot.data),
@@ -189,6 +191,7 @@ def _campaign_form(campaign: Campaign | None) -> CampaignEditForm:
         if campaign is None:
             for name in ("notice_days", "pass_points", "decision_days", "publication_days"):
                 getattr(form, name).data = values[name]
+        form.grounds.data = "\n".join(grounds_of(campaign))
     return form
 
 

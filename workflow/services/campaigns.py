@@ -22,6 +22,19 @@ SHARE_SETTINGS = ("group_quorum", "group_approval", "council_quorum", "council_a
 INT_SETTINGS = {"notice_days": (1, 90), "pass_points": (1, 100), "decision_days": (1, 90),
                 "publication_days": (1, 90)}
 BOOL_SETTINGS = ("secret_ballot", "notice_working_days")
+GROUNDS_MAX_LINES, GROUNDS_LINE_MAX = 12, 500
+
+
+def _grounds(fields: Fields) -> str:
+    """The decision's Căn cứ as the admin wrote them: one per line, blank lines dropped; empty means the
+    standard grounds (workflow/services/documents.py)."""
+    text = fields.text("grounds", max_length=GROUNDS_MAX_LINES * (GROUNDS_LINE_MAX + 2))
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    if len(lines) > GROUNDS_MAX_LINES:
+        fields.error("grounds", T("nhiều nhất %(n)s căn cứ", n=GROUNDS_MAX_LINES))
+    elif any(len(line) > GROUNDS_LINE_MAX for line in lines):
+        fields.error("grounds", T("mỗi căn cứ dài nhất %(n)s ký tự", n=GROUNDS_LINE_MAX))
+    return "\n".join(lines)
 
 
 def _parse_settings(raw: Any, fields: Fields, *, partial: bool) -> dict[str, Any]:
@@ -92,6 +105,7 @@ def create_campaign(actor: User, payload: Any, now: datetime | None = None) -> C
     name = fields.text("name", required=True, max_length=200)
     values = {key: fields.day(key) for key in DATE_FIELDS}
     settings = _parse_settings(fields.payload.get("settings"), fields, partial=False)
+    grounds = _grounds(fields)
     _check_order(values, {**DEFAULT_SETTINGS, **settings}, fields)
     fields.done(T("Đợt thi đua chưa hợp lệ."))
     unit = db.session.get(Unit, unit_id)
@@ -100,7 +114,7 @@ def create_campaign(actor: User, payload: Any, now: datetime | None = None) -> C
     _admin_over(actor, unit)
     if db.session.scalars(select(Campaign).where(Campaign.unit_id == unit.id, Campaign.year == year)).first():
         raise Conflict(T("Phường đã có đợt thi đua năm %(year)s.", year=year), {"year": T("đã có")})
-    campaign = Campaign(year=year, unit_id=unit.id, name=name, created_at=now, **values,
+    campaign = Campaign(year=year, unit_id=unit.id, name=name, grounds=grounds, created_at=now, **values,
                         **{**DEFAULT_SETTINGS, **settings})
     db.session.add(campaign)
     db.session.flush()
@@ -121,6 +135,8 @@ def update_campaign(actor: User, campaign: Campaign, payload: Any, now: datetime
     for key in DATE_FIELDS:
         if key in fields.payload:
             changes[key] = fields.day(key)
+    if "grounds" in fields.payload:
+        changes["grounds"] = _grounds(fields)
     changes.update(_parse_settings(fields.payload.get("settings"), fields, partial=True))
     for key in ("year", "unit_id"):
         if key in fields.payload and fields.payload[key] != getattr(campaign, key):

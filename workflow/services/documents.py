@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from models import Decision, Dossier, Unit
+from models import Campaign, Decision, Dossier, Unit
 from states.enums import Outcome, Title
 from states.labels import TITLE_LABELS
 from workflow.extensions import db
 
-# The grounds (Căn cứ) of a decision, in order. Issue 8 will let a campaign edit them; until then these defaults.
+# The standard grounds (Căn cứ) of a decision, in order; a campaign may write its own (admin, campaign page).
 DEFAULT_GROUNDS: tuple[str, ...] = (
     "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
     "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
@@ -56,6 +56,12 @@ class DecisionDocument:
     signer: str
 
 
+def grounds_of(campaign: Campaign | None) -> tuple[str, ...]:
+    """The campaign's own grounds, one per line, or the standard ones."""
+    own = tuple(line for line in (campaign.grounds if campaign is not None else "").splitlines() if line.strip())
+    return own or DEFAULT_GROUNDS
+
+
 def official_date(day: date) -> str:
     """'ngày 05 tháng 01 năm 2026': a day below 10 and the months 1 and 2 take a leading zero (Decree 30/2020)."""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
@@ -87,7 +93,7 @@ def decision_document(decision: Decision) -> DecisionDocument:
         titles=_joined([f"“{TITLE_LABELS.get(t, t)}”" for t in titles]) if titles else "",
         year=_joined(years),
         subjects=_joined([_SUBJECTS.get(t, "các đối tượng") for t in titles]) if titles else "các đối tượng",
-        grounds=DEFAULT_GROUNDS,
+        grounds=grounds_of(dossiers[0].campaign if dossiers else None),
         rows=rows,
         delegated=decision.on_behalf_of_id is not None,
         signer=decision.signed_by.full_name,
