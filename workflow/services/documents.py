@@ -44,6 +44,7 @@ class DecisionDocument:
     decision: Decision
     ward: str  # "PHƯỜNG TÂN DÂN"
     ward_name: str  # "Phường Tân Dân"
+    ward_in_text: str  # "phường Tân Dân", as a sentence names it
     signed_on: str  # "ngày 18 tháng 12 năm 2025"
     place_and_date: str  # "Tân Dân, ngày 18 tháng 12 năm 2025"
     recognizes: bool
@@ -60,6 +61,14 @@ def grounds_of(campaign: Campaign | None) -> tuple[str, ...]:
     """The campaign's own grounds, one per line, or the standard ones."""
     own = tuple(line for line in (campaign.grounds if campaign is not None else "").splitlines() if line.strip())
     return own or DEFAULT_GROUNDS
+
+
+def in_text(unit_name: str) -> str:
+    """'Phường Tân Dân' → 'phường Tân Dân': inside a sentence the unit's type is written in lower case."""
+    for kind in ("Phường ", "Xã ", "Thị trấn ", "Đặc khu "):
+        if unit_name.startswith(kind):
+            return kind.lower() + unit_name[len(kind):]
+    return unit_name
 
 
 def official_date(day: date) -> str:
@@ -87,6 +96,7 @@ def decision_document(decision: Decision) -> DecisionDocument:
         decision=decision,
         ward=ward_name.upper(),
         ward_name=ward_name,
+        ward_in_text=in_text(ward_name),
         signed_on=official_date(decision.signed_on),
         place_and_date=f"{place}, {official_date(decision.signed_on)}",
         recognizes=decision.outcome == Outcome.RECOGNIZE,
