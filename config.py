@@ -40,6 +40,23 @@ class Config:
     STREAK_YEARS_GROUP = int(os.environ.get("STREAK_YEARS_GROUP", "5"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Messages (flask send-outbox): email by SMTP when MAIL_SERVER is set, else written to files for development;
+    # SMS and Zalo through an adapter: "file" (development) or "http" (a provider's endpoint and token).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "kieumau@localhost")
+    SMS_ADAPTER = os.environ.get("SMS_ADAPTER", "file")
+    SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+    SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
+    ZALO_ADAPTER = os.environ.get("ZALO_ADAPTER", "file")
+    ZALO_HTTP_URL = os.environ.get("ZALO_HTTP_URL", "")
+    ZALO_HTTP_TOKEN = os.environ.get("ZALO_HTTP_TOKEN", "")
+    OUTBOX_FOLDER = os.environ.get("OUTBOX_FOLDER", str(BASE_DIR / "instance" / "outbox"))
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")  # links in messages
 
 
 class TestConfig(Config):

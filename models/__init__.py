@@ -17,13 +17,14 @@ from models.dossiers import (
     Objection,
     Vote,
 )
+from models.notifications import Delivery, Notification
 from models.units import Unit
 from models.users import ApiToken, Delegation, LoginFailure, RoleAssignment, User
 
 __all__ = [
     "ApiToken", "AssessmentItem", "Attachment", "AuditEvent", "Base", "CalendarDay", "Campaign", "CriteriaSet",
     "Criterion",
-    "Decision", "Delegation", "Disqualifier", "Dossier", "DossierMember",
-    "GroupMeeting", "InspectionItem", "MeetingVote", "LoginFailure", "Objection",
+    "Decision", "Delegation", "Delivery", "Disqualifier", "Dossier", "DossierMember",
+    "GroupMeeting", "InspectionItem", "MeetingVote", "LoginFailure", "Notification", "Objection",
     "RoleAssignment", "Standard", "Unit", "User", "Vote",
 ]

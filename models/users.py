@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,6 +21,10 @@ class User(UserMixin, Base):
         String(12), unique=True, comment="số định danh cá nhân (12 digits): how the system knows a subject"
     )
     email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(15), comment="for SMS and Zalo messages")
+    channels: Mapped[list] = mapped_column(
+        JSON, default=lambda: ["email"], comment="where messages go besides the inbox: email, sms, zalo"
+    )
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

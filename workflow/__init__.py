@@ -59,6 +59,7 @@ def create_app(config: object | None = None) -> Flask:
     from workflow.meetings import bp as meetings_bp
     from workflow.public import bp as public_bp
     from workflow.review import bp as review_bp
+    from workflow.services import notify  # noqa: F401  (its in-transaction writer tells people of each step)
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)

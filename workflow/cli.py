@@ -69,6 +69,27 @@ def register(app: Flask) -> None:
             sys.exit(1)
         click.echo("Toàn vẹn: mọi chuỗi hợp lệ.")
 
+    @app.cli.command("send-outbox")
+    @click.option("--limit", default=200, show_default=True, help="messages claimed at a time")
+    def send_outbox(limit: int) -> None:
+        """Deliver the messages that are due (email, SMS, Zalo); safe to run in several workers at once."""
+        from workflow.services.outbox import send_outbox as send
+
+        report = send(limit=limit)
+        click.echo(f"Đã gửi {report.sent} tin; {report.retried} tin sẽ gửi lại sau; "
+                   f"{report.failed} tin không gửi được.")
+        for line in report.errors[:50]:
+            click.echo(f"LỖI: {line}")
+
+    @app.cli.command("send-reminders")
+    def send_reminders() -> None:
+        """Write today's deadline reminders for reviewers (run daily; a second run the same day adds nothing)."""
+        from workflow.services.reminders import send_reminders as remind
+
+        with unit_of_work():
+            written = remind()
+        click.echo(f"Đã ghi {written} tin nhắc việc. Chạy “flask send-outbox” để gửi.")
+
     @app.cli.command("load-demo")
     def load_demo() -> None:
         """Load the demo ward, its users, campaign and ~30 dossiers (idempotent)."""

@@ -1,8 +1,9 @@
 """One unit of work per request and per CLI command: the one place that commits.
 
 Services flush and never commit; a request whose answer is a success (status < 400) is committed once after
-its view returns, any other answer is rolled back. After a commit the audit events the transaction wrote are
-published to the subscribers (notifications, reports, seals) — never for a step that rolled back.
+its view returns, any other answer is rolled back. Just before the commit, the transaction's audit events are handed
+to the in-transaction writers (the notifications' outbox: written with the step, or not at all); after the commit
+they are published to the subscribers (reports, seals) — never for a step that rolled back.
 """
 
 from __future__ import annotations
@@ -38,10 +39,21 @@ class Published:
     role: str | None
     at: datetime
     data: dict
+    comment: str = ""
 
 
 Subscriber = Callable[[list[Published]], None]
 _subscribers: list[Subscriber] = []
+Writer = Callable[[Session, list[Published]], None]
+_writers: list[Writer] = []
+HANDED = "kieumau.handed_events"
+
+
+def write_with(writer: Writer) -> Writer:
+    """Register a function called just before a commit with the events the transaction wrote; what it adds to the
+    session is committed with them (usable as a decorator)."""
+    _writers.append(writer)
+    return writer
 
 
 def subscribe(subscriber: Subscriber) -> Subscriber:
@@ -58,11 +70,22 @@ def written(session: Session, e: Any) -> None:
     """Called by the audit helper for each event it flushed: remembered until the transaction ends."""
     session.info.setdefault(PENDING, []).append(Published(
         e.id, e.stream, e.dossier_id, e.unit_id, e.trigger, e.from_state, e.to_state, e.actor, e.role, e.at,
-        dict(e.data or {})))
+        dict(e.data or {}), e.comment or ""))
+
+
+@event.listens_for(Session, "before_commit")
+def _hand_over(session: Session) -> None:
+    pending = session.info.get(PENDING, [])
+    fresh = pending[session.info.get(HANDED, 0):]
+    session.info[HANDED] = len(pending)
+    if fresh:
+        for writer in list(_writers):
+            writer(session, fresh)
 
 
 @event.listens_for(Session, "after_commit")
 def _publish(session: Session) -> None:
+    session.info.pop(HANDED, None)
     published = session.info.pop(PENDING, [])
     if published:
         for subscriber in list(_subscribers):
@@ -72,6 +95,7 @@ def _publish(session: Session) -> None:
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, previous_transaction) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(HANDED, None)
 
 
 def keep_changes() -> None:
