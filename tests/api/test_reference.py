@@ -137,7 +137,9 @@ def test_audit_log_in_scope_with_filters_and_csv(api, world, frozen_clock):
     exported = auditor.get(f"/audit/events?format=csv&dossier_id={ours.id}")
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [r["trigger"] for r in rows] == ["created", "submit", "accept"]
+    from workflow.filters import event_label
+
+    assert [r["Sự kiện"] for r in rows] == [event_label(t) for t in ("created", "submit", "accept")]
 
 
 def test_public_tracking_shows_stages_and_dates_only(client, world):

@@ -83,4 +83,4 @@ def test_the_page_filters_and_shows_full_names_in_vietnam_time(client, auth, wor
     # The CSV export honours the same filters.
     exported = client.get("/audit/events.csv", query_string={"tracking_code": ours.tracking_code})
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    assert exported.status_code == 200 and rows and {r["dossier_id"] for r in rows} == {str(ours.id)}
+    assert exported.status_code == 200 and rows and {r["Hồ sơ"] for r in rows} == {str(ours.id)}

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Dossier, Unit, User
 from states.enums import EventName, Trigger
+from workflow import exports
 from workflow.audit import bp
-from workflow.downloads import csv_response
 from workflow.extensions import db
 from workflow.services import audit as audit_service
 from workflow.services.errors import ValidationFailed
@@ -62,7 +62,8 @@ def export():
         query = audit_query(current_user, request.args.to_dict())
     except ValidationFailed:
         query = audit_query(current_user, {})
-    return csv_response(db.session.scalars(query.order_by(AuditEvent.id)))
+    fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
+    return exports.download(fmt, exports.events(query), exports.audit_columns(), "nhat-ky-kiem-toan", "Nhật ký")
 
 
 @bp.get("/verify")
