@@ -45,6 +45,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.post_objection": (A.OBJECTION,),
     "api.answer_objection": (A.ANSWER,),
     "api.post_transition": ALL_TRIGGERS,
+    "api.post_renew": (A.RENEW, A.REGISTER_ON_BEHALF),  # the applicant, or the committee on a resident's behalf
     "api.post_attachment": (A.ATTACH,),
     "api.get_attachment": (),  # reading in scope
     "api.post_decision": DECIDE,

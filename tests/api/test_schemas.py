@@ -34,7 +34,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/units/{unit_id}/meetings/{campaign_id}", "/transitions/batch",
     "/public/notices",
     "/calendar", "/calendar/days", "/calendar/days/{id}",
-    "/streaks",
+    "/streaks", "/dossiers/{id}/renew",
 }
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -99,7 +99,7 @@ def test_path_parameters_are_bounded_ids_or_codes(doc):
                 assert parameter["schema"] == {"type": "string", "pattern": "^[A-Za-z0-9]{1,16}$"}
             else:
                 assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": limits.ID_MAX}
-    assert seen == 23  # one per path parameter of every operation
+    assert seen == 24  # one per path parameter of every operation
 
 
 def test_security_is_declared_per_operation(doc):

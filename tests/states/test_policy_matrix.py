@@ -33,6 +33,7 @@ from datetime import timedelta
 import pytest
 from flask import g
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from models import Attachment, AuditEvent, Campaign, Dossier, Objection, User, Vote
 from states.enums import Action, EventName, Parties, Role, State, Trigger
@@ -48,6 +49,7 @@ from tests.factories import (
     ROLE_USERS,
     add_role,
     add_users,
+    make_campaign,
 )
 from workflow import clock
 from workflow.extensions import db
@@ -65,14 +67,15 @@ NO_OBJECTION = 2**31 - 1  # an objection id no dossier has (outside the notice n
 
 TRIGGERS = [t.value for t in Trigger]
 DATA_STEPS = [Action.EDIT, Action.ASSESSMENT, Action.INSPECTION, Action.VOTE, Action.OBJECTION, Action.ANSWER,
-              Action.ATTACH, Action.DISQUALIFIER]
+              Action.ATTACH, Action.DISQUALIFIER, Action.RENEW]
 WRITES = TRIGGERS + [a.value for a in DATA_STEPS]
 READS = [Action.SEE_VOTERS.value, Action.SEE_INTERNAL.value]
 
 EVENTS = {**{t: t for t in TRIGGERS}, Action.EDIT: EventName.EDITED, Action.ASSESSMENT: EventName.ASSESSMENT_SAVED,
           Action.INSPECTION: EventName.INSPECTION_SAVED, Action.VOTE: EventName.VOTE_CAST,
           Action.OBJECTION: EventName.OBJECTION_RECORDED, Action.ANSWER: EventName.OBJECTION_ANSWERED,
-          Action.ATTACH: EventName.ATTACHMENT_ADDED, Action.DISQUALIFIER: EventName.DISQUALIFIER_RECORDED}
+          Action.ATTACH: EventName.ATTACHMENT_ADDED, Action.DISQUALIFIER: EventName.DISQUALIFIER_RECORDED,
+          Action.RENEW: EventName.RENEWED}
 
 # Who is who (tests/factories.py): a role's holder over the dossier's unit (G1, in WARD), the same role in the
 # other ward, the unit a role is held at, and who may lend it.
@@ -252,18 +255,22 @@ class Snapshot:
     attachments: int
     disqualifiers: tuple[str, ...]
     note: str | None
+    registrations: int  # dossiers of the same subject, in any campaign (a renewal adds one next year)
 
 
 def snapshot(connection, dossier_id: int) -> Snapshot:
     def count(model, column):
         return select(func.count(model.id)).where(column == dossier_id).scalar_subquery()
 
+    same_subject = aliased(Dossier)
+    registrations = (select(func.count(same_subject.id)).where(same_subject.subject_ref == Dossier.subject_ref)
+                     .scalar_subquery())
     row = connection.execute(select(
         Dossier.state, Dossier.version, count(AuditEvent, AuditEvent.dossier_id), count(Vote, Vote.dossier_id),
         count(Objection, Objection.dossier_id), count(Attachment, Attachment.dossier_id),
-        Dossier.disqualifiers_found, Dossier.note,
+        Dossier.disqualifiers_found, Dossier.note, registrations,
     ).where(Dossier.id == dossier_id)).one()
-    return Snapshot(row[0], row[1], row[2], row[3], row[4], row[5], tuple(row[6] or ()), row[7])
+    return Snapshot(row[0], row[1], row[2], row[3], row[4], row[5], tuple(row[6] or ()), row[7], row[8])
 
 
 def last_event(connection, dossier_id: int):
@@ -284,6 +291,8 @@ def changed_as_the_row_says(action: str, before: Snapshot, after: Snapshot, code
         Action.VOTE: after.votes == before.votes + 1,
         Action.OBJECTION: after.objections == before.objections + 1,
         Action.ATTACH: after.attachments == before.attachments + 1,
+        # The old dossier stays as it was; its subject has one more dossier (next year's).
+        Action.RENEW: after.version == before.version and after.registrations == before.registrations + 1,
     }[Action(action)]
 
 
@@ -344,6 +353,7 @@ class Bench:
     assessment: dict
     inspection: dict
     disqualifier: str
+    next_campaign_id: int  # the ward's campaign of next year, taking registrations today (renew)
     objection_id: int = NO_OBJECTION
     mistakes: list[str] = field(default_factory=list)
     attempts: int = 0
@@ -400,6 +410,8 @@ class Bench:
                 f"/api/v1{base}/attachments", headers={"Authorization": f"Bearer {client.token}"},
                 data={"file": (io.BytesIO(PDF), "bien-ban.pdf"), "kind": "evidence"},
                 content_type="multipart/form-data")
+        elif action == Action.RENEW:
+            response = client.post(f"{base}/renew", json={"campaign_id": self.next_campaign_id})
         elif action == Action.DISQUALIFIER:
             # No API endpoint records a disqualifier yet: the service, behind the same scope loader a route uses.
             return self.set_disqualifier(username, version)
@@ -502,10 +514,23 @@ def bench_for(api, world, frozen_clock, state: State) -> dict:
     """Build the state's world and dossier (committed for real), and what the bench needs to know of them."""
     matrix_world(world, frozen_clock)
     dossier = prepared(world, state)
+    next_year = next_year_campaign(world)
     for username in {*HOLDERS.values(), *OTHER_WARD.values(), *MATRIX_USERS, CREATOR}:
         api.as_(username)  # every token issued (and committed) before the savepoints start
     return dict(dossier_id=dossier.id, state=state, assessment=full_assessment(dossier),
-                inspection=full_inspection(dossier), disqualifier=dossier.criteria_set.disqualifiers[0].code)
+                inspection=full_inspection(dossier), disqualifier=dossier.criteria_set.disqualifiers[0].code,
+                next_campaign_id=next_year.id)
+
+
+def next_year_campaign(world) -> Campaign:
+    """The ward's campaign of next year, taking registrations since yesterday (where `renew` registers)."""
+    today = local_today()
+    campaign = make_campaign(world.units["WARD"], today)
+    campaign.year, campaign.name = world.campaign.year + 1, f"Thi đua kiểu mẫu {world.campaign.year + 1}"
+    campaign.registration_opens = today - timedelta(days=1)
+    db.session.add(campaign)
+    db.session.commit()
+    return campaign
 
 
 @contextmanager

@@ -49,6 +49,7 @@ from workflow.services import (
     notice_board,
     permissions,
     records,
+    renew,
     streaks,
 )
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
@@ -306,6 +307,15 @@ def post_transition(id: int, dossier: Dossier, body: schemas.TransitionIn):
     apply_transition(g.api_user, dossier, body.trigger, body.version, body.comment or "",
                      body.data if body.data is not None else {})
     return full_dossier(dossier)
+
+
+@bp.post("/dossiers/<int:id>/renew")
+@operation(summary="Register again in a later campaign of the ward from an ended dossier: the subject, household "
+                   "and group copied, nothing else (its applicant: a draft; the group committee: registered on "
+                   "the resident's behalf)", body=schemas.RenewIn, response=schemas.DossierOut, status=201,
+           load=data_step(Action.RENEW))
+def post_renew(id: int, dossier: Dossier, body: schemas.RenewIn):
+    return full_dossier(renew.renew(g.api_user, dossier.id, body.campaign_id))
 
 
 @bp.post("/dossiers/<int:id>/attachments")

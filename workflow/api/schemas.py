@@ -342,6 +342,12 @@ class DossierPatchIn(Body):
     members: Members | None = None
 
 
+class RenewIn(Body):
+    refusal: ClassVar[str] = "Đợt thi đua chưa hợp lệ."
+    campaign_id: Id | None = Field(None, description="the later campaign of the same ward, open for registration "
+                                                     "today; none: the ward's next one open today")
+
+
 # the scoresheets: checked against the dossier's criteria set when the route gives it (validation context)
 
 

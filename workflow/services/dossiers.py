@@ -92,9 +92,11 @@ def _set_members(dossier: Dossier, members: list[dict[str, str]]) -> None:
                                              relation=member["relation"]))
 
 
-def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = None) -> Dossier:
+def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = None, *,
+                   event_data: dict[str, Any] | None = None) -> Dossier:
     """A new dossier: in `draft` when an applicant registers herself; in `registered` when the group's committee
-    types in a resident's signed paper form (`on_behalf`) — the resident is its applicant, the typist is noted."""
+    types in a resident's signed paper form (`on_behalf`) — the resident is its applicant, the typist is noted.
+    `event_data` is added to its CREATED event (a renewal names the dossier it came from)."""
     now = now or clock.now()
     fields = Fields(payload)
     campaign_id = fields.integer("campaign_id", maximum=ID_MAX)
@@ -142,7 +144,7 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
     _set_members(dossier, members)
     refresh_search_text(dossier)
     data = {"title": title, "campaign_id": campaign.id, "criteria_set": criteria_set.version,
-            "members": len(members)}
+            "members": len(members), **(event_data or {})}
     if on_behalf:
         # A paper registration counts as submitted: the same rules as `submit` apply to it.
         reasons = evaluate(RULES[Trigger.SUBMIT].guards, guard_context(dossier, now))
