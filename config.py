@@ -38,6 +38,9 @@ class Config:
     # Consecutive years recognized that earn a certificate of merit (Giấy khen); a residential group needs more.
     STREAK_YEARS = int(os.environ.get("STREAK_YEARS", "3"))
     STREAK_YEARS_GROUP = int(os.environ.get("STREAK_YEARS_GROUP", "5"))
+    # The address printed in a certificate's QR code (e.g. https://kieumau.tandan.gov.vn); empty: the address
+    # the certificate page was asked at.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Messages (flask send-outbox): email by SMTP when MAIL_SERVER is set, else written to files for development;

@@ -117,9 +117,17 @@ class CodeConverter(BaseConverter):
     json_schema = {"type": "string", "pattern": f"^[A-Za-z0-9]{{1,{limits.TRACKING_CODE}}}$"}
 
 
+class CertificateCodeConverter(BaseConverter):
+    """`<certificate:…>`: a certificate's code as printed ("2026-7QX4PA9K"), in any case."""
+
+    regex = "[A-Za-z0-9-]{1,20}"
+    json_schema = {"type": "string", "pattern": "^[A-Za-z0-9-]{1,20}$"}
+
+
 def _register_converters(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     app.url_map.converters["code"] = CodeConverter
+    app.url_map.converters["certificate"] = CertificateCodeConverter
 
 
 def _ensure_sqlite_folder(url: str) -> None:

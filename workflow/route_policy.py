@@ -25,6 +25,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.openapi": (),  # public
     "api.track": (),  # public: a tracking code's stage and dates
     "api.public_notices": (),  # public: a group's dossiers on notice (title, subject's name, last day, code)
+    "api.public_certificate": (),  # public: whether a certificate's title stands (what the public list shows)
     "api.me": (),  # reading one's own account
     "api.titles": (),  # reading reference data (titles and criteria sets)
     "api.units": (),  # reading in scope
@@ -77,6 +78,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "dossiers.disqualifier": (A.DISQUALIFIER,),
     "dossiers.attach": (A.ATTACH,),
     "dossiers.attachment": (),  # reading in scope
+    "dossiers.certificate": (),  # reading in full (scope loader's 404): a recognized dossier's certificate
+    "dossiers.decision_certificates": (),  # reading in scope (decision_for's 404): a decision's certificates
     # --- the chairman's decisions --------------------------------------------------------------------------------
     "review.batch": DECIDE,
     "review.batch_step": (T.ACCEPT, T.SUBMIT_ASSESSMENT, T.CLOSE_NOTICE, T.CLOSE_REVIEW, A.SEE_VOTERS),
@@ -114,5 +117,6 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "public.notices": (),  # public: the groups' notice boards and how many dossiers each has on notice
     "public.notice_board_page": (),  # public: a group's dossiers on notice (the objection form as the row allows)
     "public.object_on_board": (A.OBJECTION,),  # a resident of the group objects from the board
+    "public.certificate": (),  # public: a certificate code's check (valid or revoked), and the form to type one
     "static": (),  # public: stylesheets, scripts, images
 }

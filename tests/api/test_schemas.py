@@ -22,7 +22,8 @@ from workflow.api.inputs import field_reasons, validate
 from workflow.api.openapi import UndocumentedRoute, build, undocumented_routes
 from workflow.services.errors import ValidationFailed
 
-PUBLIC = {("/auth/token", "post"), ("/track/{tracking_code}", "get"), ("/openapi.json", "get"),
+PUBLIC = {("/public/certificates/{certificate_code}", "get"),
+          ("/auth/token", "post"), ("/track/{tracking_code}", "get"), ("/openapi.json", "get"),
           ("/public/notices", "get")}
 CONTRACT_PATHS = {  # API.md, as far as it is built
     "/auth/token", "/auth/logout", "/me", "/units", "/campaigns", "/campaigns/{id}", "/titles", "/dossiers",
@@ -33,6 +34,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/dossiers/{id}/disqualifiers", "/delegations", "/delegations/{id}",
     "/units/{unit_id}/meetings/{campaign_id}", "/transitions/batch",
     "/public/notices",
+    "/public/certificates/{certificate_code}",
     "/calendar", "/calendar/days", "/calendar/days/{id}",
     "/streaks", "/dossiers/{id}/renew",
 }
@@ -97,9 +99,11 @@ def test_path_parameters_are_bounded_ids_or_codes(doc):
             assert parameter["required"] is True and "{" + parameter["name"] + "}" in path
             if parameter["name"] == "tracking_code":
                 assert parameter["schema"] == {"type": "string", "pattern": "^[A-Za-z0-9]{1,16}$"}
+            elif parameter["name"] == "certificate_code":
+                assert parameter["schema"] == {"type": "string", "pattern": "^[A-Za-z0-9-]{1,20}$"}
             else:
                 assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": limits.ID_MAX}
-    assert seen == 24  # one per path parameter of every operation
+    assert seen == 25  # one per path parameter of every operation
 
 
 def test_security_is_declared_per_operation(doc):

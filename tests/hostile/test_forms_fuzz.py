@@ -398,6 +398,11 @@ GET_FORMS: dict[str, FormSpec] = {
     "public.notice_board_page": FormSpec(
         [(None, None), ("resident", None)], lambda ctx: "/public/notices/{code}",
         lambda ctx: {"code": one_of_or_hostile("G1", "g2", "WARD", "AG", "KHONG-CO")}, dossiers=["public_notice"]),
+    "public.certificate": FormSpec(
+        [(None, None)], lambda ctx: "/public/certificates/{code}",
+        lambda ctx: {"code": one_of_or_hostile(*column_values("dossiers", "certificate_code"), "2026-abcd efgh",
+                                               "https://x.example/public/certificates/2026-ABCDEFGH")},
+        dossiers=["recognized", "revoked"]),
     "public.diagram": FormSpec([(None, None)], lambda ctx: "/workflow",
                                lambda ctx: {"state": one_of_or_hostile(*[s.value for s in State])}, examples=12),
     "review.batch": FORMS["review.batch"],

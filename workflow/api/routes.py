@@ -41,6 +41,7 @@ from workflow.services import (
     batch,
     calendar,
     campaigns,
+    certificates,
     decisions,
     delegations,
     dossier_view,
@@ -473,3 +474,19 @@ def openapi():
            response=schemas.StreakPage)
 def list_streaks(query: schemas.StreakQuery):
     return {"items": [s.json() for s in streaks.streaks(g.api_user, query.unit_id)], "next_cursor": None}
+
+
+# --- the public check of a certificate (issue 8) -------------------------------------------------------------------
+
+@bp.get("/public/certificates/<certificate:certificate_code>")
+@operation(summary="Whether a certificate still stands (title, subject's name, year, group, decision; nothing "
+                   "personal); its QR code opens the page of the same path without /api/v1",
+           response=schemas.CertificateOut, public=True, errors=(429,))
+def public_certificate(certificate_code: str):
+    if not track_limiter.allow("certificates:" + (request.remote_addr or "unknown"),
+                               current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
+        raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
+    found = certificates.verify(certificate_code)
+    if found is None:
+        raise NotFound("Không tìm thấy giấy công nhận có mã này.")
+    return found.json()

@@ -1174,3 +1174,19 @@ class StreakOut(Out):
 
 class StreakPage(Page):
     items: list[StreakOut]
+
+
+class CertificateOut(Out):
+    """The public check of a certificate's code (its QR code opens the page of the same path without /api/v1):
+    only what the public list shows, never a personal number, an address or the reason of a revocation."""
+
+    certificate_code: str
+    title: str = Field(description="Title value")
+    subject_name: str
+    year: int = Field(description="the campaign's year the title is for")
+    unit_name: str = Field(description="the residential group (or agency) of the dossier")
+    decision_number: str | None
+    signed_on: date | None = Field(description="the recognizing decision's signing day")
+    status: str = Field(description="valid: the title stands; revoked: it was withdrawn",
+                        json_schema_extra={"enum": ["valid", "revoked"]})
+    revoked_on: date | None = Field(description="the day (Vietnam's) the title was revoked; null while valid")

@@ -1,0 +1,204 @@
+"""The certificates as papers: a recognized dossier's giấy công nhận (issuing body, motto, title and year, the
+household, its group, the decision, the signature, the code and a QR code to the public check), the batch print of
+a decision, the PDF; nobody outside the dossier's scope finds one; a revoked title is stamped ĐÃ THU HỒI."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+from pypdf import PdfReader
+
+from states.enums import State, Title
+from workflow import clock
+from workflow.extensions import db
+from workflow.services import certificates, decisions
+from workflow.services.documents import official_date
+from workflow.services.dossiers import apply_transition
+
+REVOKE_REASON = "Phát hiện vi phạm trật tự công cộng sau khi công nhận"
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def signed(world, count: int = 2, number: str = "135/QĐ-UBND", outcome: str = "recognize", **extra):
+    """One decision over `count` family dossiers of group 1, signed today by the chairman."""
+    names = ["Hộ ông Trần Văn Bình", "Hộ bà Lê Thị Hoa", "Nguyễn Thị Mai", "Hộ ông Phạm Văn Cường"]
+    listed = [world.dossier(State.AWAITING_DECISION, subject_name=names[i]) for i in range(count)]
+    decision = decisions.record_decision(world.users["chairman"], {
+        "number": number, "signed_on": clock.now().date().isoformat(), "outcome": outcome,
+        "dossier_ids": [d.id for d in listed], **extra})
+    db.session.commit()
+    return decision, listed
+
+
+def revoke(world, dossier) -> None:
+    apply_transition(world.users["chairman"], dossier, "revoke", dossier.version, REVOKE_REASON)
+    db.session.commit()
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join("\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages).split())
+
+
+def test_a_recognized_familys_certificate_reads_as_one(client, auth, world):
+    decision, (family, _) = signed(world)
+    auth.login("chairman")
+    response = client.get(f"/dossiers/{family.id}/certificate")
+    assert response.status_code == 200
+    page = html(response)
+    year = world.campaign.year
+    for part in ("ỦY BAN NHÂN DÂN", "PHƯỜNG THỬ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Độc lập - Tự do - Hạnh phúc", "GIẤY CÔNG NHẬN", f"Danh hiệu “Gia đình kiểu mẫu” năm {year}",
+                 "Hộ gia đình ông Trần Văn Bình", "Tổ dân phố 1, phường Thử",
+                 f"Theo Quyết định số 135/QĐ-UBND {official_date(decision.signed_on)} của Chủ tịch UBND phường Thử",
+                 f"Thử, {official_date(decision.signed_on)}", "TM. ỦY BAN NHÂN DÂN",
+                 world.users["chairman"].full_name, f"Số: <strong>{family.certificate_code}</strong>"):
+        assert part in page, part
+    assert re.fullmatch(rf"{year}-[A-Z2-9]{{8}}", family.certificate_code)
+    assert "ĐÃ THU HỒI" not in page and "Lê Thị Hoa" not in page  # one certificate, the other family's is apart
+    assert 'id="print-button"' in page and 'href="?format=pdf"' in page  # "In" and "Tải PDF", both no-print
+    assert "/static/certificate.css" in page and family.subject_ref not in page
+
+
+def test_the_qr_code_opens_the_public_check_of_its_code(client, auth, world):
+    _, (family,) = signed(world, count=1)
+    auth.login("applicant")  # the family's own applicant prints it too
+    page = html(client.get(f"/dossiers/{family.id}/certificate"))
+    url = f"http://localhost/public/certificates/{family.certificate_code}"
+    assert f"<span>{url}</span>" in page  # printed under the code, for whoever cannot scan
+    assert str(certificates.qr_svg(url)) in page  # the page's QR is the code of exactly that address
+    png = BytesIO()
+    certificates.qr_code(url).save(png, kind="png", scale=8)
+    import zxingcpp
+    from PIL import Image
+
+    png.seek(0)
+    found = zxingcpp.read_barcodes(Image.open(png))
+    assert [code.text for code in found] == [url]
+    checked = client.get(url.removeprefix("http://localhost"))
+    assert checked.status_code == 200 and "Giấy công nhận hợp lệ" in html(checked)
+
+
+def test_the_qr_code_carries_the_wards_public_address_when_set(app, client, auth, world):
+    _, (family,) = signed(world, count=1)
+    app.config["PUBLIC_URL"] = "https://kieumau.tandan.example.vn/"
+    auth.login("chairman")
+    page = html(client.get(f"/dossiers/{family.id}/certificate"))
+    url = f"https://kieumau.tandan.example.vn/public/certificates/{family.certificate_code}"
+    assert str(certificates.qr_svg(url)) in page and f"<span>{url}</span>" in page
+    assert "http://localhost/public/certificates" not in page
+
+
+def test_no_certificate_before_recognition_nor_after_a_refusal(client, auth, world):
+    waiting = world.dossier(State.AWAITING_DECISION)
+    refused = world.dossier(State.NOT_RECOGNIZED, approve=False)
+    auth.login("chairman")
+    for dossier in (waiting, refused):
+        response = client.get(f"/dossiers/{dossier.id}/certificate")
+        assert response.status_code == 404
+        assert "Hồ sơ chưa được công nhận nên chưa có giấy công nhận" in html(response)
+        assert f"/dossiers/{dossier.id}/certificate" not in html(client.get(f"/dossiers/{dossier.id}"))  # no link
+
+
+def test_nobody_outside_the_dossiers_scope_finds_its_certificate(client, auth, world):
+    _, (family,) = signed(world, count=1)
+    for outsider in ("outsider_chairman", "applicant9", "applicant2", "resident", "outsider_committee"):
+        auth.login(outsider)
+        response = client.get(f"/dossiers/{family.id}/certificate")
+        assert response.status_code == 404, outsider
+        assert family.certificate_code not in html(response) and "Trần Văn Bình" not in html(response)
+        assert client.get(f"/dossiers/{family.id}/certificate?format=pdf").status_code == 404
+    auth.logout()
+    assert client.get(f"/dossiers/{family.id}/certificate").status_code in (302, 401)
+
+
+def test_the_dossier_page_links_its_certificate(client, auth, world):
+    _, (family,) = signed(world, count=1)
+    auth.login("group_committee")
+    page = html(client.get(f"/dossiers/{family.id}"))
+    assert f'href="/dossiers/{family.id}/certificate"' in page
+    assert f"Giấy công nhận số {family.certificate_code}" in page
+
+
+def test_the_certificate_as_pdf_is_one_landscape_sheet_with_the_name_and_code(client, auth, world):
+    _, (family,) = signed(world, count=1)
+    auth.login("chairman")
+    response = client.get(f"/dossiers/{family.id}/certificate?format=pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert f'filename="giay-cong-nhan-{family.certificate_code}.pdf"' in response.headers["Content-Disposition"]
+    reader = PdfReader(BytesIO(response.data))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert round(float(box.width) / 72 * 25.4) == 297 and round(float(box.height) / 72 * 25.4) == 210
+    text = pdf_text(response.data)
+    for part in ("GIẤY CÔNG NHẬN", "Hộ gia đình ông Trần Văn Bình", family.certificate_code, "135/QĐ-UBND",
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", world.users["chairman"].full_name):
+        assert part in text, part
+    assert "Tải PDF" not in text and "Về hồ sơ" not in text  # no app chrome, no buttons
+
+
+def test_a_revoked_title_is_stamped_on_its_certificate(client, auth, world):
+    _, (family,) = signed(world, count=1)
+    revoke(world, family)
+    auth.login("chairman")
+    response = client.get(f"/dossiers/{family.id}/certificate")
+    assert response.status_code == 200
+    page = html(response)
+    today = clock.now().strftime("%d/%m/%Y")
+    assert 'class="cert-stamp"' in page and "ĐÃ THU HỒI" in page and f"ngày {today}" in page
+    assert "Danh hiệu này đã bị thu hồi ngày" in page and REVOKE_REASON not in page
+    assert "ĐÃ THU HỒI" in pdf_text(client.get(f"/dossiers/{family.id}/certificate?format=pdf").data)
+
+
+def test_a_decisions_certificates_print_at_once_one_per_sheet(client, auth, world):
+    decision, listed = signed(world, count=3)
+    auth.login("chairman")
+    page = html(client.get(f"/review/decisions/{decision.id}"))
+    assert f'href="/decisions/{decision.id}/certificates"' in page and "In giấy công nhận (3)" in page
+    response = client.get(f"/decisions/{decision.id}/certificates")
+    assert response.status_code == 200
+    batch = html(response)
+    assert batch.count('<section class="cert-sheet') == 3
+    for dossier in listed:
+        assert f"Số: <strong>{dossier.certificate_code}</strong>" in batch
+        assert str(certificates.qr_svg(f"http://localhost/public/certificates/{dossier.certificate_code}")) in batch
+    assert "Nguyễn Thị Mai" in batch  # a citizen's name as it is, not made a household
+
+    pdf = client.get(f"/decisions/{decision.id}/certificates?format=pdf")
+    assert pdf.status_code == 200 and len(PdfReader(BytesIO(pdf.data)).pages) == 3
+    text = pdf_text(pdf.data)
+    assert all(d.certificate_code in text for d in listed)
+
+    revoke(world, listed[0])
+    assert "In giấy công nhận (2)" in html(client.get(f"/review/decisions/{decision.id}"))
+    batch = html(client.get(f"/decisions/{decision.id}/certificates"))
+    assert batch.count('<section class="cert-sheet') == 2 and listed[0].certificate_code not in batch
+    assert "Không in 1 giấy của danh hiệu đã bị thu hồi" in batch
+
+
+def test_a_refusal_has_no_certificates_and_outsiders_find_none(client, auth, world):
+    refusal, _ = signed(world, count=1, number="136/QĐ-UBND", outcome="refuse", comment="Không đủ tiêu chí")
+    decision, _ = signed(world, count=1)
+    auth.login("chairman")
+    assert "In giấy công nhận" not in html(client.get(f"/review/decisions/{refusal.id}"))
+    response = client.get(f"/decisions/{refusal.id}/certificates")
+    assert response.status_code == 404 and "không có giấy công nhận nào" in html(response)
+    assert client.get("/decisions/999999/certificates").status_code == 404
+    for outsider in ("outsider_chairman", "applicant9"):
+        auth.login(outsider)
+        assert client.get(f"/decisions/{decision.id}/certificates").status_code == 404, outsider
+
+
+def test_a_group_title_names_the_group_once(client, auth, world):
+    group = world.dossier(State.AWAITING_DECISION, title=Title.MODEL_GROUP, subject_name="Tổ dân phố 1")
+    decisions.record_decision(world.users["chairman"], {
+        "number": "140/QĐ-UBND", "signed_on": clock.now().date().isoformat(), "outcome": "recognize",
+        "dossier_ids": [group.id]})
+    db.session.commit()
+    auth.login("chairman")
+    page = html(client.get(f"/dossiers/{group.id}/certificate"))
+    assert "Danh hiệu “Tổ dân phố kiểu mẫu”" in page
+    assert '<p class="cert-subject">Tổ dân phố 1</p>' in page and '<p class="cert-group">phường Thử</p>' in page
