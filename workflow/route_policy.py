@@ -25,6 +25,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.openapi": (),  # public
     "api.track": (),  # public: a tracking code's stage and dates
     "api.public_notices": (),  # public: a group's dossiers on notice (title, subject's name, last day, code)
+    "api.public_recognized": (),  # public: a campaign's list of those recognized (name, title, group, decision)
     "api.public_certificate": (),  # public: whether a certificate's title stands (what the public list shows)
     "api.me": (),  # reading one's own account
     "api.titles": (),  # reading reference data (titles and criteria sets)
@@ -90,6 +91,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "review.decisions": (),  # reading in scope
     "review.decision": (),  # reading in scope
     "review.decision_document": (),  # reading in scope: the decision as an A4 paper
+    "review.publish": (A.PUBLISH,),  # the chairman records the day the list was posted
     "decision_document": (),  # the same paper at API.md's path /decisions/{id}/document
     "review.streaks": (A.READ_AUDIT, T.RECOGNIZE, T.CLOSE_REVIEW),  # Giấy khen proposals
     "review.streaks_print": (A.READ_AUDIT, T.RECOGNIZE, T.CLOSE_REVIEW),  # the printable proposal list
@@ -117,6 +119,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "public.notices": (),  # public: the groups' notice boards and how many dossiers each has on notice
     "public.notice_board_page": (),  # public: a group's dossiers on notice (the objection form as the row allows)
     "public.object_on_board": (A.OBJECTION,),  # a resident of the group objects from the board
+    "public.recognized": (),  # public: a campaign's list of those recognized by signed decisions
+    "public.recognized_csv": (),  # public: the same list as CSV
     "public.certificate": (),  # public: a certificate code's check (valid or revoked), and the form to type one
     "static": (),  # public: stylesheets, scripts, images
 }

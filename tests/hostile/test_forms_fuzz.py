@@ -142,6 +142,11 @@ class Context:
     def delegation_id(self) -> int:
         return (column_values("delegations", "id") or [1])[0]
 
+    def today(self) -> str:
+        from workflow.services.calendar import local_today
+
+        return local_today().isoformat()
+
     def version(self) -> int:
         from models import Dossier
 
@@ -330,6 +335,10 @@ FORMS: dict[str, FormSpec] = {
                      "comment": one_of_or_hostile("", "Đồng ý"), "meeting_date": dates(),
                      "minutes": one_of_or_hostile("", "Biên bản"), "confirmed": one_of_or_hostile("yes", "")},
         query=lambda ctx: {"unit_id": numbers(*ctx.unit_ids()), "campaign_id": numbers(*ctx.campaign_ids())}),
+    "review.publish": FormSpec(
+        [("chairman", "recognized"), ("council_secretary", "recognized")],
+        lambda ctx: f"/review/decisions/{_dossier(ctx).decision_id}/publish",
+        lambda ctx: {"published_on": st.one_of(dates(), one_of_or_hostile(ctx.today()))}),
     "admin.units": FormSpec(
         [("admin", None)], lambda ctx: "/admin/units",
         lambda ctx: {"code": one_of_or_hostile("TDP-X", "G1"), "name": one_of_or_hostile("Tổ mới"),
@@ -403,6 +412,12 @@ GET_FORMS: dict[str, FormSpec] = {
         lambda ctx: {"code": one_of_or_hostile(*column_values("dossiers", "certificate_code"), "2026-abcd efgh",
                                                "https://x.example/public/certificates/2026-ABCDEFGH")},
         dossiers=["recognized", "revoked"]),
+    "public.recognized": FormSpec(
+        [(None, None)], lambda ctx: "/public/recognized",
+        lambda ctx: {"campaign": numbers(*ctx.campaign_ids())}, examples=12, dossiers=["recognized", "revoked"]),
+    "public.recognized_csv": FormSpec(
+        [(None, None)], lambda ctx: "/public/recognized.csv",
+        lambda ctx: {"campaign": numbers(*ctx.campaign_ids())}, examples=8, dossiers=["recognized"]),
     "public.diagram": FormSpec([(None, None)], lambda ctx: "/workflow",
                                lambda ctx: {"state": one_of_or_hostile(*[s.value for s in State])}, examples=12),
     "review.batch": FORMS["review.batch"],

@@ -49,6 +49,7 @@ from workflow.services import (
     meetings,
     notice_board,
     permissions,
+    publication,
     records,
     renew,
     streaks,
@@ -490,3 +491,19 @@ def public_certificate(certificate_code: str):
     if found is None:
         raise NotFound("Không tìm thấy giấy công nhận có mã này.")
     return found.json()
+
+
+# --- the public list of those recognized (issue 8) ---------------------------------------------------------------
+
+@bp.get("/public/recognized")
+@operation(summary="A campaign's list of those recognized by a signed decision, revoked titles left out (name, "
+                   "title, group, decision, certificate code; nothing personal)", query=schemas.RecognizedQuery,
+           response=schemas.RecognizedPage, public=True, errors=(429,))
+def public_recognized(query: schemas.RecognizedQuery):
+    if not track_limiter.allow("recognized:" + (request.remote_addr or "unknown"),
+                               current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
+        raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
+    campaign = publication.find_campaign(query.campaign_id)
+    if campaign is None:
+        raise NotFound("Không tìm thấy đợt thi đua.")
+    return {"items": [item.json() for item in publication.recognized_list(campaign.id)], "next_cursor": None}

@@ -1190,3 +1190,26 @@ class CertificateOut(Out):
     status: str = Field(description="valid: the title stands; revoked: it was withdrawn",
                         json_schema_extra={"enum": ["valid", "revoked"]})
     revoked_on: date | None = Field(description="the day (Vietnam's) the title was revoked; null while valid")
+
+
+# --- the public list of those recognized (issue 8) ----------------------------------------------------------------
+
+class RecognizedQuery(Query):
+    refusal: ClassVar[str] = "Tham số chưa hợp lệ."
+    campaign_id: QueryId = Field(description="the campaign (one ward's year)")
+
+
+class RecognizedOut(Out):
+    """One line of the public list: only what the law makes public (no personal number, address or score)."""
+
+    subject_name: str
+    title: str = Field(description="Title value")
+    unit_name: str = Field(description="the residential group (or agency) of the dossier")
+    decision_number: str
+    signed_on: date = Field(description="the decision's signing day")
+    certificate_code: str | None = Field(description="the certificate's code; its verification page is "
+                                                     "/public/certificates/{certificate_code}")
+
+
+class RecognizedPage(Page):
+    items: list[RecognizedOut] = Field(description="by title, then group, then name; the whole list at once")

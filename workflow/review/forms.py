@@ -30,3 +30,9 @@ class BatchStepForm(Form):
     minutes = TextAreaField(_l("Tóm tắt biên bản họp Hội đồng (không bắt buộc)"),
                             validators=[Optional(), Length(max=limits.MINUTES)])
     confirmed = HiddenField()
+
+
+class PublishForm(Form):
+    """The day a decision's list of those recognized was posted publicly (checked by services/publication.py)."""
+
+    published_on = DateField(_l("Đã niêm yết danh sách ngày"), validators=[InputRequired(_l("Nhập ngày niêm yết"))])

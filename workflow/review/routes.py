@@ -21,16 +21,16 @@ from workflow import limits
 from workflow.extensions import db
 from workflow.filters import translated
 from workflow.review import bp
-from workflow.review.forms import BatchDecisionForm, BatchStepForm
+from workflow.review.forms import BatchDecisionForm, BatchStepForm, PublishForm
 from workflow.services import batch as batch_service
-from workflow.services import permissions
+from workflow.services import permissions, publication
 from workflow.services import streaks as streak_service
 from workflow.services.batch import BatchBlocked
 from workflow.services.decisions import decision_for, record_decision
 from workflow.services.errors import NotFound, ServiceError, VersionConflict
 from workflow.services.listing import dossier_query, local_today
 from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers, visible_units
-from workflow.web import refusal_to_form
+from workflow.web import refusal_to_form, submit
 
 
 @dataclass
@@ -176,7 +176,31 @@ def decision(decision_id: int):
     found = decision_for(current_user, decision_id)
     if found is None:
         return render_template("error.html", status=404, message=_("Không tìm thấy quyết định.")), 404
-    return render_template("review/decision.html", decision=found)
+    return _decision_page(found, PublishForm(formdata=None, published_on=local_today()))
+
+
+def _decision_page(found: Decision, form: PublishForm, status: int = 200):
+    return render_template("review/decision.html", decision=found, form=form, today=local_today(),
+                           posting=publication.posting(current_user, found)), status
+
+
+@bp.post("/decisions/<int:decision_id>/publish")
+@login_required
+def publish(decision_id: int):
+    """The chairman records the day the decision's list of those recognized was posted (the service asks the
+    policy; a user who may not is told so before the form is read)."""
+    found = decision_for(current_user, decision_id)
+    if found is None:
+        return render_template("error.html", status=404, message=_("Không tìm thấy quyết định.")), 404
+    if not publication.may_publish(current_user, found):
+        return render_template("error.html", status=403, message=_(
+            "Chỉ Chủ tịch Ủy ban nhân dân (hoặc người được ủy quyền) ghi được ngày niêm yết danh sách.")), 403
+    form = PublishForm()
+    done, status = submit(form, lambda: publication.publish(current_user, found.id, form.published_on.data),
+                          lambda d: (_("Đã ghi: danh sách theo Quyết định số %(n)s niêm yết ngày %(day)s.",
+                                       n=d.number, day=f"{d.published_on:%d/%m/%Y}"),
+                                     url_for("review.decision", decision_id=d.id) + "#publication"))
+    return done or _decision_page(found, form, status)
 
 
 # --- the other bulk steps: accept registrations, submit a group's assessments, close notices, close reviews -----

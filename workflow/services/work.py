@@ -12,7 +12,7 @@ from states.enums import Action, Role, State, Trigger
 from states.policy import is_subject, roles_for, states_for
 from states.table import RULES, rules_from
 from workflow.extensions import db
-from workflow.services import permissions
+from workflow.services import permissions, publication
 from workflow.services.dossier_view import Due, due, people_of, returns_of
 from workflow.services.facts import council_size
 from workflow.services.listing import local_today
@@ -113,6 +113,9 @@ def my_work(user: User) -> list[WorkSection]:
                 size = council_size(item.dossier.campaign)
                 item.progress = f"{len(item.dossier.votes)}/{size}"
         sections.append(WorkSection(key, sorted(roles)[0], items))
+    postings = publication.unpublished(user)  # recognizing decisions whose list waits to be posted
+    if postings is not None:
+        sections.append(WorkSection("publications", Role.CHAIRMAN, postings))
     if permissions.may_somewhere(user, Action.REGISTER) or any(True for _ in _own(user)):
         own = _own(user)
         returns = returns_of(d.id for d in own)
