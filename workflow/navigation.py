@@ -11,6 +11,9 @@ MENU = [
     ("dossiers.index", "dossiers", ()),
     ("dossiers.new", "new", (Action.REGISTER, Action.REGISTER_ON_BEHALF)),
     ("meetings.index", "meetings", (Action.MEETING,)),
+    # Renewing a whole group is registering on residents' behalf, many at once (each dossier asks `renew` too):
+    # an applicant, who may renew only her own dossiers, renews from the dossier's page instead.
+    ("dossiers.renew_group", "renew", (Action.REGISTER_ON_BEHALF,)),
     ("review.batch", "decide", (Trigger.RECOGNIZE,)),
     ("review.decisions", "decisions", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.READ_AUDIT)),
     ("review.streaks", "streaks", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.READ_AUDIT)),

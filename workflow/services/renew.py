@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from models import Campaign, Dossier, Unit, User
 from states.enums import Action, EventName, Role, State
 from states.labels import STATE_LABELS
-from states.policy import ENDED, LIVE, local_day
+from states.policy import ENDED, LIVE, Verdict, local_day
 from states.text import T
 from workflow import clock, limits
 from workflow.extensions import db
@@ -51,13 +51,20 @@ def _open_on(campaign: Campaign, today: date) -> bool:
     return campaign.registration_opens <= today <= campaign.registration_closes
 
 
-def next_campaign(old: Dossier, today: date | None = None) -> Campaign | None:
-    """The ward's next campaign taking registrations today (Vietnam's date): a later year, the earliest first."""
+def next_campaign_after(campaign: Campaign, today: date | None = None) -> Campaign | None:
+    """The ward's campaign after `campaign` taking registrations today (Vietnam's date): a later year, the
+    earliest first (the ward's successor's, when the ward was merged since)."""
     today = today or local_day(clock.now())
-    campaigns = db.session.scalars(
-        select(Campaign).where(Campaign.unit_id.in_(_ward_ids(old, today)), Campaign.year > old.campaign.year)
-        .order_by(Campaign.year, Campaign.id))
+    later = successor(campaign.unit, today)
+    wards = {campaign.unit_id} | ({later.id} if later is not None else set())
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.unit_id.in_(wards), Campaign.year > campaign.year)
+                                   .order_by(Campaign.year, Campaign.id))
     return next((c for c in campaigns if _open_on(c, today)), None)
+
+
+def next_campaign(old: Dossier, today: date | None = None) -> Campaign | None:
+    """Where `old` would be renewed by default: its ward's next campaign taking registrations today."""
+    return next_campaign_after(old.campaign, today)
 
 
 def _target(old: Dossier, campaign_id: int | None, today: date) -> Campaign:
@@ -104,6 +111,12 @@ def _copy(old: Dossier, campaign: Campaign, unit: Unit, on_behalf: bool) -> dict
             "on_behalf": on_behalf}
 
 
+def on_behalf(allowed: Verdict) -> bool:
+    """Renewed by the group's committee (not by its applicant): registered on the resident's behalf, as a signed
+    paper form — the group registers its list."""
+    return allowed.role != Role.APPLICANT
+
+
 def renew_dossier(actor: User, old: Dossier, campaign_id: int | None, now: datetime) -> Dossier:
     """Register `old`'s subject again in a later campaign (the ward's next open one when none is given)."""
     permissions.require(actor, Action.RENEW, old, now, check_state=False)
@@ -120,8 +133,7 @@ def renew_dossier(actor: User, old: Dossier, campaign_id: int | None, now: datet
                          name=existing.subject_name, code=existing.tracking_code,
                          state=STATE_LABELS[State(existing.state)], campaign=campaign.name),
                        {"campaign_id": T("đã có hồ sơ %(code)s", code=existing.tracking_code)})
-    on_behalf = allowed.role != Role.APPLICANT  # the committee registers a resident, as a signed paper form
-    new = create_dossier(actor, _copy(old, campaign, unit, on_behalf), now,
+    new = create_dossier(actor, _copy(old, campaign, unit, on_behalf(allowed)), now,
                          event_data={"renewed_from": old.id, "renewed_from_code": old.tracking_code})
     record_step(old, EventName.RENEWED, actor, allowed, now, {
         "dossier_id": new.id, "tracking_code": new.tracking_code, "campaign_id": campaign.id,
