@@ -151,14 +151,16 @@ def events(query) -> Iterable[Any]:
 def dossier_columns(user) -> list[Column]:
     from states.labels import STATE_LABELS, TITLE_LABELS
     from workflow.services.listing import due_date
-    from workflow.services.scope import sees_in_full
+    from workflow.services.scope import full_view
+
+    in_full = full_view(user)
 
     return [
         Column("STT", lambda r: r[0], 6),
         Column("Mã hồ sơ", lambda r: r[1].tracking_code, 14),
         Column("Họ và tên / Tên hộ", lambda r: r[1].subject_name, 32),
         # A neighbour sees a dossier on notice in her group as the board shows it: never its personal number.
-        Column("Số định danh / Số hộ khẩu", lambda r: r[1].subject_ref if sees_in_full(user, r[1]) else "", 20),
+        Column("Số định danh / Số hộ khẩu", lambda r: r[1].subject_ref if in_full(r[1]) else "", 20),
         Column("Tổ dân phố", lambda r: r[1].unit.name, 20),
         Column("Danh hiệu", lambda r: _label(TITLE_LABELS, r[1].title), 22),
         Column("Năm", lambda r: r[1].campaign.year, 8),

@@ -3,6 +3,9 @@ below it; the dossier's own people see it; residents see what is on public notic
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import SimpleNamespace
+
 from sqlalchemy import Select, and_, or_, select
 
 from models import Dossier, DossierMember, Unit, User
@@ -52,6 +55,14 @@ def sees_in_full(user: User, dossier: Dossier) -> bool:
     because it is on public notice in her group sees what the notice board shows (title, name, last day, code)
     — never the personal number, the address, the household, the scores or the history."""
     return is_party(user, dossier) or any(dossier.unit.path.startswith(path) for path in reviewer_paths(user))
+
+
+def full_view(user: User) -> Callable[[Dossier], bool]:
+    """`sees_in_full` for many dossiers: the user's relation and reviewer units read once, as plain values — so a
+    list streamed after the request's transaction ended can still ask it."""
+    paths = tuple(reviewer_paths(user))
+    me = SimpleNamespace(id=user.id, personal_id=getattr(user, "personal_id", None))
+    return lambda dossier: is_party(me, dossier) or any(dossier.unit.path.startswith(p) for p in paths)
 
 
 def get_dossier_in_full(user: User, dossier_id: int) -> Dossier:
