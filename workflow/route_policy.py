@@ -83,6 +83,9 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "dossiers.attachment": (),  # reading in scope
     "dossiers.certificate": (),  # reading in full (scope loader's 404): a recognized dossier's certificate
     "dossiers.decision_certificates": (),  # reading in scope (decision_for's 404): a decision's certificates
+    "dossiers.registration": (),  # reading in scope (in full): the Mẫu 01 registration form, page or PDF
+    "dossiers.inspection_minutes": (),  # reading in scope (in full): the ward's inspection minutes
+    "dossiers.print_dossier": (),  # reading in scope (in full): the whole dossier for the paper archive
     # --- the chairman's decisions --------------------------------------------------------------------------------
     "review.batch": DECIDE,
     "review.batch_step": (T.ACCEPT, T.SUBMIT_ASSESSMENT, T.CLOSE_NOTICE, T.CLOSE_REVIEW, A.SEE_VOTERS),

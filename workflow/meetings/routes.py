@@ -18,6 +18,7 @@ from workflow.extensions import db
 from workflow.filters import translated
 from workflow.meetings import bp
 from workflow.meetings.forms import MeetingForm
+from workflow.papers import paper
 from workflow.services import meetings, permissions
 from workflow.services.criteria import Score
 from workflow.services.errors import NotFound, ServiceError
@@ -193,5 +194,5 @@ def minutes(meeting_id: int):
     except NotFound as error:
         return render_template("error.html", status=404, message=translated(error.message)), 404
     rows = [r for r in _rows(found.unit, found.campaign, found) if r.votes_for is not None]
-    return render_template("meetings/minutes.html", meeting=found, rows=rows, campaign=found.campaign,
-                           ward=found.unit.parent)
+    return paper("meetings/minutes.html", f"bien-ban-hop-binh-xet-{found.unit.code}-{found.campaign.year}",
+                 meeting=found, rows=rows, campaign=found.campaign, ward=found.unit.parent)

@@ -1,0 +1,59 @@
+"""The dossier's papers for the archive, each a page or a PDF (`?format=pdf`): the Mẫu 01 registration filled in,
+the ward's inspection minutes, and the whole dossier. Whoever sees the dossier in full reads them; anyone else
+finds nothing (404)."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from workflow.dossiers import bp
+from workflow.filters import translated
+from workflow.papers import paper
+from workflow.services import archive
+from workflow.services.errors import NotFound
+
+
+@bp.app_template_global("paper_place")
+def paper_place(unit, day) -> str:
+    """'Tân Dân, ngày 05 tháng 01 năm 2026': where and when a paper of `unit`'s ward is dated (Decree 30/2020)."""
+    return archive.place_and_date(unit, day)
+
+
+def _not_found(error: NotFound):
+    return render_template("error.html", status=404, message=translated(error.message)), 404
+
+
+@bp.get("/dossiers/<int:dossier_id>/registration")
+@login_required
+def registration(dossier_id: int):
+    """Mẫu 01: the registration form as the applicant signed it."""
+    try:
+        form = archive.registration(current_user, dossier_id)
+    except NotFound as error:
+        return _not_found(error)
+    return paper("papers/registration.html", f"don-dang-ky-{form.dossier.tracking_code}", form=form,
+                 dossier=form.dossier)
+
+
+@bp.get("/dossiers/<int:dossier_id>/inspection-minutes")
+@login_required
+def inspection_minutes(dossier_id: int):
+    """The ward's inspection minutes, once the inspection is completed."""
+    try:
+        minutes = archive.inspection_minutes(current_user, dossier_id)
+    except NotFound as error:
+        return _not_found(error)
+    return paper("papers/inspection_minutes.html", f"bien-ban-kiem-tra-{minutes.dossier.tracking_code}",
+                 minutes=minutes, dossier=minutes.dossier)
+
+
+@bp.get("/dossiers/<int:dossier_id>/print")
+@login_required
+def print_dossier(dossier_id: int):
+    """The whole dossier for the paper archive."""
+    try:
+        whole = archive.dossier_print(current_user, dossier_id)
+    except NotFound as error:
+        return _not_found(error)
+    return paper("papers/dossier.html", f"ho-so-{whole.dossier.tracking_code}", whole=whole, dossier=whole.dossier)
