@@ -56,6 +56,7 @@ def create_app(config: object | None = None) -> Flask:
     from workflow.audit import bp as audit_bp
     from workflow.auth import bp as auth_bp
     from workflow.dossiers import bp as dossiers_bp
+    from workflow.inbox import bp as inbox_bp
     from workflow.meetings import bp as meetings_bp
     from workflow.public import bp as public_bp
     from workflow.review import bp as review_bp
@@ -64,6 +65,7 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dossiers_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(meetings_bp)

@@ -31,6 +31,8 @@ def menu() -> list[tuple[str, str]]:
 
 
 def register(app: Flask) -> None:
+    from workflow.inbox.routes import unread_badge
+
     @app.context_processor
     def navigation():
-        return {"menu": menu}
+        return {"menu": menu, "unread_messages": unread_badge}

@@ -28,6 +28,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.public_recognized": (),  # public: a campaign's list of those recognized (name, title, group, decision)
     "api.public_certificate": (),  # public: whether a certificate's title stands (what the public list shows)
     "api.me": (),  # reading one's own account
+    "api.my_inbox": (),  # one's own messages
+    "api.read_message": (),  # one's own message (another's is 404)
     "api.titles": (),  # reading reference data (titles and criteria sets)
     "api.units": (),  # reading in scope
     "api.list_campaigns": (),  # reading in scope
@@ -58,6 +60,18 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.history": (A.SEE_VOTERS,),  # reading in scope; who voted how only as the row allows
     "api.audit_events": (A.READ_AUDIT,),
     "api.audit_verify": (A.READ_AUDIT,),
+    "dossiers.import_registrations": (A.REGISTER_ON_BEHALF,),  # the group's committee: an Excel list
+    "dossiers.import_confirm": (A.REGISTER_ON_BEHALF,),
+    "dossiers.import_template": (),  # an empty template
+    "api.import_registrations": (A.REGISTER_ON_BEHALF,),
+    "api.import_template": (),  # an empty template
+    "dossiers.export": (),  # reading in scope: the filtered list as a spreadsheet
+    "dossiers.results": (),  # reading in scope: a campaign's results as a spreadsheet
+    # --- one's own inbox ---------------------------------------------------------------------------------------------
+    "inbox.index": (),  # one's own messages
+    "inbox.open_message": (),  # one's own message: marked read, then its page (which checks its own scope)
+    "inbox.read_all": (),
+    "inbox.settings": (),  # one's own channels and addresses
     # --- sign-in and delegations ---------------------------------------------------------------------------------
     "auth.login": (),  # public
     "auth.logout": (),  # one's own session

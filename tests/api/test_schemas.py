@@ -37,6 +37,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/public/certificates/{certificate_code}",
     "/calendar", "/calendar/days", "/calendar/days/{id}",
     "/streaks", "/dossiers/{id}/renew",
+    "/me/inbox", "/me/inbox/{id}/read", "/imports/registrations", "/imports/registrations/template",
 }
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -103,7 +104,7 @@ def test_path_parameters_are_bounded_ids_or_codes(doc):
                 assert parameter["schema"] == {"type": "string", "pattern": "^[A-Za-z0-9-]{1,20}$"}
             else:
                 assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": limits.ID_MAX}
-    assert seen == 25  # one per path parameter of every operation
+    assert seen == 26  # one per path parameter of every operation
 
 
 def test_security_is_declared_per_operation(doc):
@@ -197,7 +198,8 @@ def test_attachments_are_multipart_with_a_binary_file(doc):
 
 def test_query_parameters_come_from_the_query_models(doc):
     params = {p["name"]: p for p in doc["paths"]["/dossiers"]["get"]["parameters"] if p["in"] == "query"}
-    assert set(params) == {"limit", "cursor", "state", "title", "unit_id", "campaign_id", "q", "overdue"}
+    assert set(params) == {"limit", "cursor", "state", "title", "unit_id", "campaign_id", "q", "overdue", "format"}
+    assert params["format"]["schema"]["enum"] == ["json", "csv", "xlsx"]
     assert not any(p["required"] for p in params.values())
     assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": limits.LIMIT_MAX,
                                          "default": limits.LIMIT_DEFAULT}
@@ -207,9 +209,10 @@ def test_query_parameters_come_from_the_query_models(doc):
     audit = {p["name"]: p for p in doc["paths"]["/audit/events"]["get"]["parameters"]}
     assert set(audit) == {"limit", "cursor", "since", "until", "actor", "trigger", "unit_id", "dossier_id", "format",
                           "tracking_code", "person"}
-    assert audit["format"]["schema"]["enum"] == ["json", "csv"]
+    assert audit["format"]["schema"]["enum"] == ["json", "csv", "xlsx"]
     answers = doc["paths"]["/audit/events"]["get"]["responses"]["200"]["content"]
-    assert set(answers) == {"application/json", "text/csv"}
+    assert set(answers) == {"application/json", "text/csv",
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     for path in ("/units", "/campaigns"):
         assert {p["name"] for p in doc["paths"][path]["get"]["parameters"]} == {"limit", "cursor"}
 

@@ -142,6 +142,9 @@ class Context:
     def delegation_id(self) -> int:
         return (column_values("delegations", "id") or [1])[0]
 
+    def message_id(self) -> int:
+        return (column_values("notifications", "id") or [1])[0]
+
     def today(self) -> str:
         from workflow.services.calendar import local_today
 
@@ -323,6 +326,14 @@ FORMS: dict[str, FormSpec] = {
                                 dossier_url("/attachments"),
                                 lambda ctx: {"kind": one_of_or_hostile(*[k.value for k in AttachmentKind])},
                                 files=lambda ctx: {"file": evidence_files()}),
+    "dossiers.import_registrations": FormSpec(
+        [("group_committee", None)], lambda ctx: "/imports/registrations",
+        lambda ctx: {"unit_id": numbers(*ctx.unit_ids()), "campaign_id": numbers(*ctx.campaign_ids())},
+        files=lambda ctx: {"file": evidence_files()}),
+    "dossiers.import_confirm": FormSpec(
+        [("group_committee", None)], lambda ctx: "/imports/registrations/confirm",
+        lambda ctx: {"unit_id": numbers(*ctx.unit_ids()), "campaign_id": numbers(*ctx.campaign_ids()),
+                     "payload": one_of_or_hostile("UEsDBA==", "")}),
     "review.batch": FormSpec(
         [("chairman", "awaiting_decision")], lambda ctx: "/review/decisions/new",
         lambda ctx: {"number": one_of_or_hostile("12/QĐ-UBND"), "signed_on": dates(),
@@ -367,6 +378,13 @@ FORMS: dict[str, FormSpec] = {
         [("admin", None)],
         lambda ctx: f"/admin/users/{ctx.user_id('council3')}/roles/{ctx.assignment_id('council3')}/remove",
         lambda ctx: {}, examples=6),
+    "inbox.settings": FormSpec([("applicant", None)], lambda ctx: "/inbox/settings", lambda ctx: {
+        "email_on": one_of_or_hostile("y", ""), "sms_on": one_of_or_hostile("y", ""),
+        "zalo_on": one_of_or_hostile("y", ""), "email": one_of_or_hostile("chi.lan@example.vn", ""),
+        "phone": one_of_or_hostile("0912345678", "091 234 5678", "")}),
+    "inbox.read_all": FormSpec([("applicant", None)], lambda ctx: "/inbox/read-all", lambda ctx: {}, examples=6),
+    "inbox.open_message": FormSpec([("applicant", None)], lambda ctx: f"/inbox/{ctx.message_id()}/open",
+                                   lambda ctx: {}, examples=6),
     "admin.campaigns": FormSpec([("admin", None)], lambda ctx: "/admin/campaigns", campaign_fields(new=True)),
     "admin.campaign": FormSpec([("admin", None)], lambda ctx: f"/admin/campaigns/{ctx.campaign_ids()[0]}",
                                campaign_fields(new=False)),

@@ -3,14 +3,16 @@ one service; the request's unit of work (workflow/uow.py) commits it."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import current_app, g, request
+from flask import current_app, g, request, send_file
 from sqlalchemy import select
 
 from models import AuditEvent, Campaign, Dossier, Unit
 from states.enums import Action, State, Title
 from states.labels import STATE_LABELS
+from workflow import exports
 from workflow.api import bp, schemas
 from workflow.api.openapi import openapi_document
 from workflow.api.operations import bearer_token, operation
@@ -31,7 +33,7 @@ from workflow.api.serialize import (
     title_json,
     unit_json,
 )
-from workflow.downloads import csv_response, send_attachment
+from workflow.downloads import send_attachment
 from workflow.extensions import csrf, db
 from workflow.public.ratelimit import track_limiter
 from workflow.services import (
@@ -45,6 +47,8 @@ from workflow.services import (
     decisions,
     delegations,
     dossier_view,
+    imports,
+    inbox,
     listing,
     meetings,
     notice_board,
@@ -63,6 +67,7 @@ from workflow.uow import discard, keep_changes
 csrf.exempt(bp)  # bearer tokens, never cookies: nothing for a forged form to ride on
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
+SPREADSHEETS = {"text/csv": {"schema": {"type": "string"}}, exports.XLSX: BINARY}
 
 
 @bp.errorhandler(ServiceError)
@@ -156,6 +161,42 @@ def me():
     return me_json(g.api_user)
 
 
+@bp.get("/me/inbox")
+@operation(summary="The caller's messages, newest first (?unread=true: only unread ones)", query=schemas.InboxQuery,
+           response=schemas.InboxPage)
+def my_inbox(query: schemas.InboxQuery):
+    rows = inbox.messages(g.api_user, unread_only=query.unread in ("true", "1"), limit=query.limit + 1,
+                          before_id=query.cursor)
+    more = len(rows) > query.limit
+    rows = rows[:query.limit]
+    return {"items": [{"id": n.id, "at": iso(n.created_at), "dossier_id": n.dossier_id, "kind": n.kind,
+                       "text": n.text, "read": n.read_at is not None} for n in rows],
+            "next_cursor": schemas.encode_cursor(rows[-1].id) if more else None}
+
+
+@bp.post("/me/inbox/<int:id>/read")
+@operation(summary="Mark one of the caller's messages read (another's is 404)", status=204)
+def read_message(id: int):
+    inbox.mark_read(g.api_user, id)
+
+
+@bp.post("/imports/registrations")
+@operation(summary="Paper registrations from the ward's Excel list (group committee): dry_run=true previews each "
+                   "row (create / duplicate / error and why) and writes nothing; false creates every good row in "
+                   "one transaction", query=schemas.ImportQuery, form=schemas.ImportForm, response=schemas.ImportOut)
+def import_registrations(query: schemas.ImportQuery, form: schemas.ImportForm):
+    result = imports.run(g.api_user, query.campaign_id, query.unit_id, form.file.stream.read(imports.MAX_BYTES + 1),
+                         dry_run=query.dry_run in ("true", "1"))
+    return {"rows": [r.json() for r in result.rows], "created": result.created}
+
+
+@bp.get("/imports/registrations/template")
+@operation(summary="The registration list's Excel template (Vietnamese headers)", media={exports.XLSX: BINARY})
+def import_template():
+    return send_file(io.BytesIO(imports.template()), mimetype=exports.XLSX, as_attachment=True,
+                     download_name="mau-danh-sach-dang-ky.xlsx")
+
+
 @bp.get("/units")
 @operation(summary="Units in scope", query=schemas.PageQuery, response=schemas.UnitPage)
 def units(query: schemas.PageQuery):
@@ -221,8 +262,12 @@ def post_dossier(body: schemas.DossierIn):
 
 
 @bp.get("/dossiers")
-@operation(summary="Dossiers in scope", query=schemas.DossierQuery, response=schemas.DossierPage)
+@operation(summary="Dossiers in scope; ?format=csv or xlsx for the whole filtered list as a spreadsheet",
+           query=schemas.DossierQuery, response=schemas.DossierPage, media=SPREADSHEETS)
 def list_dossiers(query: schemas.DossierQuery):
+    if query.format in ("csv", "xlsx"):
+        return exports.download(query.format, exports.dossiers(g.api_user, query.filters()),
+                                exports.dossier_columns(g.api_user), "danh-sach-ho-so", "Hồ sơ")
     return page(listing.dossier_query(g.api_user, query.filters()), Dossier.id,
                 lambda d: dossier_list_item(d, sees_in_full(g.api_user, d)), query)
 
@@ -414,12 +459,13 @@ def history(id: int, dossier: Dossier):
 
 
 @bp.get("/audit/events")
-@operation(summary="Audit events in scope (auditor, chairman, admin); ?format=csv for CSV", query=schemas.AuditQuery,
-           response=schemas.EventPage, media={"text/csv": {"schema": {"type": "string"}}})
+@operation(summary="Audit events in scope (auditor, chairman, admin); ?format=csv or xlsx for a spreadsheet",
+           query=schemas.AuditQuery, response=schemas.EventPage, media=SPREADSHEETS)
 def audit_events(query: schemas.AuditQuery):
     events = listing.audit_query(g.api_user, query.filters())
-    if query.format == "csv":
-        return csv_response(db.session.scalars(events.order_by(AuditEvent.id)))
+    if query.format in ("csv", "xlsx"):
+        return exports.download(query.format, exports.events(events), exports.audit_columns(),
+                                "nhat-ky-kiem-toan", "Nhật ký")
     return page(events, AuditEvent.id, event_json, query)
 
 

@@ -720,10 +720,11 @@ class DossierQuery(PageQuery):
     campaign_id: QueryId | None = None
     q: String(limits.QUERY, description="tên, số định danh hoặc mã hồ sơ (không dấu cũng được)") | None = None
     overdue: Choice(OVERDUE, "true hoặc false") | None = None
+    format: Choice(("json", "csv", "xlsx"), "json, csv hoặc xlsx") = "json"
 
     def filters(self) -> dict[str, Any]:
         """The filters as listing.dossier_query reads them."""
-        return self.model_dump(exclude_none=True, exclude={"limit", "cursor"})
+        return self.model_dump(exclude_none=True, exclude={"limit", "cursor", "format"})
 
 
 def _moment_check(end: bool):
@@ -764,7 +765,7 @@ class AuditQuery(PageQuery):
     tracking_code: String(limits.TRACKING_CODE, description="a dossier's tracking code (KM…), any case") | None = None
     person: String(limits.NAME, description="part of a person's full name, accents and case ignored: the actor "
                                             "or the dossier's subject") | None = None
-    format: Choice(("json", "csv"), "json hoặc csv") = "json"
+    format: Choice(("json", "csv", "xlsx"), "json, csv hoặc xlsx") = "json"
 
     def filters(self) -> dict[str, Any]:
         """The filters as listing.audit_query reads them."""
@@ -1149,6 +1150,55 @@ class DossierPage(Page):
 
 class EventPage(Page):
     items: list[EventOut]
+
+
+class ImportQuery(Query):
+    refusal: ClassVar[str] = "Tham số chưa hợp lệ."
+    campaign_id: QueryId = Field(description="the campaign the residents register for")
+    unit_id: QueryId = Field(description="the residential group whose list it is")
+    dry_run: Choice(OVERDUE, "true hoặc false") = "true"
+
+
+class ImportForm(Body):
+    """multipart/form-data: the registration list (XLSX, the template's columns)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, arbitrary_types_allowed=True)
+    refusal: ClassVar[str] = "Tệp chưa hợp lệ."
+    file: Annotated[FileStorage, BeforeValidator(_upload),
+                    WithJsonSchema({"type": "string", "format": "binary",
+                                    "description": "XLSX: STT, Họ và tên / Tên hộ, Số định danh cá nhân, Địa chỉ, "
+                                                   "Danh hiệu đăng ký"})]
+
+
+class ImportRowOut(Out):
+    row: int = Field(description="the spreadsheet's row number (the header is row 1)")
+    status: str = Field(description="create | duplicate | error")
+    reason: str = Field(description="why not, in Vietnamese; empty for create")
+    dossier_id: int | None = Field(description="the dossier created (dry_run=false)")
+
+
+class ImportOut(Out):
+    rows: list[ImportRowOut]
+    created: int
+
+
+class InboxQuery(PageQuery):
+    refusal: ClassVar[str] = "Tham số chưa hợp lệ."
+    unread: Choice(OVERDUE, "true hoặc false") | None = None
+
+
+class InboxOut(Out):
+    id: int
+    at: datetime = Field(description="when it was written (UTC)")
+    dossier_id: int | None = Field(description="the dossier it is about, if any")
+    kind: str = Field(description="step (your dossier changed), returned (a dossier came back to your group), "
+                                  "work (dossiers wait for you), reminder (deadlines)")
+    text: str = Field(description="the message, in Vietnamese")
+    read: bool
+
+
+class InboxPage(Page):
+    items: list[InboxOut] = Field(description="newest first")
 
 
 class NoticePage(Page):
