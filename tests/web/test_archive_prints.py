@@ -262,6 +262,6 @@ def test_minutes_and_streak_list_date_their_place_alike(client, auth, world, fro
         place = re.search(r'<div class="paper-place"><em>([^<]*)</em>', page).group(1)
         assert place == expected
         assert "Phường Thử, ngày" not in page
-    assert "ỦY BAN NHÂN DÂN PHƯỜNG THỬ" in streaks and "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG" in streaks
+    assert "ỦY BAN NHÂN DÂN PHƯỜNG THỬ" in streaks and "HỘI ĐỒNG THI ĐUA\u00a0- KHEN THƯỞNG" in streaks
     frozen_clock.advance(days=1)
     assert place_and_date(world.units["WARD"], clock.now().date() + timedelta(days=0)).startswith("Thử, ngày")
