@@ -67,34 +67,3 @@ def test_the_lookups_are_limited_per_address(app, api, world):
     answers = [api.get(f"/public/certificates/{dossier.certificate_code}").status_code for _ in range(4)]
     assert answers == [200, 200, 200, 429]
     assert api.get(f"/public/certificates/{dossier.certificate_code}").json["error"]["code"] == "too_many_attempts"
-
-
-def test_the_public_page_says_valid_then_revoked_in_plain_words(api, client, world):
-    dossier, decision = recognized(world)
-    page = client.get(f"/public/certificates/{dossier.certificate_code}")
-    assert page.status_code == 200
-    text = page.get_data(as_text=True)
-    for part in ("Giấy công nhận hợp lệ", "Gia đình kiểu mẫu", f"năm {world.campaign.year}", "Hộ ông Lê Văn Hùng",
-                 "Tổ dân phố 1", "312/QĐ-UBND", decision.signed_on.strftime("%d/%m/%Y"), dossier.certificate_code):
-        assert part in text, part
-    assert "038085001111" not in text and "Hoa Sữa" not in text and "thu hồi" not in text
-
-    fire(api.as_("chairman"), dossier.id, "revoke", REASON)
-    text = client.get(f"/public/certificates/{dossier.certificate_code}").get_data(as_text=True)
-    assert "Danh hiệu đã bị thu hồi" in text and "Giấy công nhận hợp lệ" not in text
-    assert f"thu hồi ngày {clock.now().strftime('%d/%m/%Y')}" in text
-    assert REASON not in text and "038085001111" not in text
-
-
-def test_the_public_page_takes_a_typed_code_and_says_when_none_matches(client, world):
-    dossier, _ = recognized(world)
-    empty = client.get("/public/certificates")
-    assert empty.status_code == 200 and 'name="code"' in empty.get_data(as_text=True)
-    typed = " " + dossier.certificate_code.lower().replace("-", " ") + " "
-    found = client.get("/public/certificates", query_string={"code": typed})
-    assert found.status_code == 200 and "Giấy công nhận hợp lệ" in found.get_data(as_text=True)
-    missing = client.get("/public/certificates/2026-ZZZZZZZZ")
-    text = missing.get_data(as_text=True)
-    assert missing.status_code == 404 and "Không tìm thấy giấy công nhận có mã này" in text
-    assert 'name="code"' in text and 'value="2026-ZZZZZZZZ"' in text  # the form, to correct the code
-    assert client.get("/public/certificates/%3Cscript%3E").status_code == 404

@@ -10,6 +10,8 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from states.enums import State, Title
+from tests.api.helpers import fire
+from tests.api.test_public_certificates import recognized
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import certificates, decisions
@@ -202,3 +204,43 @@ def test_a_group_title_names_the_group_once(client, auth, world):
     page = html(client.get(f"/dossiers/{group.id}/certificate"))
     assert "Danh hiệu “Tổ dân phố kiểu mẫu”" in page
     assert '<p class="cert-subject">Tổ dân phố 1</p>' in page and '<p class="cert-group">phường Thử</p>' in page
+
+
+def test_the_public_check_says_valid_then_revoked_in_plain_words(api, client, world):
+    dossier, decision = recognized(world)
+    page = client.get(f"/public/certificates/{dossier.certificate_code}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for part in ("Giấy công nhận hợp lệ", "Gia đình kiểu mẫu", f"năm {world.campaign.year}", "Hộ ông Lê Văn Hùng",
+                 "Tổ dân phố 1", "312/QĐ-UBND", decision.signed_on.strftime("%d/%m/%Y"), dossier.certificate_code):
+        assert part in text, part
+    assert "038085001111" not in text and "Hoa Sữa" not in text and "thu hồi" not in text
+
+    fire(api.as_("chairman"), dossier.id, "revoke", REVOKE_REASON)
+    text = client.get(f"/public/certificates/{dossier.certificate_code}").get_data(as_text=True)
+    assert "Danh hiệu đã bị thu hồi" in text and "Giấy công nhận hợp lệ" not in text
+    assert f"thu hồi ngày {clock.now().strftime('%d/%m/%Y')}" in text
+    assert REVOKE_REASON not in text and "038085001111" not in text
+
+
+def test_the_public_check_takes_a_typed_code_and_says_when_none_matches(client, world):
+    dossier, _ = recognized(world)
+    empty = client.get("/public/certificates")
+    assert empty.status_code == 200 and 'name="code"' in empty.get_data(as_text=True)
+    typed = " " + dossier.certificate_code.lower().replace("-", " ") + " "
+    found = client.get("/public/certificates", query_string={"code": typed})
+    assert found.status_code == 200 and "Giấy công nhận hợp lệ" in found.get_data(as_text=True)
+    missing = client.get("/public/certificates/2026-ZZZZZZZZ")
+    text = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "Không tìm thấy giấy công nhận có mã này" in text
+    assert 'name="code"' in text and 'value="2026-ZZZZZZZZ"' in text  # the form, to correct the code
+    assert client.get("/public/certificates/%3Cscript%3E").status_code == 404
+
+
+def test_the_public_check_is_limited_per_address(app, client, world):
+    dossier, _ = recognized(world)
+    app.config["TRACK_REQUESTS_PER_MINUTE"] = 2
+    assert client.get("/public/certificates").status_code == 200  # the empty form is not a lookup
+    answers = [client.get(f"/public/certificates/{dossier.certificate_code}").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+    assert "Tra cứu quá nhiều lần" in client.get("/public/certificates?code=2026-ABCDEFGH").get_data(as_text=True)
