@@ -1,0 +1,45 @@
+"""The public list of those recognized in a real browser, on the demo ward, signed out: last year's 312/QĐ-UBND
+lists its households by title, readable on a desktop and on a 360 px phone, each name opening its certificate's
+check. Pictures in tests/e2e/artifacts."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS
+
+
+def test_anyone_reads_the_list_on_a_desktop_and_a_phone(browser, live_server):
+    for width in (1280, 360):
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN",
+                                      timezone_id="Asia/Ho_Chi_Minh")
+        page = context.new_page()
+        page.goto(f"{live_server}/public/notices")
+        page.locator("main a", has_text="Danh sách được công nhận").click()
+        expect(page.locator("h1")).to_have_text("Danh sách được công nhận danh hiệu kiểu mẫu")
+        rows = page.locator("table.recognized tbody tr")
+        assert rows.count() >= 1
+        expect(page.locator("table.recognized").first).to_contain_text("312/QĐ-UBND")
+        expect(rows.first.locator("td").first).to_have_text("1")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"public-recognized-{width}.png"), full_page=True)
+        name = rows.first.locator("td a").first
+        expected = name.inner_text()
+        name.click()
+        expect(page).to_have_url(re.compile(r"/public/certificates/\d{4}-[A-Z0-9]{8}$"))
+        expect(page.locator("main")).to_contain_text(expected)
+        context.close()
+
+
+def test_the_chairman_sees_the_posting_due_on_his_work_list_and_the_decision(person):
+    phone = person("chairman", width=360)
+    page = phone.open("/")
+    item = page.locator("#work-publications li", has_text="Quyết định số 312/QĐ-UBND")
+    expect(item).to_contain_text("Công bố danh sách được công nhận")
+    expect(item.locator(".mark-overdue")).to_be_visible()  # last December's list: never recorded as posted
+    item.locator("a").click()
+    block = page.locator("#publication")
+    expect(block).to_contain_text(re.compile(r"Hạn công bố danh sách: \d\d/\d\d/2026"))
+    expect(block.locator("input[type=date][name=published_on]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.shot("decision-publication-360")
