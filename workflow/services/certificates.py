@@ -116,7 +116,7 @@ def qr_svg(url: str) -> Markup:
     """The QR code as inline SVG, sized by CSS (a vector prints sharp, and WeasyPrint keeps it in the PDF)."""
     svg = qr_code(url).svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", lineclass="qr-line",
                                   title="Mã QR kiểm tra giấy công nhận")
-    return Markup(svg)  # segno's own markup; the address inside it is escaped by segno
+    return Markup(svg)  # segno's own markup: path data and our fixed title, no text of the user's
 
 
 # --- the public check -------------------------------------------------------------------------------------------
