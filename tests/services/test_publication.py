@@ -215,3 +215,22 @@ def test_a_revoked_title_leaves_the_list(ward, world):
     db.session.commit()
     names = {i.subject_name for i in publication.recognized_list(world.campaign.id)}
     assert dossier.subject_name not in names and len(names) == len(ward.recognized) - 1
+
+
+def test_the_vice_chairman_posts_under_the_chairmans_delegation(ward, world):
+    from workflow.services import delegations
+
+    chairman, vice, decision = world.users["chairman"], world.users["vice_chairman"], ward.decision
+    today = clock.now().date()
+    with pytest.raises(Forbidden):
+        publication.publish(vice, decision.id, today)
+    delegations.grant(chairman, {"to_username": "vice_chairman", "role": "chairman", "unit_code": "WARD",
+                                 "starts_on": today, "ends_on": today + timedelta(days=6),
+                                 "reason": "Chủ tịch đi công tác tỉnh"})
+    db.session.commit()
+    assert publication.may_publish(vice, decision)
+    publication.publish(vice, decision.id, today)
+    db.session.commit()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.stream == f"decision:{decision.id}")).one()
+    assert (event.actor, event.role, event.data["on_behalf_of"]) == ("vice_chairman", "chairman", "chairman")
+    assert decision.published_by_id == vice.id
