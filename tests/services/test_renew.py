@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Campaign, Dossier
 from states.enums import EventName, State
-from tests.factories import add_users, make_campaign
+from tests.factories import add_role, add_users, make_campaign
 from workflow.extensions import db
 from workflow.services import admin, renew
 from workflow.services.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -185,10 +185,20 @@ def test_a_merged_group_renews_into_its_successor(world):
     later = next_year_campaign(world)
     admin.merge_unit(world.users["admin"], world.units["G1"].id, world.units["G2"].id, local_today())
     db.session.commit()
+    applicant = world.users["applicant"]
+    # She may renew her own dossier, but registers in G2 only once she holds a role there.
+    assert not renew.may_renew(applicant, old) and renew.may_renew(world.users["committee2"], old)
+    with pytest.raises(Forbidden):
+        renew.renew(applicant, old.id, later.id)
+    db.session.rollback()
+    rows = renew.group_dossiers(world.users["group_committee"], world.units["G1"], world.campaign, later)
+    assert rows[0].reasons and not rows[0].ready  # G1's own committee cannot register in G2
 
     new = renew.renew(world.users["committee2"], old.id, later.id)  # G2's committee now reaches G1's dossiers
     assert new.unit_id == world.units["G2"].id and new.state == "registered"
     assert events_of(old)[-1].data["unit_id"] == world.units["G2"].id
+    add_role("applicant", "applicant@G2")
+    assert renew.may_renew(applicant, old)
 
 
 def test_a_group_is_renewed_all_or_none_each_blocker_named(world):

@@ -145,3 +145,22 @@ def test_only_committees_reach_the_group_page(client, auth, world):
     next_year_campaign(world)
     html = client.get(f"/dossiers/renew-group?unit_id={world.units['G1'].id}").get_data(as_text=True)
     assert "Hộ ông Trần Văn Bình" not in html and "Tổ dân phố 2" in html
+
+
+def test_after_a_merger_the_button_shows_only_to_who_can_register_in_the_successor(client, auth, world):
+    from workflow.services import admin
+    from workflow.services.listing import local_today
+
+    old = last_year(world)
+    later = next_year_campaign(world)
+    admin.merge_unit(world.users["admin"], world.units["G1"].id, world.units["G2"].id, local_today())
+    db.session.commit()
+    auth.login("applicant")  # no role in Tổ dân phố 2 (yet): the button would only lead to a refusal
+    assert renew_button(client.get(f"/dossiers/{old.id}").get_data(as_text=True)) is None
+    refused = client.get(f"/dossiers/{old.id}/renew")
+    assert refused.status_code == 302 and "Không thể đăng ký lại" in client.get(refused.location).get_data(
+        as_text=True)
+    auth.login("committee2")
+    assert renew_button(client.get(f"/dossiers/{old.id}").get_data(as_text=True)) == str(later.year)
+    html = client.get(f"/dossiers/{old.id}/renew").get_data(as_text=True)
+    assert "Tổ dân phố 2" in html and "Tổ dân phố 1 đã sáp nhập vào tổ này" in html

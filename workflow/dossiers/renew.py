@@ -17,7 +17,7 @@ from wtforms.widgets import HiddenInput
 
 from models import Campaign, Dossier, Unit
 from states.enums import Action, UnitKind
-from workflow import limits
+from workflow import clock, limits
 from workflow.dossiers import bp
 from workflow.extensions import db
 from workflow.filters import translated
@@ -54,7 +54,7 @@ def renewal():
     there if it has one — when the policy lets the user renew this dossier; else None."""
 
     def renewal_for(dossier: Dossier) -> Renewal | None:
-        if not current_user.is_authenticated or not permissions.allows(current_user, Action.RENEW, dossier):
+        if not current_user.is_authenticated or not renew.may_renew(current_user, dossier):
             return None
         campaign = renew.next_campaign(dossier)
         return Renewal(campaign, renew.already_registered(dossier, campaign)) if campaign is not None else None
@@ -74,8 +74,10 @@ def renew_one(dossier_id: int):
     """“Đăng ký lại năm …”: what is copied into which campaign, then one click."""
     dossier = get_dossier_for(current_user, dossier_id)
     allowed = permissions.verdict(current_user, Action.RENEW, dossier)
-    if not allowed:
-        flash(_("Không thể đăng ký lại:") + " " + "; ".join(translated(r) for r in allowed.reasons), "error")
+    reasons = allowed.reasons if not allowed else renew.registration_refused(current_user, dossier, allowed,
+                                                                             clock.now())
+    if reasons:
+        flash(_("Không thể đăng ký lại:") + " " + "; ".join(translated(r) for r in reasons), "error")
         return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
     campaign = renew.next_campaign(dossier)
     if campaign is None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models import Campaign, Dossier, Unit, User
+from states import policy
 from states.enums import Action, EventName, Role, State
 from states.labels import STATE_LABELS
 from states.policy import ENDED, LIVE, Verdict, local_day
@@ -117,6 +118,24 @@ def on_behalf(allowed: Verdict) -> bool:
     return allowed.role != Role.APPLICANT
 
 
+def registration_refused(actor: User, old: Dossier, allowed: Verdict, now: datetime) -> list[str]:
+    """Why the actor, allowed to renew `old`, could not register in the group that carries it today (merged
+    since, and she holds no role there); empty when she can."""
+    today = local_day(now)
+    unit = successor(old.unit, today)
+    if unit is None:
+        return [T("%(unit)s không còn hoạt động", unit=old.unit.name)]
+    action = Action.REGISTER_ON_BEHALF if on_behalf(allowed) else Action.REGISTER
+    return list(policy.may_at(actor, action, unit, today).reasons)
+
+
+def may_renew(actor: User, old: Dossier, now: datetime | None = None) -> bool:
+    """Would renewing `old` be allowed now: the policy's RENEW on it and registering in its group today."""
+    now = now or clock.now()
+    allowed = permissions.verdict(actor, Action.RENEW, old, now)
+    return allowed.allowed and not registration_refused(actor, old, allowed, now)
+
+
 def renew_dossier(actor: User, old: Dossier, campaign_id: int | None, now: datetime) -> Dossier:
     """Register `old`'s subject again in a later campaign (the ward's next open one when none is given)."""
     permissions.require(actor, Action.RENEW, old, now, check_state=False)
@@ -185,7 +204,7 @@ def group_dossiers(actor: User, unit: Unit, campaign: Campaign, target: Campaign
         verdict = permissions.verdict(actor, Action.RENEW, dossier, now)
         if verdict.status == 403:  # not the actor's to renew at all
             continue
-        reasons = list(verdict.reasons)
+        reasons = list(verdict.reasons) or registration_refused(actor, dossier, verdict, now)
         if target is not None and (existing := already_registered(dossier, target)) is not None:
             reasons.append(T("đã có hồ sơ %(code)s trong %(campaign)s", code=existing.tracking_code,
                              campaign=target.name))
