@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,8 +22,8 @@ class User(UserMixin, Base):
     )
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(15), comment="for SMS and Zalo messages")
-    channels: Mapped[list] = mapped_column(
-        JSON, default=lambda: ["email"], comment="where messages go besides the inbox: email, sms, zalo"
+    channel_list: Mapped[str] = mapped_column(
+        "channels", String(40), default="email", comment="where messages go besides the inbox: email,sms,zalo"
     )
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -35,6 +35,14 @@ class User(UserMixin, Base):
     delegations_received: Mapped[list[Delegation]] = relationship(
         foreign_keys="Delegation.to_user_id", lazy="selectin", viewonly=True
     )
+
+    @property
+    def channels(self) -> list[str]:
+        return [c for c in (self.channel_list or "").split(",") if c]
+
+    @channels.setter
+    def channels(self, value: list[str]) -> None:
+        self.channel_list = ",".join(value)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)  # werkzeug's scrypt

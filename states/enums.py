@@ -80,6 +80,7 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"  # the audit log, its export and the chains' check (a unit-level row)
     RENEW = "renew"  # register again in the next campaign from an ended dossier (subject and unit copied)
     PUBLISH = "publish"  # record that a decision's list of those recognized was posted (a unit-level row)
+    STATS = "stats"  # the statistics of a ward's campaigns (a unit-level row)
 
 
 class Parties(StrEnum):

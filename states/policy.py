@@ -124,6 +124,9 @@ POLICY: dict[str, Permission] = {p.action: p for p in (
         Clause(frozenset({R.APPLICANT}), ENDED, P.APPLICANT_ONLY, False),
         Clause(frozenset({R.GROUP_COMMITTEE}), ENDED, P.ANYONE),
     )),
+    # Ward leaders' statistics (issue 9): the chairman, the auditors and the admin of a ward.
+    Permission(A.STATS, N_("xem thống kê"), (Clause(frozenset({R.CHAIRMAN, R.AUDITOR, R.ADMIN}), None, P.ANYONE),),
+               on_dossier=False),
     # The chairman (or his deputy under delegation) records that a decision's list was posted publicly.
     Permission(A.PUBLISH, N_("công bố danh sách được công nhận"), (Clause(frozenset({R.CHAIRMAN}), None, P.ANYONE),),
                on_dossier=False),

@@ -61,6 +61,7 @@ def create_app(config: object | None = None) -> Flask:
     from workflow.public import bp as public_bp
     from workflow.review import bp as review_bp
     from workflow.services import notify  # noqa: F401  (its in-transaction writer tells people of each step)
+    from workflow.stats import bp as stats_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
@@ -68,6 +69,7 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(stats_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)

@@ -18,6 +18,7 @@ MENU = [
     ("review.decisions", "decisions", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.READ_AUDIT)),
     ("review.streaks", "streaks", (Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW, Action.READ_AUDIT)),
     ("auth.delegations", "delegations", (Action.DELEGATE,)),
+    ("stats.index", "stats", (Action.STATS,)),
     ("audit.events", "audit", (Action.READ_AUDIT,)),
     ("admin.index", "admin", (Action.ADMINISTER,)),
 ]

@@ -67,6 +67,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.import_template": (),  # an empty template
     "dossiers.export": (),  # reading in scope: the filtered list as a spreadsheet
     "dossiers.results": (),  # reading in scope: a campaign's results as a spreadsheet
+    "stats.index": (A.STATS,),  # ward leaders' figures, over their scope
     # --- one's own inbox ---------------------------------------------------------------------------------------------
     "inbox.index": (),  # one's own messages
     "inbox.open_message": (),  # one's own message: marked read, then its page (which checks its own scope)

@@ -62,7 +62,7 @@ def upgrade():
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone', sa.String(length=15), nullable=True, comment='for SMS and Zalo messages'))
-        batch_op.add_column(sa.Column('channels', sa.JSON(), nullable=False, server_default='["email"]', comment='where messages go besides the inbox: email, sms, zalo'))
+        batch_op.add_column(sa.Column('channels', sa.String(length=40), nullable=False, server_default='email', comment='where messages go besides the inbox: email,sms,zalo'))
 
     # ### end Alembic commands ###
 

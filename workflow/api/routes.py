@@ -56,6 +56,7 @@ from workflow.services import (
     publication,
     records,
     renew,
+    stats,
     streaks,
 )
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
@@ -178,6 +179,15 @@ def my_inbox(query: schemas.InboxQuery):
 @operation(summary="Mark one of the caller's messages read (another's is 404)", status=204)
 def read_message(id: int):
     inbox.mark_read(g.api_user, id)
+
+
+@bp.get("/stats")
+@operation(summary="Figures of the dossiers in scope (chairman, auditor, admin): per state, title, group and year, "
+                   "results and pass rates, overdue, days in each stage, criteria most failed",
+           query=schemas.StatsQuery, response=schemas.StatsOut)
+def get_stats(query: schemas.StatsQuery):
+    permissions.require_somewhere(g.api_user, Action.STATS)
+    return stats.compute(g.api_user, query.model_dump(exclude_none=True)).json()
 
 
 @bp.post("/imports/registrations")

@@ -1152,6 +1152,62 @@ class EventPage(Page):
     items: list[EventOut]
 
 
+class StatsQuery(Query):
+    refusal: ClassVar[str] = "Bộ lọc chưa hợp lệ."
+    campaign_id: QueryId | None = None
+    unit_id: QueryId | None = None
+    title: Choice(Title, "danh hiệu không hợp lệ") | None = None
+
+
+class ResultLine(Out):
+    total: int
+    recognized: int = Field(description="recognized (a title revoked later still counts: it was recognized)")
+    refused: int = Field(description="not recognized by the chairman's decision")
+    pass_rate: float | None = Field(description="recognized ÷ decided; null before any decision")
+
+
+class UnitLine(ResultLine):
+    unit_id: int
+    unit_name: str
+
+
+class YearLine(ResultLine):
+    year: int
+
+
+class StageDays(Out):
+    avg: float = Field(description="days on average (an unfinished stay counts up to now)")
+    max: float = Field(description="the slowest dossier's days")
+    count: int = Field(description="stays counted")
+
+
+class WeakCriterion(Out):
+    code: str
+    name: str
+    failing: int = Field(description="households whose latest self-assessment does not meet it")
+
+
+class WeakGroup(Out):
+    unit_id: int
+    unit_name: str
+    households: int = Field(description="dossiers of the group in self-assessment")
+    criteria: list[WeakCriterion]
+
+
+class StatsOut(Out):
+    total: int
+    by_state: dict[str, int] = Field(description="dossiers per state")
+    by_title: dict[str, ResultLine]
+    by_unit: list[UnitLine]
+    by_year: list[YearLine] = Field(description="year on year, the other filters kept")
+    recognized: int
+    refused: int
+    withdrawn: int
+    overdue: int
+    days_in_stage: dict[str, StageDays]
+    weak_criteria: list[WeakGroup] = Field(description="per group, the criteria most households still fail")
+
+
 class ImportQuery(Query):
     refusal: ClassVar[str] = "Tham số chưa hợp lệ."
     campaign_id: QueryId = Field(description="the campaign the residents register for")

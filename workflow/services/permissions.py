@@ -8,6 +8,7 @@ from datetime import datetime
 from models import Dossier, Unit, User
 from states import policy
 from states.policy import Option, Verdict, local_day
+from states.text import T
 from workflow import clock
 from workflow.services.errors import Forbidden, GuardRefused, InvalidTransition, ServiceError
 from workflow.services.facts import guard_context
@@ -62,3 +63,9 @@ def may_somewhere(user: User, action: str) -> bool:
 
 def units_for(user: User, action: str) -> list[Unit]:
     return policy.units_for(user, action, local_day(clock.now()))
+
+
+def require_somewhere(user: User, action: str) -> None:
+    """A unit-level row held over some unit (the caller's scope then narrows what it sees); 403 otherwise."""
+    if not may_somewhere(user, action):
+        raise Forbidden(T("Bạn không có vai trò cho việc này."))
