@@ -6,21 +6,24 @@ lookups are limited per address like the other public pages.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, current_app, render_template, request
 from flask_babel import gettext as _
 
 from models import Campaign
 from states.labels import TITLE_LABELS
+from workflow import exports
 from workflow.public import bp
 from workflow.public.ratelimit import track_limiter
 from workflow.services import publication
 
-CSV_HEADERS = ["STT", "Họ và tên / Tên hộ", "Tổ dân phố / Đơn vị", "Danh hiệu", "Quyết định số", "Ngày ký",
-               "Mã giấy công nhận"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The CSV's columns (workflow/exports.py writes it: UTF-8 with BOM, dd/mm/yyyy, no cell runs as a formula).
+COLUMNS = [exports.Column("STT", lambda r: r[0]),
+           exports.Column("Họ và tên / Tên hộ", lambda r: r[1].subject_name),
+           exports.Column("Tổ dân phố / Đơn vị", lambda r: r[1].unit_name),
+           exports.Column("Danh hiệu", lambda r: TITLE_LABELS.get(r[1].title, r[1].title)),
+           exports.Column("Quyết định số", lambda r: r[1].decision_number),
+           exports.Column("Ngày ký", lambda r: r[1].signed_on),
+           exports.Column("Mã giấy công nhận", lambda r: r[1].certificate_code)]
 
 
 def _allowed() -> bool:
@@ -51,13 +54,6 @@ def recognized():
                            error=_("Không tìm thấy đợt thi đua này.") if unknown else None), 404 if unknown else 200
 
 
-def neutral(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab, a return) gets a
-    leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 @bp.get("/public/recognized.csv")
 def recognized_csv():
     if not _allowed():
@@ -66,14 +62,5 @@ def recognized_csv():
     campaign, _unknown = _asked_campaign(publication.public_campaigns())
     if campaign is None:
         return Response(_("Không tìm thấy đợt thi đua này.") + "\n", status=404, mimetype="text/plain")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADERS)
-    for n, item in enumerate(publication.recognized_list(campaign.id), start=1):
-        writer.writerow([n] + [neutral(v) for v in (
-            item.subject_name, item.unit_name, TITLE_LABELS.get(item.title, item.title),
-            item.decision_number, f"{item.signed_on:%d/%m/%Y}", item.certificate_code)])
-    filename = f"danh-sach-cong-nhan-{campaign.year}-{campaign.id}.csv"
-    # The byte-order mark lets Excel read the file as UTF-8 (Vietnamese letters intact).
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return exports.csv_download(publication.recognized_list(campaign.id), COLUMNS,
+                                f"danh-sach-cong-nhan-{campaign.year}-{campaign.id}")
