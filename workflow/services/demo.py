@@ -308,8 +308,9 @@ class Year:
                    and p.dossier.state == State.AWAITING_DECISION]
         chairman = _user("chairman")
         recommended = sorted(d.id for d in waiting if d.council_recommended)
+        signed = None
         if recommended:
-            decisions.record_decision(chairman, {
+            signed = decisions.record_decision(chairman, {
                 "number": self.numbers[0], "signed_on": self.decision_day.isoformat(), "outcome": "recognize",
                 "dossier_ids": recommended, "comment": ""}, now=when)
         refused = sorted(d.id for d in waiting if not d.council_recommended)
@@ -319,6 +320,12 @@ class Year:
                 "dossier_ids": refused,
                 "comment": "Kết quả kiểm tra chưa đạt, Hội đồng Thi đua – Khen thưởng không đề nghị công nhận"},
                 now=when + timedelta(minutes=10))
+        if signed is not None:  # the list of those recognized is posted at the ward's office three working days on
+            posted = working_after(self.decision_day, 3)
+            when = yield at(posted, 8, 30)
+            from workflow.services import publication
+
+            publication.publish(chairman, signed.id, posted, now=when)
 
 
 def _items(dossier: Dossier, score: int, *, self_assessed: bool = False, failing: bool = False) -> list[dict]:

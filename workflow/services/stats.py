@@ -3,8 +3,7 @@ per group, days spent in each stage, overdue counts, year on year; and for the s
 which criteria most households of each group still fail in their self-assessment.
 
 Every figure is counted over the dossiers the caller may see with the list's own filters (listing.dossier_query),
-so the page, the API and the dossier list always agree. The public progress page (no names) counts a ward's dossiers
-per stage and how many stages were handled by their deadline.
+so the page, the API and the dossier list always agree.
 """
 
 from __future__ import annotations
@@ -19,8 +18,7 @@ from models import AssessmentItem, AuditEvent, Campaign, Criterion, Dossier, Uni
 from states.enums import State, Title
 from workflow import clock
 from workflow.extensions import db
-from workflow.services import calendar
-from workflow.services.listing import DUE_FIELD, dossier_query
+from workflow.services.listing import dossier_query
 
 DECIDED = (State.RECOGNIZED, State.NOT_RECOGNIZED, State.REVOKED)
 TERMINAL = frozenset({State.RECOGNIZED, State.NOT_RECOGNIZED, State.REVOKED, State.WITHDRAWN,
@@ -173,47 +171,3 @@ def compute(user: User, filters: dict, now: datetime | None = None) -> Stats:
                  recognized=by_state[State.RECOGNIZED] + by_state[State.REVOKED],
                  refused=by_state[State.NOT_RECOGNIZED], withdrawn=by_state[State.WITHDRAWN], overdue=overdue,
                  days_in_stage=days, weak_criteria=weak_criteria(query))
-
-
-# --- public progress (công khai tiến độ giải quyết hồ sơ): a ward's counts, no names ----------------------------
-
-@dataclass
-class Progress:
-    ward: Unit
-    campaign: Campaign | None
-    by_state: dict[str, int]
-    handled: int  # stages finished
-    on_time: int  # of those, finished by their deadline
-
-    @property
-    def on_time_share(self) -> float | None:
-        return round(self.on_time / self.handled, 4) if self.handled else None
-
-
-def public_progress(ward: Unit, campaign: Campaign | None) -> Progress:
-    """A ward's dossiers (all its groups) per stage, and the stages handled by their deadline (the campaign's date
-    for that stage, in Vietnam's days), for its campaign."""
-    query = select(Dossier).join(Unit, Unit.id == Dossier.unit_id).where(Unit.path.like(ward.path + "%"))
-    if campaign is not None:
-        query = query.where(Dossier.campaign_id == campaign.id)
-    ids = _ids(query)
-    by_state = {s.value: 0 for s in State}
-    for state, n in db.session.execute(select(Dossier.state, func.count(Dossier.id)).where(Dossier.id.in_(ids))
-                                       .group_by(Dossier.state)):
-        by_state[state] = n
-    handled = on_time = 0
-    campaigns = {c.id: c for c in db.session.scalars(select(Campaign).where(Campaign.unit_id == ward.id))}
-    rows = db.session.execute(
-        select(Dossier.campaign_id, AuditEvent.from_state, AuditEvent.at).join(AuditEvent, AuditEvent.dossier_id ==
-                                                                              Dossier.id)
-        .where(Dossier.id.in_(ids), AuditEvent.from_state.is_not(None), AuditEvent.to_state.is_not(None),
-               AuditEvent.from_state != AuditEvent.to_state))
-    for campaign_id, from_state, at in rows:
-        field_name = DUE_FIELD.get(State(from_state)) if from_state in set(State) else None
-        owner = campaigns.get(campaign_id)
-        if field_name is None or owner is None or from_state == State.DRAFT:
-            continue  # a draft is the applicant's own, not the ward's work
-        handled += 1
-        if calendar.local_date(at) <= getattr(owner, field_name):
-            on_time += 1
-    return Progress(ward, campaign, by_state, handled, on_time)
