@@ -28,6 +28,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.public_recognized": (),  # public: a campaign's list of those recognized (name, title, group, decision)
     "api.public_certificate": (),  # public: whether a certificate's title stands (what the public list shows)
     "api.me": (),  # reading one's own account
+    "api.get_stats": (A.STATS,),  # ward leaders' figures, over their scope
     "api.my_inbox": (),  # one's own messages
     "api.read_message": (),  # one's own message (another's is 404)
     "api.titles": (),  # reading reference data (titles and criteria sets)

@@ -37,7 +37,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/public/certificates/{certificate_code}",
     "/calendar", "/calendar/days", "/calendar/days/{id}",
     "/streaks", "/dossiers/{id}/renew",
-    "/me/inbox", "/me/inbox/{id}/read", "/imports/registrations", "/imports/registrations/template",
+    "/me/inbox", "/me/inbox/{id}/read", "/imports/registrations", "/imports/registrations/template", "/stats",
 }
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
