@@ -1,10 +1,32 @@
-"""Reading what is typed into plain inputs: numbers on the per-criterion pages, household members as lines."""
+"""Reading what is typed into plain inputs: ids in query strings and hidden fields, numbers on the per-criterion
+pages, household members as lines; the campaigns a registration form offers."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+from wtforms import SelectChoice
+
+from workflow import limits
+from workflow.filters import local_date
 
 DIGITS = re.compile(r"-?[0-9]{1,12}")
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id typed as plain ASCII digits in 1..ID_MAX, or None ("", "abc", "٣", "-1", "99999999999")."""
+    raw = (raw or "").strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(limits.ID_MAX))):
+        return None
+    return int(raw) if 0 < int(raw) <= limits.ID_MAX else None
+
+
+def open_campaign_choices(campaigns: Iterable) -> list[SelectChoice]:
+    """The campaigns taking registrations, each with the day it stops taking them."""
+    return [SelectChoice(c.id, _("%(name)s (nhận đăng ký đến %(closes)s)", name=c.name,
+                                 closes=local_date(c.registration_closes))) for c in campaigns]
 
 
 def as_number(raw: str | None) -> int | str | None:

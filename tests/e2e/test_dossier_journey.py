@@ -293,6 +293,18 @@ def test_one_dossier_from_registration_to_recognition(person, e2e_clock, live_se
     expect(page.locator("main")).to_contain_text(SUBJECT)
     page.get_by_role("button", name="Ký quyết định").click()
     expect(page.locator("h1")).to_contain_text("88/QĐ-UBND")
+    # The list of those recognized must be posted within the campaign's days: a due item on his work list
+    # until he records the day it went up on the board.
+    page = chairman.open("/")
+    item = page.locator("#work-publications li", has_text="88/QĐ-UBND")
+    expect(item).to_contain_text("Công bố danh sách được công nhận")
+    item.locator("a").first.click()
+    block = page.locator("#publication")
+    expect(block).to_contain_text(re.compile(r"Hạn công bố danh sách: \d\d/\d\d/2027"))
+    block.locator("input[name=published_on]").fill(e2e_clock.now().date().isoformat())
+    block.get_by_role("button", name="Ghi ngày niêm yết").click()
+    expect(page.locator("#publication").get_by_role("status")).to_contain_text("Đã niêm yết danh sách ngày")
+    expect(chairman.open("/").locator("#work-publications li", has_text="88/QĐ-UBND")).to_have_count(0)
     page = open_dossier(chairman, dossier_path)
     expect(state_badge(page)).to_have_text("Đã công nhận")
     expect(page.locator(".tracker .stage-done")).to_have_count(5)
@@ -323,8 +335,10 @@ def test_one_dossier_from_registration_to_recognition(person, e2e_clock, live_se
 
 def test_pages_fit_a_360_pixel_phone(person):
     phone = person("committee1", width=360)
-    first = phone.open("/dossiers").locator("main a[href^='/dossiers/']").first.get_attribute("href")
-    for path, name in (("/", "phone-home"), ("/dossiers", "phone-list"), (first, "phone-dossier")):
+    links = phone.open("/dossiers").locator("main a[href^='/dossiers/']")
+    first = next(h for h in (a.get_attribute("href") for a in links.all()) if re.fullmatch(r"/dossiers/\d+", h))
+    for path, name in (("/", "phone-home"), ("/dossiers", "phone-list"), (first, "phone-dossier"),
+                       ("/inbox", "phone-inbox"), ("/imports/registrations", "phone-import")):
         page = phone.open(path)
         expect(page.locator("h1")).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")

@@ -17,6 +17,10 @@ def test_anyone_reads_the_list_on_a_desktop_and_a_phone(browser, live_server):
         page.goto(f"{live_server}/public/notices")
         page.locator("main a", has_text="Danh sách được công nhận").click()
         expect(page.locator("h1")).to_have_text("Danh sách được công nhận danh hiệu kiểu mẫu")
+        # the newest campaign with a signed decision comes first; last year's is one choice away
+        page.get_by_label("Đợt thi đua", exact=True).select_option(label="Phường Tân Dân · năm 2025")
+        page.get_by_role("button", name="Xem danh sách").click()
+        expect(page.locator("hgroup p")).to_have_text("Phường Tân Dân · năm 2025")
         rows = page.locator("table.recognized tbody tr")
         assert rows.count() >= 1
         expect(page.locator("table.recognized").first).to_contain_text("312/QĐ-UBND")
@@ -31,15 +35,17 @@ def test_anyone_reads_the_list_on_a_desktop_and_a_phone(browser, live_server):
         context.close()
 
 
-def test_the_chairman_sees_the_posting_due_on_his_work_list_and_the_decision(person):
+def test_the_chairman_finds_last_years_list_recorded_as_posted(person):
+    """The demo recorded last December's list as posted three working days after signing: no posting is due
+    on the chairman's work list for it, and its decision page says when it was posted (a phone suffices)."""
     phone = person("chairman", width=360)
     page = phone.open("/")
-    item = page.locator("#work-publications li", has_text="Quyết định số 312/QĐ-UBND")
-    expect(item).to_contain_text("Công bố danh sách được công nhận")
-    expect(item.locator(".mark-overdue")).to_be_visible()  # last December's list: never recorded as posted
-    item.locator("a").click()
+    expect(page.locator("#work-publications li", has_text="312/QĐ-UBND")).to_have_count(0)
+    page = phone.open("/review/decisions")
+    page.locator("main a", has_text="312/QĐ-UBND").first.click()
     block = page.locator("#publication")
-    expect(block).to_contain_text(re.compile(r"Hạn công bố danh sách: \d\d/\d\d/2026"))
-    expect(block.locator("input[type=date][name=published_on]")).to_be_visible()
+    expect(block).to_contain_text(re.compile(r"Hạn công bố danh sách: \d\d/\d\d/202[56]"))
+    expect(block.get_by_role("status")).to_contain_text(re.compile(r"Đã niêm yết danh sách ngày \d\d/\d\d/202[56]"))
+    expect(block.locator("input[name=published_on]")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     phone.shot("decision-publication-360")

@@ -49,3 +49,17 @@ def test_a_file_that_is_not_excel_is_named_beside_the_field(client, auth, world)
 def test_only_a_committee_imports(client, auth, world):
     auth.login("applicant")
     assert client.get("/imports/registrations").status_code == 403
+
+
+def test_outside_registration_the_page_says_when_the_next_campaign_opens(client, auth, world):
+    from datetime import timedelta
+
+    from workflow.services.listing import local_today
+
+    world.campaign.registration_closes = local_today() - timedelta(days=1)
+    db.session.commit()
+    auth.login("group_committee")
+    page = html(client.get("/imports/registrations"))
+    assert "Hiện không có đợt thi đua nào đang nhận đăng ký" in page
+    assert "Phường chưa công bố đợt thi đua tiếp theo" in page
+    assert 'type="file"' not in page  # no form whose campaign list is empty

@@ -11,6 +11,7 @@ from workflow import exports
 from workflow.dossiers import bp
 from workflow.extensions import db
 from workflow.filters import translated
+from workflow.forms import parse_id
 from workflow.services.errors import ServiceError
 
 FILTERS = ("state", "title", "unit_id", "campaign_id", "q", "overdue")
@@ -47,8 +48,8 @@ def results():
     fmt = _format()
     if fmt is None:
         return _refused(_("Định dạng không hỗ trợ: chỉ có Excel (xlsx) hoặc CSV."), 400)
-    raw = request.args.get("campaign_id", "")
-    campaign = db.session.get(Campaign, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    campaign_id = parse_id(request.args.get("campaign_id"))
+    campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
     if campaign is None:
         return _refused(_("Chọn một đợt thi đua để tải danh sách kết quả."))
     filters = {k: v for k, v in request.args.items() if k in FILTERS and k != "campaign_id"}

@@ -22,13 +22,13 @@ from states.enums import Action, UnitKind
 from workflow import exports
 from workflow.dossiers import bp
 from workflow.extensions import db
-from workflow.filters import local_date
 from workflow.formbase import Form
+from workflow.forms import open_campaign_choices, parse_id
 from workflow.services import imports, permissions
 from workflow.services.errors import ServiceError
 from workflow.services.listing import local_today
 from workflow.services.scope import unit_filter
-from workflow.services.work import registration_campaigns
+from workflow.services.work import Registration, registration_campaigns
 from workflow.web import refusal_to_form
 
 
@@ -44,7 +44,8 @@ class ConfirmForm(Form):
     payload = HiddenField()  # the uploaded file, base64
 
 
-def _choices(form: UploadForm) -> None:
+def _choices(form: UploadForm) -> Registration:
+    """The groups the user registers for and the campaigns taking registrations (none: the page says when)."""
     paths = [u.path for u in permissions.units_for(current_user, Action.REGISTER_ON_BEHALF)]
     condition = unit_filter(Unit.path, paths)
     units = [] if condition is None else [u for u in db.session.scalars(
@@ -52,16 +53,11 @@ def _choices(form: UploadForm) -> None:
         u.exists_on(local_today())]
     form.unit_id.choices = [SelectChoice(u.id, f"{u.name} ({u.code})") for u in units]
     form.unit_id.label.text = _("Tổ dân phố")
-    form.campaign_id.choices = [SelectChoice(c.id, _("%(name)s (nhận đăng ký đến %(closes)s)", name=c.name,
-                                                     closes=local_date(c.registration_closes)))
-                                for c in registration_campaigns(units).open]
+    registration = registration_campaigns(units)
+    form.campaign_id.choices = open_campaign_choices(registration.open)
     form.campaign_id.label.text = _("Đợt thi đua")
     form.file.label.text = _("Tệp danh sách (Excel .xlsx, theo tệp mẫu)")
-
-
-def _int(raw: str | None) -> int:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else 0
+    return registration
 
 
 @bp.route("/imports/registrations", methods=["GET", "POST"])
@@ -72,7 +68,7 @@ def import_registrations():
         return render_template("error.html", status=403,
                                message=_("Chỉ Ban công tác Mặt trận của tổ nhập được danh sách đăng ký.")), 403
     form = UploadForm()
-    _choices(form)
+    registration = _choices(form)
     status = 200
     if request.method == "POST":
         status = 422
@@ -97,7 +93,7 @@ def import_registrations():
                     unit = db.session.get(Unit, form.unit_id.data)
                     return render_template("dossiers/import_preview.html", result=result, confirm=confirm,
                                            unit=unit, filename=upload.filename or "")
-    return render_template("dossiers/import.html", form=form), status
+    return render_template("dossiers/import.html", form=form, registration=registration), status
 
 
 @bp.post("/imports/registrations/confirm")
@@ -113,7 +109,8 @@ def import_confirm():
         flash(_("Không đọc được danh sách gửi lên; hãy tải tệp lên lại."), "error")
         return redirect(url_for("dossiers.import_registrations")), 303
     try:
-        result = imports.run(current_user, _int(form.campaign_id.data), _int(form.unit_id.data), data, dry_run=False)
+        result = imports.run(current_user, parse_id(form.campaign_id.data) or 0, parse_id(form.unit_id.data) or 0,
+                             data, dry_run=False)
     except ServiceError as error:
         refusal_to_form(error)
         return redirect(url_for("dossiers.import_registrations")), 303

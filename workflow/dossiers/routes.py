@@ -28,8 +28,8 @@ from workflow.dossiers.forms import (
 )
 from workflow.downloads import send_attachment
 from workflow.extensions import db
-from workflow.filters import event_label, local_date, translated
-from workflow.forms import as_number, members_text, parse_members
+from workflow.filters import event_label, translated
+from workflow.forms import as_number, members_text, open_campaign_choices, parse_members
 from workflow.services import attachments, audit, dossier_view, meetings, permissions, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
 from workflow.services.errors import ServiceError
@@ -99,9 +99,7 @@ def new():
     # Only the campaigns taking registrations today are offered; the newest is chosen unless another is.
     registration = registration_campaigns(list(db.session.scalars(
         select(Unit).where(Unit.id.in_([c.value for c in form.unit_id.choices])))))
-    form.campaign_id.choices = [SelectChoice(c.id, _("%(name)s (nhận đăng ký đến %(closes)s)", name=c.name,
-                                                     closes=local_date(c.registration_closes)))
-                                for c in registration.open]
+    form.campaign_id.choices = open_campaign_choices(registration.open)
     if request.method == "GET" and registration.open:
         form.campaign_id.data = registration.open[0].id
     may_register_for = permissions.may_somewhere(current_user, Action.REGISTER_ON_BEHALF)

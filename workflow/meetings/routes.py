@@ -16,6 +16,7 @@ from states.policy import local_day, may_at
 from workflow import clock
 from workflow.extensions import db
 from workflow.filters import translated
+from workflow.forms import parse_id
 from workflow.meetings import bp
 from workflow.meetings.forms import MeetingForm
 from workflow.papers import paper
@@ -67,11 +68,6 @@ def _rows(unit: Unit, campaign: Campaign, meeting: GroupMeeting | None) -> list[
                         "" if sent_on else "; ".join(translated(r) for r in verdict.reasons),
                         meetings.outcome(meeting, campaign, votes_for) if meeting is not None else None, sent_on))
     return rows
-
-
-def _id(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 and 0 < int(raw) <= 2**31 - 1 else None
 
 
 @bp.get("")
@@ -162,12 +158,12 @@ def _posted_votes() -> tuple[list[dict], list[int]]:
     for name in request.form:
         if not name.startswith("votes-"):
             continue
-        dossier_id = _id(name.removeprefix("votes-"))
+        dossier_id = parse_id(name.removeprefix("votes-"))
         raw = request.form.get(name, "").strip()
         if dossier_id is None or not raw or dossier_id in order:
             continue
         line = {"dossier_id": dossier_id, "votes_for": raw}
-        version = _id(request.form.get(f"version-{dossier_id}"))
+        version = parse_id(request.form.get(f"version-{dossier_id}"))
         if version is not None:
             line["version"] = version
         votes.append(line)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from models import Campaign
 from states.labels import TITLE_LABELS
 from workflow import exports
+from workflow.forms import parse_id
 from workflow.public import bp
 from workflow.public.ratelimit import track_limiter
 from workflow.services import publication
@@ -37,7 +38,8 @@ def _asked_campaign(campaigns: list[Campaign]) -> tuple[Campaign | None, bool]:
     raw = request.args.get("campaign", "").strip()
     if not raw:
         return (campaigns[0] if campaigns else None), False
-    found = publication.find_campaign(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
+    campaign_id = parse_id(raw)
+    found = publication.find_campaign(campaign_id) if campaign_id else None
     return found, found is None
 
 

@@ -20,6 +20,7 @@ from states.table import RULES
 from workflow import limits
 from workflow.extensions import db
 from workflow.filters import translated
+from workflow.forms import parse_id
 from workflow.review import bp
 from workflow.review.forms import BatchDecisionForm, BatchStepForm, PublishForm
 from workflow.services import batch as batch_service
@@ -61,17 +62,10 @@ def _awaiting(args, trigger: Trigger = Trigger.RECOGNIZE) -> list[Pick]:
 def _chosen_ids() -> list[int]:
     chosen = []
     for raw in request.form.getlist("dossier_ids")[:limits.BATCH_MAX]:  # a page lists no more than a batch takes
-        dossier_id = _id(raw)
+        dossier_id = parse_id(raw)
         if dossier_id is not None and dossier_id not in chosen:
             chosen.append(dossier_id)
     return chosen
-
-
-def _id(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(limits.ID_MAX))):
-        return None
-    return int(raw) if 0 < int(raw) <= limits.ID_MAX else None
 
 
 def _named(ids, known: dict[int, Dossier]) -> dict[int, Dossier | None]:
@@ -275,13 +269,13 @@ def batch_step(step: str):
     if not permissions.may_somewhere(current_user, trigger):
         message = _("Bạn không có vai trò thực hiện bước này.")
         return render_template("error.html", status=403, message=message), 403
-    unit_id, campaign_id = _id(request.args.get("unit_id")), _id(request.args.get("campaign_id"))
+    unit_id, campaign_id = parse_id(request.args.get("unit_id")), parse_id(request.args.get("campaign_id"))
     units, campaigns = _filters(trigger)
     form = BatchStepForm()
     rows = batch_service.candidates(current_user, trigger, unit_id=unit_id, campaign_id=campaign_id)
     known = {r.dossier.id: r.dossier for r in rows}
     chosen = _chosen_ids() if request.method == "POST" else [r.dossier.id for r in rows if r.movable]
-    versions = {i: _id(request.form.get(f"version-{i}")) for i in chosen}
+    versions = {i: parse_id(request.form.get(f"version-{i}")) for i in chosen}
     status, blockers = 200, []
     args = {"step": step, **{k: v for k, v in (("unit_id", unit_id), ("campaign_id", campaign_id)) if v}}
 
@@ -385,7 +379,7 @@ def _streak_page(template: str):
     units = [u for u in db.session.scalars(visible_units(current_user).order_by(Unit.path))
              if u.kind in (UnitKind.WARD.value, UnitKind.GROUP.value, UnitKind.AGENCY.value)
              and u.merged_into_id is None]
-    unit_id = _id(request.args.get("unit_id"))
+    unit_id = parse_id(request.args.get("unit_id"))
     chosen = next((u for u in units if u.id == unit_id), None)
     rows = streak_service.streaks(current_user, chosen.id if chosen else None, eligible_only=True)
     ward = chosen if chosen is not None and chosen.kind == UnitKind.WARD.value else \
