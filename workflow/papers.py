@@ -15,6 +15,8 @@ from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.security import safe_join
 
+from workflow.web import error_page
+
 PDF = "pdf"
 
 
@@ -27,8 +29,7 @@ def paper(template: str, filename: str, status: int = 200, **context):
     format is refused with a page saying which exist."""
     fmt = request.args.get("format", "").strip().lower()
     if fmt not in ("", "html", PDF):
-        return render_template("error.html", status=400,
-                               message=_("Định dạng không hỗ trợ: chỉ có trang web hoặc PDF (format=pdf).")), 400
+        return error_page(400, _("Định dạng không hỗ trợ: chỉ có trang web hoặc PDF (format=pdf)."))
     html = render_template(template, **context)
     if fmt != PDF or status != 200:
         return html, status
@@ -36,8 +37,7 @@ def paper(template: str, filename: str, status: int = 200, **context):
         data = render_pdf(html)
     except OSError:  # WeasyPrint's system libraries (Pango) are missing on this server
         current_app.logger.exception("PDF rendering is not available")
-        return render_template("error.html", status=503,
-                               message=_("Máy chủ chưa cài được phần tạo PDF. Hãy dùng nút In của trình duyệt.")), 503
+        return error_page(503, _("Máy chủ chưa cài được phần tạo PDF. Hãy dùng nút In của trình duyệt."))
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in filename) or "giay-to"

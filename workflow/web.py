@@ -7,11 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, redirect, request
+from flask import flash, redirect, render_template, request
 from flask_wtf import FlaskForm
 
 from workflow.extensions import db
 from workflow.services.errors import ServiceError
+
+
+def error_page(status: int, message: str, headers: dict | None = None):
+    """The site's error page with a plain message and its HTTP status (a refusal, something not found)."""
+    return render_template("error.html", status=status, message=message), status, headers or {}
 
 
 def refusal_to_form(error: ServiceError, form: FlaskForm | None = None) -> dict[str, str]:

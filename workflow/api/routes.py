@@ -35,7 +35,7 @@ from workflow.api.serialize import (
 )
 from workflow.downloads import send_attachment
 from workflow.extensions import csrf, db
-from workflow.public.ratelimit import track_limiter
+from workflow.public.ratelimit import TOO_MANY, lookup_allowed
 from workflow.services import (
     accounts,
     attachments,
@@ -489,12 +489,17 @@ def audit_verify():
 
 # --- public ------------------------------------------------------------------------------------------------------
 
+def _public_lookup(kind: str) -> None:
+    """Counts one public lookup of `kind` from this address; 429 when it asked too often this minute."""
+    if not lookup_allowed(kind):
+        raise TooManyAttempts(TOO_MANY)
+
+
 @bp.get("/track/<code:tracking_code>")
 @operation(summary="Public progress of a dossier (no names, no scores)", response=schemas.TrackOut, public=True,
            errors=(429,))
 def track(tracking_code: str):
-    if not track_limiter.allow(request.remote_addr or "unknown", current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
-        raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
+    _public_lookup("track")
     dossier = find_by_code(tracking_code)
     if dossier is None:
         raise NotFound("Không tìm thấy mã hồ sơ.")
@@ -508,9 +513,7 @@ def track(tracking_code: str):
                    "notice, tracking code; nothing personal)", query=schemas.NoticeQuery,
            response=schemas.NoticePage, public=True, errors=(429,))
 def public_notices(query: schemas.NoticeQuery):
-    if not track_limiter.allow("notices:" + (request.remote_addr or "unknown"),
-                               current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
-        raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
+    _public_lookup("notices")
     group = notice_board.find_group(query.unit_code)
     if group is None:
         raise NotFound("Không tìm thấy tổ dân phố có mã này.")
@@ -540,9 +543,7 @@ def list_streaks(query: schemas.StreakQuery):
                    "personal); its QR code opens the page of the same path without /api/v1",
            response=schemas.CertificateOut, public=True, errors=(429,))
 def public_certificate(certificate_code: str):
-    if not track_limiter.allow("certificates:" + (request.remote_addr or "unknown"),
-                               current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
-        raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
+    _public_lookup("certificates")
     found = certificates.verify(certificate_code)
     if found is None:
         raise NotFound("Không tìm thấy giấy công nhận có mã này.")
@@ -556,9 +557,7 @@ def public_certificate(certificate_code: str):
                    "title, group, decision, certificate code; nothing personal)", query=schemas.RecognizedQuery,
            response=schemas.RecognizedPage, public=True, errors=(429,))
 def public_recognized(query: schemas.RecognizedQuery):
-    if not track_limiter.allow("recognized:" + (request.remote_addr or "unknown"),
-                               current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
-        raise TooManyAttempts("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
+    _public_lookup("recognized")
     campaign = publication.find_campaign(query.campaign_id)
     if campaign is None:
         raise NotFound("Không tìm thấy đợt thi đua.")

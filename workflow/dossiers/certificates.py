@@ -3,7 +3,7 @@ each the page for the browser's print or, on `?format=pdf`, its PDF."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,6 +12,7 @@ from workflow.papers import paper
 from workflow.services import certificates
 from workflow.services.decisions import decision_for
 from workflow.services.scope import get_dossier_in_full
+from workflow.web import error_page
 
 
 def verification_url(code: str) -> str:
@@ -35,8 +36,8 @@ def certificate(dossier_id: int):
     dossier = get_dossier_in_full(current_user, dossier_id)
     found = certificates.certificate_of(dossier)
     if found is None:
-        return render_template("error.html", status=404, message=_(
-            "Hồ sơ chưa được công nhận nên chưa có giấy công nhận.")), 404
+        return error_page(404, _(
+            "Hồ sơ chưa được công nhận nên chưa có giấy công nhận."))
     return paper("dossiers/certificate.html", f"giay-cong-nhan-{found.code}", certificate=found, qr=_qr(found))
 
 
@@ -46,11 +47,11 @@ def decision_certificates(decision_id: int):
     """Every standing certificate of a decision that recognizes, one per sheet, to print at once."""
     decision = decision_for(current_user, decision_id)
     if decision is None:
-        return render_template("error.html", status=404, message=_("Không tìm thấy quyết định.")), 404
+        return error_page(404, _("Không tìm thấy quyết định."))
     found, revoked = certificates.certificates_of(decision)
     if not found:
-        return render_template("error.html", status=404, message=_(
-            "Quyết định này không có giấy công nhận nào để in.")), 404
+        return error_page(404, _(
+            "Quyết định này không có giấy công nhận nào để in."))
     return paper("review/certificates.html", f"giay-cong-nhan-qd-{decision.number}", decision=decision,
                  certificates=[(c, _qr(c)) for c in found], revoked=revoked)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,6 +13,7 @@ from workflow.extensions import db
 from workflow.filters import translated
 from workflow.forms import parse_id
 from workflow.services.errors import ServiceError
+from workflow.web import error_page
 
 FILTERS = ("state", "title", "unit_id", "campaign_id", "q", "overdue")
 
@@ -23,7 +24,7 @@ def _format() -> str | None:
 
 
 def _refused(message: str, status: int = 422):
-    return render_template("error.html", status=status, message=message), status
+    return error_page(status, message)
 
 
 @bp.get("/dossiers/export")

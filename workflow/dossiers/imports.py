@@ -29,7 +29,7 @@ from workflow.services.errors import ServiceError
 from workflow.services.listing import local_today
 from workflow.services.scope import unit_filter
 from workflow.services.work import Registration, registration_campaigns
-from workflow.web import refusal_to_form
+from workflow.web import error_page, refusal_to_form
 
 
 class UploadForm(Form):
@@ -65,8 +65,7 @@ def _choices(form: UploadForm) -> Registration:
 def import_registrations():
     """Step 1: choose the group and campaign, upload the file; step 2: the preview of every row."""
     if not permissions.may_somewhere(current_user, Action.REGISTER_ON_BEHALF):
-        return render_template("error.html", status=403,
-                               message=_("Chỉ Ban công tác Mặt trận của tổ nhập được danh sách đăng ký.")), 403
+        return error_page(403, _("Chỉ Ban công tác Mặt trận của tổ nhập được danh sách đăng ký."))
     form = UploadForm()
     registration = _choices(form)
     status = 200

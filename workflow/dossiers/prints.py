@@ -4,7 +4,6 @@ finds nothing (404)."""
 
 from __future__ import annotations
 
-from flask import render_template
 from flask_login import current_user, login_required
 
 from workflow.dossiers import bp
@@ -12,6 +11,7 @@ from workflow.filters import translated
 from workflow.papers import paper
 from workflow.services import archive
 from workflow.services.errors import NotFound
+from workflow.web import error_page
 
 
 @bp.app_template_global("paper_place")
@@ -21,7 +21,7 @@ def paper_place(unit, day) -> str:
 
 
 def _not_found(error: NotFound):
-    return render_template("error.html", status=404, message=translated(error.message)), 404
+    return error_page(404, translated(error.message))
 
 
 @bp.get("/dossiers/<int:dossier_id>/registration")

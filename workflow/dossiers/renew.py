@@ -3,7 +3,6 @@ the group committee's page that renews last year's list of a group at once (serv
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
@@ -22,11 +21,12 @@ from workflow.dossiers import bp
 from workflow.extensions import db
 from workflow.filters import translated
 from workflow.formbase import Form
+from workflow.forms import parse_id
 from workflow.services import permissions, renew
 from workflow.services.errors import ServiceError
 from workflow.services.listing import local_today
 from workflow.services.scope import get_dossier_for, unit_filter
-from workflow.web import refusal_to_form, submit
+from workflow.web import error_page, refusal_to_form, submit
 
 
 class RenewForm(Form):
@@ -60,12 +60,6 @@ def renewal():
         return Renewal(campaign, renew.already_registered(dossier, campaign)) if campaign is not None else None
 
     return {"renewal_for": renewal_for}
-
-
-def _id(raw: str | None) -> int | None:
-    """A positive id from a query or form value; anything else (letters, ², 10**20) is None."""
-    raw = (raw or "").strip()
-    return int(raw) or None if re.fullmatch(r"[0-9]{1,9}", raw) else None
 
 
 @bp.route("/dossiers/<int:dossier_id>/renew", methods=["GET", "POST"])
@@ -131,21 +125,21 @@ def renew_group():
     groups = _groups()
     if not groups or not permissions.may_somewhere(current_user, Action.RENEW):
         message = _("Bạn không có vai trò Ban vận động ở tổ dân phố nào: chỉ Ban vận động đăng ký lại cho cả tổ.")
-        return render_template("error.html", status=403, message=message), 403
-    unit_id = _id(request.args.get("unit_id"))
+        return error_page(403, message)
+    unit_id = parse_id(request.args.get("unit_id"))
     group = next((g for g in groups if g.id == unit_id), groups[0])
     campaigns = _campaigns(group)
     today = local_today()
     # By default the newest campaign that has a later one taking registrations now: last year's.
     renewable = [c for c in campaigns if renew.next_campaign_after(c, today) is not None] or campaigns
-    campaign_id = _id(request.args.get("campaign_id"))
+    campaign_id = parse_id(request.args.get("campaign_id"))
     last = next((c for c in campaigns if c.id == campaign_id), renewable[0] if renewable else None)
     target = renew.next_campaign_after(last, today) if last is not None else None
     rows = renew.group_dossiers(current_user, group, last, target) if last is not None else []
     form = RenewGroupForm()
     by_id = {r.dossier.id: r for r in rows}
     if request.method == "POST":
-        chosen = [i for i in (_id(v) for v in request.form.getlist("dossier_ids")[:limits.BATCH_MAX]) if i]
+        chosen = [i for i in (parse_id(v) for v in request.form.getlist("dossier_ids")[:limits.BATCH_MAX]) if i]
     else:
         chosen = [r.dossier.id for r in rows if r.recognized and r.ready]
     args = {"unit_id": group.id, **({"campaign_id": last.id} if last is not None else {})}

@@ -37,7 +37,7 @@ from workflow.services.facts import assessment_score, guard_context
 from workflow.services.listing import dossier_query, local_today
 from workflow.services.scope import get_dossier_for, get_dossier_in_full, sees_in_full, unit_filter, visible_units
 from workflow.services.work import my_work, oversight, registration_campaigns
-from workflow.web import Page, refusal_to_form, submit
+from workflow.web import Page, error_page, refusal_to_form, submit
 
 PAGE_SIZE = 20
 # Steps that end a dossier for good are never a single click: they have their own page that says what they mean.
@@ -299,8 +299,7 @@ def _criteria_step(dossier_id: int, step: str, read_payload, save, template: str
     dossier = get_dossier_for(current_user, dossier_id)
     allowed = permissions.verdict(current_user, step, dossier)
     if not allowed:
-        return render_template("error.html", status=allowed.status,
-                               message=" ".join(translated(r) for r in allowed.reasons)), allowed.status
+        return error_page(allowed.status, " ".join(translated(r) for r in allowed.reasons))
     form, errors, status = StepForm(), {}, 200
     if form.validate_on_submit():
         items, payload = read_payload(dossier)

@@ -11,7 +11,7 @@ from workflow.inbox.forms import ChannelsForm, EmptyForm
 from workflow.public.redirects import local_target
 from workflow.services import inbox as inbox_service
 from workflow.services.errors import NotFound
-from workflow.web import submit
+from workflow.web import error_page, submit
 
 SHOWN = 100
 
@@ -36,7 +36,7 @@ def open_message(message_id: int):
     try:
         found = inbox_service.mark_read(current_user, message_id)
     except NotFound:
-        return render_template("error.html", status=404, message=_("Không tìm thấy tin nhắn.")), 404
+        return error_page(404, _("Không tìm thấy tin nhắn."))
     return redirect(local_target(found.link, request.host) or url_for("inbox.index"))
 
 

@@ -26,7 +26,7 @@ from workflow.services.errors import NotFound, ServiceError
 from workflow.services.facts import assessment_score
 from workflow.services.listing import local_today
 from workflow.services.scope import reviewer_paths, unit_filter
-from workflow.web import refusal_to_form
+from workflow.web import error_page, refusal_to_form
 
 
 @dataclass
@@ -102,7 +102,7 @@ def meeting(unit_id: int, campaign_id: int):
         unit = meetings.group_for(current_user, unit_id)
         campaign = meetings.campaign_for(unit, campaign_id)
     except NotFound as error:
-        return render_template("error.html", status=404, message=translated(error.message)), 404
+        return error_page(404, translated(error.message))
     may_record = may_at(current_user, Action.MEETING, unit, local_day(clock.now())).allowed
     form = MeetingForm()
     status, row_errors = 200, {}
@@ -188,7 +188,7 @@ def minutes(meeting_id: int):
     try:
         found = meetings.meeting_for(current_user, meeting_id)
     except NotFound as error:
-        return render_template("error.html", status=404, message=translated(error.message)), 404
+        return error_page(404, translated(error.message))
     rows = [r for r in _rows(found.unit, found.campaign, found) if r.votes_for is not None]
     return paper("meetings/minutes.html", f"bien-ban-hop-binh-xet-{found.unit.code}-{found.campaign.year}",
                  meeting=found, rows=rows, campaign=found.campaign, ward=found.unit.parent)

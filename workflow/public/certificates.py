@@ -3,11 +3,11 @@ small form to type a code read off the paper. Lookups are limited per address li
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 
 from workflow.public import bp
-from workflow.public.ratelimit import track_limiter
+from workflow.public.ratelimit import lookup_allowed, too_many
 from workflow.services import certificates
 
 
@@ -17,10 +17,8 @@ def certificate(code: str | None = None):
     asked = (code if code is not None else request.args.get("code", ""))[:200]
     if not asked.strip():
         return render_template("public/certificate.html", asked="", found=None)
-    if not track_limiter.allow("certificates:" + (request.remote_addr or "unknown"),
-                               current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
-        return render_template("public/certificate.html", asked=asked, found=None,
-                               error=_("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")), 429
+    if not lookup_allowed("certificates"):
+        return render_template("public/certificate.html", asked=asked, found=None, error=too_many()), 429
     found = certificates.verify(asked)
     if found is None:
         return render_template("public/certificate.html", asked=asked, found=None, error=_(

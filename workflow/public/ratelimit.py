@@ -1,9 +1,17 @@
-"""A small per-address fixed-window limiter for the public tracking lookups (per process)."""
+"""A small per-address fixed-window limiter for the public lookups (per process): tracking codes, notice boards,
+certificates, the recognized lists — each kind counted on its own, TRACK_REQUESTS_PER_MINUTE each."""
 
 from __future__ import annotations
 
 import threading
 import time
+
+from flask import current_app, request
+from flask_babel import gettext
+
+from states.labels import N_
+
+TOO_MANY = N_("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")
 
 
 class WindowLimiter:
@@ -30,3 +38,14 @@ class WindowLimiter:
 
 
 track_limiter = WindowLimiter()
+
+
+def lookup_allowed(kind: str) -> bool:
+    """Whether this address may make one more public lookup of `kind` this minute (and count it)."""
+    key = f"{kind}:{request.remote_addr or 'unknown'}"
+    return track_limiter.allow(key, current_app.config["TRACK_REQUESTS_PER_MINUTE"])
+
+
+def too_many() -> str:
+    """What a person who asked too often is told, in the page's language."""
+    return gettext(TOO_MANY)

@@ -10,7 +10,7 @@ from workflow import clock, limits
 from workflow.diagram import workflow_svg
 from workflow.public import bp
 from workflow.public.forms import BoardObjectionForm
-from workflow.public.ratelimit import track_limiter
+from workflow.public.ratelimit import lookup_allowed, too_many
 from workflow.public.redirects import local_target
 from workflow.services import notice_board, permissions, records
 from workflow.services.errors import ServiceError
@@ -25,9 +25,8 @@ def track(code: str | None = None):
     code = (code or request.args.get("code") or "").strip().upper()
     if not code:
         return render_template("public/track.html", code="", dossier=None, steps=[])
-    if not track_limiter.allow(request.remote_addr or "unknown", current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
-        return render_template("public/track.html", code=code, dossier=None, steps=[],
-                               error=_("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")), 429
+    if not lookup_allowed("track"):
+        return render_template("public/track.html", code=code, dossier=None, steps=[], error=too_many()), 429
     dossier = find_by_code(code)
     if dossier is None:
         return render_template("public/track.html", code=code, dossier=None, steps=[],
@@ -53,11 +52,9 @@ def language(code: str):
 def _too_many():
     """The board's lookups are limited per address like the tracking page's (a count of their own): the 429 page
     when this address has asked too often this minute, None otherwise."""
-    if track_limiter.allow("notices:" + (request.remote_addr or "unknown"),
-                           current_app.config["TRACK_REQUESTS_PER_MINUTE"]):
+    if lookup_allowed("notices"):
         return None
-    return render_template("public/notices.html", wards=[],
-                           error=_("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")), 429
+    return render_template("public/notices.html", wards=[], error=too_many()), 429
 
 
 @bp.get("/public/notices")

@@ -31,7 +31,7 @@ from workflow.services.decisions import decision_for, record_decision
 from workflow.services.errors import NotFound, ServiceError, VersionConflict
 from workflow.services.listing import dossier_query, local_today
 from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers, visible_units
-from workflow.web import refusal_to_form, submit
+from workflow.web import error_page, refusal_to_form, submit
 
 
 @dataclass
@@ -169,7 +169,7 @@ def decisions():
 def decision(decision_id: int):
     found = decision_for(current_user, decision_id)
     if found is None:
-        return render_template("error.html", status=404, message=_("Không tìm thấy quyết định.")), 404
+        return error_page(404, _("Không tìm thấy quyết định."))
     return _decision_page(found, PublishForm(formdata=None, published_on=local_today()))
 
 
@@ -185,10 +185,10 @@ def publish(decision_id: int):
     policy; a user who may not is told so before the form is read)."""
     found = decision_for(current_user, decision_id)
     if found is None:
-        return render_template("error.html", status=404, message=_("Không tìm thấy quyết định.")), 404
+        return error_page(404, _("Không tìm thấy quyết định."))
     if not publication.may_publish(current_user, found):
-        return render_template("error.html", status=403, message=_(
-            "Chỉ Chủ tịch Ủy ban nhân dân (hoặc người được ủy quyền) ghi được ngày niêm yết danh sách.")), 403
+        return error_page(403, _(
+            "Chỉ Chủ tịch Ủy ban nhân dân (hoặc người được ủy quyền) ghi được ngày niêm yết danh sách."))
     form = PublishForm()
     done, status = submit(form, lambda: publication.publish(current_user, found.id, form.published_on.data),
                           lambda d: (_("Đã ghi: danh sách theo Quyết định số %(n)s niêm yết ngày %(day)s.",
@@ -264,11 +264,11 @@ def _step_data(trigger: Trigger, form: BatchStepForm) -> dict:
 @login_required
 def batch_step(step: str):
     if step not in STEPS:
-        return render_template("error.html", status=404, message=_("Không tìm thấy trang hoặc dữ liệu.")), 404
+        return error_page(404, _("Không tìm thấy trang hoặc dữ liệu."))
     trigger, texts = Trigger(step), STEPS[step]
     if not permissions.may_somewhere(current_user, trigger):
         message = _("Bạn không có vai trò thực hiện bước này.")
-        return render_template("error.html", status=403, message=message), 403
+        return error_page(403, message)
     unit_id, campaign_id = parse_id(request.args.get("unit_id")), parse_id(request.args.get("campaign_id"))
     units, campaigns = _filters(trigger)
     form = BatchStepForm()
@@ -359,7 +359,7 @@ def decision_document(decision_id: int):
 
     found = decision_for(current_user, decision_id)
     if found is None:
-        return render_template("error.html", status=404, message=_("Không tìm thấy quyết định.")), 404
+        return error_page(404, _("Không tìm thấy quyết định."))
     from workflow.papers import paper
 
     return paper("review/decision_document.html", f"quyet-dinh-{found.number}", doc=build(found), decision=found)
@@ -375,7 +375,7 @@ def _may_propose() -> bool:
 
 def _streak_page(template: str):
     if not _may_propose():
-        return render_template("error.html", status=403, message=_("Bạn không có vai trò xem trang này.")), 403
+        return error_page(403, _("Bạn không có vai trò xem trang này."))
     units = [u for u in db.session.scalars(visible_units(current_user).order_by(Unit.path))
              if u.kind in (UnitKind.WARD.value, UnitKind.GROUP.value, UnitKind.AGENCY.value)
              and u.merged_into_id is None]

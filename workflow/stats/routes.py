@@ -16,6 +16,7 @@ from workflow.services import stats as stats_service
 from workflow.services.errors import ValidationFailed
 from workflow.services.scope import visible_units
 from workflow.stats import bp
+from workflow.web import error_page
 
 FILTERS = ("campaign_id", "unit_id", "title")
 
@@ -24,8 +25,7 @@ FILTERS = ("campaign_id", "unit_id", "title")
 @login_required
 def index():
     if not permissions.may_somewhere(current_user, Action.STATS):
-        return render_template("error.html", status=403,
-                               message=_("Trang thống kê dành cho Chủ tịch UBND, kiểm toán viên và quản trị.")), 403
+        return error_page(403, _("Trang thống kê dành cho Chủ tịch UBND, kiểm toán viên và quản trị."))
     args = {k: v for k, v in request.args.items() if k in FILTERS and v}
     try:
         figures = stats_service.compute(current_user, args)
