@@ -6,7 +6,7 @@ lookups are limited per address like the other public pages.
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 from flask_babel import gettext as _
 
 from models import Campaign
@@ -14,7 +14,7 @@ from states.labels import TITLE_LABELS
 from workflow import exports
 from workflow.forms import parse_id
 from workflow.public import bp
-from workflow.public.ratelimit import track_limiter
+from workflow.public.ratelimit import lookup_allowed, too_many
 from workflow.services import publication
 
 # The CSV's columns (workflow/exports.py writes it: UTF-8 with BOM, dd/mm/yyyy, no cell runs as a formula).
@@ -27,14 +27,9 @@ COLUMNS = [exports.Column("STT", lambda r: r[0]),
            exports.Column("Mã giấy công nhận", lambda r: r[1].certificate_code)]
 
 
-def _allowed() -> bool:
-    return track_limiter.allow("recognized:" + (request.remote_addr or "unknown"),
-                               current_app.config["TRACK_REQUESTS_PER_MINUTE"])
-
-
-def _asked_campaign(campaigns: list[Campaign]) -> tuple[Campaign | None, bool]:
-    """The campaign `?campaign=` names (the newest public one when none is asked), and whether the ask named one
-    that does not exist."""
+def asked_campaign(campaigns: list[Campaign]) -> tuple[Campaign | None, bool]:
+    """The campaign `?campaign=` names (the first of `campaigns`, the newest, when none is asked), and whether the
+    ask named one that does not exist."""
     raw = request.args.get("campaign", "").strip()
     if not raw:
         return (campaigns[0] if campaigns else None), False
@@ -45,11 +40,11 @@ def _asked_campaign(campaigns: list[Campaign]) -> tuple[Campaign | None, bool]:
 
 @bp.get("/public/recognized")
 def recognized():
-    if not _allowed():
+    if not lookup_allowed("recognized"):
         return render_template("public/recognized.html", campaigns=[], campaign=None, tables=[], count=0,
-                               error=_("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.")), 429
+                               error=too_many()), 429
     campaigns = publication.public_campaigns()
-    campaign, unknown = _asked_campaign(campaigns)
+    campaign, unknown = asked_campaign(campaigns)
     items = publication.recognized_list(campaign.id) if campaign is not None else []
     return render_template("public/recognized.html", campaigns=campaigns, campaign=campaign,
                            tables=publication.by_title(items), count=len(items),
@@ -58,10 +53,10 @@ def recognized():
 
 @bp.get("/public/recognized.csv")
 def recognized_csv():
-    if not _allowed():
-        return Response(_("Tra cứu quá nhiều lần, vui lòng thử lại sau một phút.") + "\n", status=429,
+    if not lookup_allowed("recognized"):
+        return Response(too_many() + "\n", status=429,
                         mimetype="text/plain")
-    campaign, _unknown = _asked_campaign(publication.public_campaigns())
+    campaign, _unknown = asked_campaign(publication.public_campaigns())
     if campaign is None:
         return Response(_("Không tìm thấy đợt thi đua này.") + "\n", status=404, mimetype="text/plain")
     return exports.csv_download(publication.recognized_list(campaign.id), COLUMNS,
