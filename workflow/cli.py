@@ -23,7 +23,7 @@ def register(app: Flask) -> None:
     @app.cli.command("load-criteria")
     @click.argument("path")
     def load_criteria(path: str) -> None:
-        """Load a criteria set file (JSON); a new version never changes dossiers already assessed."""
+        """Load a criteria set file (JSON or Excel .xlsx); a new version never changes dossiers already assessed."""
         from workflow.services.criteria import load_criteria_file
 
         try:

@@ -133,6 +133,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "admin.remove_calendar_day": (A.ADMINISTER,),
     "admin.criteria": (A.ADMINISTER,),
     "admin.criteria_set": (A.ADMINISTER,),
+    "admin.criteria_set_xlsx": (A.ADMINISTER,),  # a loaded set as the Excel file the upload takes back
     # --- public --------------------------------------------------------------------------------------------------
     "public.track": (),  # public: a tracking code's stage and dates
     "public.diagram": (),  # public: the workflow drawn from the table
@@ -142,6 +143,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "public.object_on_board": (A.OBJECTION,),  # a resident of the group objects from the board
     "public.recognized": (),  # public: a campaign's list of those recognized by signed decisions
     "public.recognized_csv": (),  # public: the same list as CSV
+    "public.progress": (),  # public: a campaign's counts per step and the share taken on time (no names)
     "public.certificate": (),  # public: a certificate code's check (valid or revoked), and the form to type one
     "static": (),  # public: stylesheets, scripts, images
 }

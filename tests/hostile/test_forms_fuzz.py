@@ -96,11 +96,43 @@ def criteria_files() -> st.SearchStrategy[tuple[str, bytes, str]]:
         ascii_only = draw(st.booleans())
         return json.dumps(document, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass"), change
 
-    raw = st.sampled_from([b"", b"{", b"null", b"[]", b"\xff\xfe{}", b"\xef\xbb\xbf{}", b"{\"title\": \"\x00\"}",
+    raw = st.sampled_from([b"", b"{", b"PK\x03\x04 not a workbook",
+                           b"null", b"[]", b"\xff\xfe{}", b"\xef\xbb\xbf{}", b"{\"title\": \"\x00\"}",
                            b"[" * 100_000 + b"]" * 100_000, b"{\"a\": 1e999}", b"\xed\xa0\x80",
                            b"{\"title\": \"model_family\", \"criteria\": " + b"[" * 5000 + b"]" * 5000 + b"}"])
-    contents = st.one_of(spoilt(), spoilt(), raw.map(lambda content: (content, "raw bytes")))
-    names = st.one_of(st.just("tieu-chi.json"), hostile())
+    @st.composite
+    def workbook(draw) -> tuple[bytes, str]:
+        """The Excel form of a set (issue 9) with hostile cells: rows, information and bars."""
+        import io as _io
+
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        from workflow.services.criteria_xlsx import BARS, INFO, ROWS
+
+        def writable(value):  # the control characters no XLSX cell can hold (openpyxl refuses them)
+            return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+        cell = st.one_of(st.none(), hostile(), st.integers(-(10**6), 10**6), st.booleans(),
+                         st.sampled_from(["có", "không", "Chấm điểm", "Đạt / không đạt", "Gia đình kiểu mẫu"]))
+        book = Workbook()
+        rows = book.active
+        rows.append(list(ROWS))
+        for line in draw(st.lists(st.lists(cell, min_size=7, max_size=7), max_size=4)):
+            rows.append([writable(v) for v in line])
+        info = book.create_sheet("Thông tin")
+        info.append(list(INFO))
+        for label in draw(st.lists(st.sampled_from(["Danh hiệu", "Mã bộ tiêu chí", "Phiên bản", "Tên bộ tiêu chí",
+                                                    "Cách chấm", "Điểm đạt", "Khác"]), max_size=7)):
+            info.append([label, writable(draw(cell))])
+        if draw(st.booleans()):
+            book.create_sheet("Không xét").append(list(BARS) if draw(st.booleans()) else ["Sai", "tiêu đề"])
+        out = _io.BytesIO()
+        book.save(out)
+        return out.getvalue(), "workbook"
+
+    contents = st.one_of(spoilt(), spoilt(), workbook(), raw.map(lambda content: (content, "raw bytes")))
+    names = st.one_of(st.just("tieu-chi.json"), st.just("tieu-chi.xlsx"), hostile())
     return st.tuples(names, contents).map(lambda t: (t[0], *t[1]))
 
 
@@ -442,6 +474,10 @@ GET_FORMS: dict[str, FormSpec] = {
     "public.recognized": FormSpec(
         [(None, None)], lambda ctx: "/public/recognized",
         lambda ctx: {"campaign": numbers(*ctx.campaign_ids())}, examples=12, dossiers=["recognized", "revoked"]),
+    "public.progress": FormSpec(
+        [(None, None)], lambda ctx: "/public/progress",
+        lambda ctx: {"campaign": numbers(*ctx.campaign_ids())}, examples=8,
+        dossiers=["public_notice", "ward_inspection", "recognized"]),
     "public.recognized_csv": FormSpec(
         [(None, None)], lambda ctx: "/public/recognized.csv",
         lambda ctx: {"campaign": numbers(*ctx.campaign_ids())}, examples=8, dossiers=["recognized"]),

@@ -90,7 +90,7 @@ class CampaignForm(CampaignEditForm):
 
 
 class CriteriaUploadForm(Form):
-    file = FileField(_l("Tệp bộ tiêu chí (JSON)"))
+    file = FileField(_l("Tệp bộ tiêu chí (Excel .xlsx hoặc JSON)"))
 
 
 CALENDAR_KIND_LABELS = {"day_off": _l("Ngày nghỉ"), "working_day": _l("Ngày đi làm bù")}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -27,11 +28,12 @@ from workflow.admin.forms import (
     UnitMergeForm,
     UserForm,
 )
+from workflow.exports import XLSX
 from workflow.extensions import db
 from workflow.services import admin as admin_service
 from workflow.services import calendar as calendar_service
 from workflow.services import campaigns as campaign_service
-from workflow.services import permissions
+from workflow.services import criteria_xlsx, permissions
 from workflow.services.criteria import load_criteria_document
 from workflow.services.documents import grounds_of
 from workflow.services.errors import ServiceError
@@ -278,10 +280,10 @@ def remove_calendar_day(day_id: int):
     return redirect(url_for("admin.calendar", year=year))
 
 
-def _read_json(upload) -> object:
+def _read_json(data: bytes) -> object:
     """The uploaded file as JSON text; a UnicodeError (a ValueError) for bytes that are not UTF-8 and for a "\\udfff"
     escape, which JSON allows but no text column can store."""
-    document = json.loads(upload.read(2_000_000).decode("utf-8"))
+    document = json.loads(data.decode("utf-8"))
     json.dumps(document, ensure_ascii=False).encode("utf-8")
     return document
 
@@ -294,15 +296,19 @@ def criteria():
     status = 200
     if form.validate_on_submit():
         upload = form.file.data
+        data = upload.read(criteria_xlsx.MAX_BYTES + 1) if upload else b""
         try:
-            if not upload:
-                raise ValueError(_("Chọn một tệp JSON."))
-            document = _read_json(upload)
+            if not data:
+                raise ValueError(_("Chọn một tệp Excel (.xlsx) hoặc JSON."))
+            # An XLSX workbook is a ZIP file: its first bytes say so, whatever the file is called.
+            document = None if data.startswith(b"PK\x03\x04") else _read_json(data)
         except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested too deep
             form.file.errors = [_("Không đọc được tệp JSON: %(why)s", why=str(exc))]
             status = 422
         else:
             try:
+                if document is None:
+                    document = criteria_xlsx.read(data)
                 criteria_set, created = load_criteria_document(document, source=upload.filename or "")
             except ServiceError as error:
                 refusal_to_form(error, form)
@@ -325,3 +331,15 @@ def criteria_set(set_id: int):
     if found is None:
         abort(404)
     return render_template("admin/criteria_set.html", criteria_set=found)
+
+
+@bp.get("/criteria/<int:set_id>.xlsx")
+@login_required
+def criteria_set_xlsx(set_id: int):
+    """A loaded set as the Excel file the upload takes back: change it, give it a new version, upload it."""
+    admin_paths()
+    found = db.session.get(CriteriaSet, set_id) if set_id <= limits.ID_MAX else None
+    if found is None:
+        abort(404)
+    return send_file(io.BytesIO(criteria_xlsx.write(found)), mimetype=XLSX, as_attachment=True,
+                     download_name=f"bo-tieu-chi-{found.code}-{found.id}.xlsx")

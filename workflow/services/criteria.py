@@ -177,8 +177,13 @@ def _canonical(document: dict) -> str:
 
 
 def load_criteria_file(path: str | Path) -> tuple[CriteriaSet, bool]:
+    """A criteria set from a JSON file, or from an Excel one (.xlsx, the layout of criteria_xlsx)."""
     path = Path(path)
     try:
+        if path.suffix.lower() == ".xlsx":
+            from workflow.services import criteria_xlsx
+
+            return load_criteria_document(criteria_xlsx.read(path.read_bytes()), source=str(path))
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationFailed(T("Không đọc được tệp %(name)s: %(why)s", name=path.name, why=str(exc)),

@@ -34,13 +34,13 @@ PERSONAL_ID = re.compile(limits.PERSONAL_ID_PATTERN)
 ENDED = (State.WITHDRAWN.value, State.REGISTRATION_REJECTED.value)
 
 
-def _fold(text: str) -> str:
+def fold_text(text: str) -> str:
     """Lower case without diacritics or extra spaces: how people's spellings of a header or a title are matched."""
     text = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
     return " ".join("".join(c for c in text if unicodedata.category(c) != "Mn").lower().split())
 
 
-TITLES = {**{_fold(label): title for title, label in TITLE_LABELS.items()}, **{t.value: t for t in Title}}
+TITLES = {**{fold_text(label): title for title, label in TITLE_LABELS.items()}, **{t.value: t for t in Title}}
 
 
 @dataclass
@@ -69,9 +69,11 @@ class ImportResult:
         return sum(1 for r in self.rows if r.status == status)
 
 
-def read_sheet(data: bytes) -> list[tuple[int, list[Any]]]:
-    """The rows under the header of the file's first sheet, as (row number, five cells). A file that is not an
-    XLSX workbook, or whose header is not the template's, is refused whole (422) with what to fix."""
+def read_sheet(data: bytes, headers: tuple[str, ...] = HEADERS, sheet: int = 0,
+               missing_ok: bool = False) -> list[tuple[int, list[Any]]]:
+    """The rows under the header of one sheet of the file (the first by default), as (row number, one cell per
+    header). A file that is not an XLSX workbook, or whose header is not the template's, is refused whole (422)
+    with what to fix; a sheet the file does not have is no rows when `missing_ok`."""
     from openpyxl import load_workbook
 
     if len(data) > MAX_BYTES:
@@ -82,30 +84,34 @@ def read_sheet(data: bytes) -> list[tuple[int, list[Any]]]:
         raise ValidationFailed(T("Tệp không phải bảng tính Excel (.xlsx). Hãy dùng tệp mẫu."),
                                {"file": T("không đọc được tệp .xlsx")}) from error
     try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_fold(c) for c in (next(rows, None) or ())][:len(HEADERS)]
-        if header != [_fold(h) for h in HEADERS]:
-            raise ValidationFailed(T("Dòng đầu của tệp phải là các cột: %(cols)s.", cols=", ".join(HEADERS)),
+        if sheet >= len(book.worksheets) and missing_ok:
+            return []
+        if sheet >= len(book.worksheets):
+            raise ValidationFailed(T("Tệp thiếu trang tính thứ %(n)s; hãy dùng tệp mẫu.", n=sheet + 1),
+                                   {"file": T("thiếu trang tính; hãy dùng tệp mẫu")})
+        rows = book.worksheets[sheet].iter_rows(values_only=True)
+        header = [fold_text(c) for c in (next(rows, None) or ())][:len(headers)]
+        if header != [fold_text(h) for h in headers]:
+            raise ValidationFailed(T("Dòng đầu của tệp phải là các cột: %(cols)s.", cols=", ".join(headers)),
                                    {"file": T("sai dòng tiêu đề; hãy dùng tệp mẫu")})
         out = []
         for number, cells in enumerate(rows, start=2):
             if number - 1 > MAX_ROWS:
                 raise ValidationFailed(T("Tệp có quá %(n)s dòng; hãy chia thành nhiều tệp.", n=MAX_ROWS),
                                        {"file": T("quá nhiều dòng")})
-            out.append((number, list(cells[:len(HEADERS)]) + [None] * (len(HEADERS) - len(cells))))
+            out.append((number, list(cells[:len(headers)]) + [None] * (len(headers) - len(cells))))
     finally:
         book.close()
-    while out and all(_blank(c) for c in out[-1][1]):  # the empty rows Excel keeps at the end are no rows
+    while out and all(blank(c) for c in out[-1][1]):  # the empty rows Excel keeps at the end are no rows
         out.pop()
     return out
 
 
-def _blank(value: Any) -> bool:
+def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -116,7 +122,7 @@ def _cell_text(value: Any) -> str:
 def _personal_id(value: Any) -> str:
     """A text cell keeps a personal number as typed; a number cell drops its leading zeros (the province codes
     001–096 begin most of them), which are put back."""
-    text = _cell_text(value).replace(" ", "").replace(".", "")
+    text = cell_text(value).replace(" ", "").replace(".", "")
     if isinstance(value, int | float) and not isinstance(value, bool) and text.isdigit() and 9 <= len(text) < 12:
         text = text.zfill(12)
     return text
@@ -141,11 +147,11 @@ def run(actor: User, campaign_id: int, unit_id: int, data: bytes, *, dry_run: bo
     result, seen = ImportResult(), {}
     for number, cells in rows:
         _, name, personal_id, address, title_text = cells
-        name, address = _cell_text(name), _cell_text(address)
-        pid, title = _personal_id(personal_id), TITLES.get(_fold(title_text))
-        line = RowResult(number, "error", name=name, title=title.value if title else _cell_text(title_text))
+        name, address = cell_text(name), cell_text(address)
+        pid, title = _personal_id(personal_id), TITLES.get(fold_text(title_text))
+        line = RowResult(number, "error", name=name, title=title.value if title else cell_text(title_text))
         result.rows.append(line)
-        if all(_blank(c) for c in cells):
+        if all(blank(c) for c in cells):
             line.reasons = [T("dòng trống")]
             continue
         problems = []
@@ -154,7 +160,7 @@ def run(actor: User, campaign_id: int, unit_id: int, data: bytes, *, dry_run: bo
         if not PERSONAL_ID.fullmatch(pid):
             problems.append(T("số định danh cá nhân phải gồm đúng 12 chữ số (đang là “%(v)s”)", v=pid[:20]))
         if title is None:
-            problems.append(T("không có danh hiệu “%(v)s”; dùng: %(all)s", v=_cell_text(title_text)[:40],
+            problems.append(T("không có danh hiệu “%(v)s”; dùng: %(all)s", v=cell_text(title_text)[:40],
                               all=", ".join(TITLE_LABELS.values())))
         if problems:
             line.reasons = problems
