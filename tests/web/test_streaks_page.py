@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from states.enums import State, Title
@@ -56,6 +58,12 @@ def test_the_printable_proposal_list(client, auth, seeded):
     assert "ỦY BAN NHÂN DÂN PHƯỜNG THỬ" in html
     assert "Hộ ông Hoàng Văn Lâm" in html and "Tổ dân phố 1" in html and "Hộ bà Đinh Thị Cúc" not in html
     assert "Danh sách gồm 2 trường hợp." in html
+    pdf = client.get(f"/review/streaks/print?unit_id={seeded.units['WARD'].id}&format=pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "ĐỀ NGHỊ TẶNG GIẤY KHEN" in text and "Hoàng Văn Lâm" in text, text
 
 
 @pytest.mark.parametrize("username", ["applicant", "group_committee", "ward_inspector", "council1"])

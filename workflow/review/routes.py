@@ -21,6 +21,7 @@ from workflow import limits
 from workflow.extensions import db
 from workflow.filters import translated
 from workflow.forms import parse_id
+from workflow.papers import paper
 from workflow.review import bp
 from workflow.review.forms import BatchDecisionForm, BatchStepForm, PublishForm
 from workflow.services import batch as batch_service
@@ -360,7 +361,6 @@ def decision_document(decision_id: int):
     found = decision_for(current_user, decision_id)
     if found is None:
         return error_page(404, _("Không tìm thấy quyết định."))
-    from workflow.papers import paper
 
     return paper("review/decision_document.html", f"quyet-dinh-{found.number}", doc=build(found), decision=found)
 
@@ -373,7 +373,8 @@ def _may_propose() -> bool:
                for action in (Action.READ_AUDIT, Trigger.RECOGNIZE, Trigger.CLOSE_REVIEW))
 
 
-def _streak_page(template: str):
+def _streak_page(template: str, pdf_name: str | None = None):
+    """The streaks page, or (with `pdf_name`) the printable proposal list, which is also a PDF on ?format=pdf."""
     if not _may_propose():
         return error_page(403, _("Bạn không có vai trò xem trang này."))
     units = [u for u in db.session.scalars(visible_units(current_user).order_by(Unit.path))
@@ -385,9 +386,12 @@ def _streak_page(template: str):
     ward = chosen if chosen is not None and chosen.kind == UnitKind.WARD.value else \
         next((u for u in units if u.kind == UnitKind.WARD.value and (chosen is None or chosen.path.startswith(u.path))),
              None)
-    return render_template(template, rows=rows, units=units, unit=chosen, ward=ward,
-                           years=current_app.config["STREAK_YEARS"],
-                           years_group=current_app.config["STREAK_YEARS_GROUP"], today=local_today())
+    context = {"rows": rows, "units": units, "unit": chosen, "ward": ward, "today": local_today(),
+               "years": current_app.config["STREAK_YEARS"], "years_group": current_app.config["STREAK_YEARS_GROUP"]}
+    if pdf_name is not None:
+
+        return paper(template, pdf_name, **context)
+    return render_template(template, **context)
 
 
 @bp.get("/streaks")
@@ -399,4 +403,4 @@ def streaks():
 @bp.get("/streaks/print")
 @login_required
 def streaks_print():
-    return _streak_page("review/streaks_print.html")
+    return _streak_page("review/streaks_print.html", "de-nghi-giay-khen")
