@@ -47,6 +47,7 @@ bench: install
 	$(PY) bench/walk_dossiers.py
 	$(PY) bench/pages.py
 	$(PY) bench/november.py
+	$(PY) bench/imports.py 5000
 
 ## Re-extract the strings of templates and code, merge them into the English catalog, compile it
 translations: install

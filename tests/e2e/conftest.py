@@ -126,3 +126,31 @@ def person(browser, live_server):
     yield sign_in
     for session in opened:
         session.close()
+
+
+@pytest.fixture
+def visitor(browser, live_server):
+    """A signed-out visitor's page at a width (`visitor(360)`), starting at the public notice boards."""
+    opened = []
+
+    def open_page(width: int):
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN",
+                                      timezone_id="Asia/Ho_Chi_Minh")
+        opened.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server}/public/notices")
+        return page
+
+    yield open_page
+    for context in opened:
+        context.close()
+
+
+def choose_campaign(page, label: str, button: str) -> None:
+    """Pick a campaign in a public page's chooser: the newest comes first, and other browser tests may have opened
+    next year's."""
+    from playwright.sync_api import expect
+
+    page.get_by_label("Đợt thi đua", exact=True).select_option(label=label)
+    page.get_by_role("button", name=button).click()
+    expect(page.locator("hgroup p")).to_contain_text(label)

@@ -3,24 +3,17 @@ reached from the notice boards, one row per step, no name. Pictures in tests/e2e
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, choose_campaign
 
 
-def test_anyone_reads_the_wards_progress_on_a_desktop_and_a_phone(browser, live_server):
+def test_anyone_reads_the_wards_progress_on_a_desktop_and_a_phone(visitor):
     for width in (1280, 360):
-        context = browser.new_context(viewport={"width": width, "height": 900}, locale="vi-VN",
-                                      timezone_id="Asia/Ho_Chi_Minh")
-        page = context.new_page()
-        page.goto(f"{live_server}/public/notices")
+        page = visitor(width)
         page.locator("main a", has_text="Tiến độ giải quyết hồ sơ của phường").click()
         expect(page.locator("h1")).to_have_text("Công khai tiến độ giải quyết hồ sơ")
-        # the newest campaign comes first (other browser tests may have opened next year's): choose this year's
-        page.get_by_label("Đợt thi đua", exact=True).select_option(label="Phường Tân Dân · năm 2026")
-        page.get_by_role("button", name="Xem tiến độ").click()
-        expect(page.locator("hgroup p")).to_contain_text("Phường Tân Dân · năm 2026")
+        choose_campaign(page, "Phường Tân Dân · năm 2026", "Xem tiến độ")
         expect(page.locator("table.progress tbody tr")).to_have_count(6)
         expect(page.locator("table.progress")).to_contain_text("Niêm yết công khai")
         expect(page.locator("main")).not_to_contain_text("Hộ gia đình ông")  # counts only, no household
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(ARTIFACTS / f"public-progress-{width}.png"), full_page=True)
-        context.close()
