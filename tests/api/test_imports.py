@@ -105,3 +105,31 @@ def test_the_template_is_the_file_the_import_reads(api, world):
     assert [c.value for c in sheet[1]] == list(HEADERS)
     body = upload(api, world, data, dry_run=True).get_json()
     assert [r["status"] for r in body["rows"]] == ["create"]  # its example row is a good row
+
+
+def damaged(data: bytes) -> bytes:
+    """The workbook with its first row's STT cell (a number) holding letters: openpyxl in read-only mode meets it
+    only while reading the rows."""
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'(<c r="A2"[^>]*>)<v>[^<]*</v>', rb"\1<v>abc</v>", content, count=1)
+                assert b"<v>abc</v>" in content
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_a_workbook_damaged_inside_is_a_422_and_writes_nothing(api, world):
+    before = count_dossiers()
+    for dry_run in (True, False):
+        response = upload(api, world, damaged(xlsx(GOOD)), dry_run=dry_run)
+        assert response.status_code == 422, response.get_data(as_text=True)
+        assert "xlsx" in response.get_json()["error"]["message"].lower()
+    truncated = xlsx(GOOD)[:-200]
+    assert upload(api, world, truncated, dry_run=True).status_code == 422
+    assert count_dossiers() == before

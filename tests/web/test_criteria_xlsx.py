@@ -120,3 +120,63 @@ def test_the_command_line_loads_the_excel_file(app, client, auth, world, runner,
     assert "model_agency CLI 2027: đã nạp" in result.output
     again = runner.invoke(args=["load-criteria", str(path)])
     assert "đã có sẵn" in again.output
+
+
+def test_a_standard_written_on_every_row_is_one_standard(client, auth, world):
+    auth.login("admin")
+    old = the_set("model_family")
+    book = download(client, old)
+    set_info(book, "Phiên bản", "QĐ 17/2027")
+    sheet, current = book["Tiêu chí"], None
+    for row in sheet.iter_rows(min_row=2):  # fill the standard's cells down, as people do instead of merging
+        if row[0].value:
+            current = [c.value for c in row[:3]]
+        else:
+            for cell, value in zip(row[:3], current, strict=True):
+                cell.value = value
+    assert upload(client, book).status_code == 302
+    new = db.session.scalars(select(CriteriaSet).where(CriteriaSet.version == "QĐ 17/2027")).one()
+    assert [s.code for s in new.standards] == [s.code for s in old.standards]
+
+
+def test_repeated_codes_a_date_for_a_version_and_an_old_xls_are_named(client, auth, world):
+    import datetime
+
+    auth.login("admin")
+    book = download(client, the_set("model_family"))
+    set_info(book, "Phiên bản", datetime.datetime(2025, 1, 1))  # Excel made a date of "1/2025"
+    response = upload(client, book)
+    assert response.status_code == 422 and "Excel đã đổi ô này thành ngày tháng" in html(response)
+    set_info(book, "Phiên bản", "QĐ 18/2027")
+    bars = book["Không xét"]
+    bars.append([bars["A2"].value, "Lặp mã"])
+    response = upload(client, book)
+    assert response.status_code == 422 and f"mã trường hợp không xét {bars['A2'].value} bị lặp" in html(response)
+    old_xls = client.post("/admin/criteria", content_type="multipart/form-data", data={
+        "csrf_token": csrf_from(html(client.get("/admin/criteria"))),
+        "file": (io.BytesIO(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64), "bo.xls")})
+    assert old_xls.status_code == 422 and "hãy lưu lại dạng .xlsx" in html(old_xls)
+
+
+def test_a_workbook_damaged_inside_is_refused_not_a_crash(client, auth, world):
+    """openpyxl (read-only) meets a damaged part only while reading rows: a number cell holding letters."""
+    import re
+    import zipfile
+
+    auth.login("admin")
+    book = download(client, the_set("model_family"))
+    set_info(book, "Phiên bản", "QĐ 19/2027")
+    out = io.BytesIO()
+    book.save(out)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'(<c r="C2"[^>]*>)<v>[^<]*</v>', rb"\1<v>abc</v>", data, count=1)
+                assert b"<v>abc</v>" in data
+            target.writestr(item, data)
+    response = client.post("/admin/criteria", content_type="multipart/form-data", data={
+        "csrf_token": csrf_from(html(client.get("/admin/criteria"))),
+        "file": (io.BytesIO(damaged.getvalue()), "bo.xlsx")})
+    assert response.status_code == 422 and "Tệp không phải bảng tính Excel (.xlsx)" in html(response)

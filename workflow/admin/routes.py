@@ -297,17 +297,23 @@ def criteria():
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read(criteria_xlsx.MAX_BYTES + 1) if upload else b""
-        try:
-            if not data:
-                raise ValueError(_("Chọn một tệp Excel (.xlsx) hoặc JSON."))
-            # An XLSX workbook is a ZIP file: its first bytes say so, whatever the file is called.
-            document = None if data.startswith(b"PK\x03\x04") else _read_json(data)
-        except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested too deep
-            form.file.errors = [_("Không đọc được tệp JSON: %(why)s", why=str(exc))]
+        document: object = None
+        is_xlsx = data.startswith(b"PK\x03\x04")  # an XLSX workbook is a ZIP file, whatever it is called
+        if not data:
+            form.file.errors = [_("Chọn một tệp Excel (.xlsx) hoặc JSON.")]
+        elif data.startswith(b"\xd0\xcf\x11\xe0"):  # an old .xls workbook, or an .xlsx with a password
+            form.file.errors = [_("Đây là tệp Excel cũ (.xls) hoặc có mật khẩu: hãy lưu lại dạng .xlsx, không đặt "
+                                  "mật khẩu.")]
+        elif not is_xlsx:
+            try:
+                document = _read_json(data)
+            except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested too deep
+                form.file.errors = [_("Không đọc được tệp JSON: %(why)s", why=str(exc))]
+        if form.file.errors:
             status = 422
         else:
             try:
-                if document is None:
+                if is_xlsx:
                     document = criteria_xlsx.read(data)
                 criteria_set, created = load_criteria_document(document, source=upload.filename or "")
             except ServiceError as error:

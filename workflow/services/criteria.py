@@ -96,6 +96,9 @@ def _check(document: Any) -> list[str]:
             problems.append(T("bộ chấm điểm cần danh sách “standards”"))
         else:
             total = 0
+            standard_codes = [s.get("code") for s in standards if isinstance(s, dict)]
+            for code in sorted({c for c in standard_codes if isinstance(c, str) and standard_codes.count(c) > 1}):
+                problems.append(T("mã tiêu chuẩn %(code)s bị lặp", code=code[:30]))
             for standard in standards:
                 if not isinstance(standard, dict) or not isinstance(standard.get("code"), str) \
                         or not standard["code"] or len(standard["code"]) > 30 \
@@ -122,10 +125,15 @@ def _check(document: Any) -> list[str]:
             for item in criteria:
                 check_criterion(item, "criteria")
     disqualifiers = document.get("disqualifiers") or []
+    bar_codes: set[str] = set()
     for item in disqualifiers if isinstance(disqualifiers, list) else [None]:
         if not isinstance(item, dict) or not isinstance(item.get("code"), str) or not item["code"] \
                 or len(item["code"]) > 30 or not isinstance(item.get("name"), str) or not item["name"]:
             problems.append(T("mỗi trường hợp không xét cần code và name"))
+        elif item["code"] in bar_codes:
+            problems.append(T("mã trường hợp không xét %(code)s bị lặp", code=item["code"]))
+        else:
+            bar_codes.add(item["code"])
     return problems
 
 

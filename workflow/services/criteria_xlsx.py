@@ -11,6 +11,7 @@ without this sheet has none).
 from __future__ import annotations
 
 import io
+from datetime import date, datetime, time
 from typing import Any
 
 from models import CriteriaSet
@@ -44,10 +45,19 @@ def _integer(value: Any, where: str, problems: list[str]) -> int | None:
     return None
 
 
+def _text(value: Any, where: str, problems: list[str]) -> str:
+    """A cell as text; a date Excel made of what was typed ("1/2025" → 01/01/2025) is refused, not stored."""
+    if isinstance(value, date | datetime | time):
+        problems.append(T("%(where)s: Excel đã đổi ô này thành ngày tháng; hãy định dạng ô là Văn bản (Text) rồi "
+                          "nhập lại", where=where))
+        return ""
+    return cell_text(value)
+
+
 def _info(data: bytes, problems: list[str]) -> dict[str, Any]:
     labels = {fold_text(label): key for label, key in FIELDS.items()}
     document: dict[str, Any] = {}
-    for number, (label, value) in read_sheet(data, INFO, sheet=1):
+    for number, (label, value) in read_sheet(data, INFO, sheet="Thông tin"):
         key = labels.get(fold_text(label))
         if key is None:
             if not blank(label):
@@ -63,7 +73,7 @@ def _info(data: bytes, problems: list[str]) -> dict[str, Any]:
             text = fold_text(value)
             document[key] = next((k for k, label in SHAPES.items() if fold_text(label) == text or k == text), text)
         else:
-            document[key] = cell_text(value)
+            document[key] = _text(value, T("Thông tin, dòng %(n)s", n=number), problems)
     for label, key in FIELDS.items():
         if key != "pass_points" and not document.get(key):
             problems.append(T("Thông tin: thiếu “%(label)s”", label=label))
@@ -84,19 +94,24 @@ def read(data: bytes) -> dict[str, Any]:
     """The criteria document an XLSX file holds; ValidationFailed (422) naming every row to fix."""
     problems: list[str] = []
     document = _info(data, problems)
-    rows = [(n, cells) for n, cells in read_sheet(data, ROWS, sheet=0) if not all(blank(c) for c in cells)]
+    rows = [(n, cells) for n, cells in read_sheet(data, ROWS, sheet="Tiêu chí") if not all(blank(c) for c in cells)]
     points = document.get("shape") == "points"
     standards: list[dict[str, Any]] = []
     criteria: list[dict[str, Any]] = []
     for number, (s_code, s_name, s_points, c_code, c_name, c_points, mandatory) in rows:
         where = T("Tiêu chí, dòng %(n)s", n=number)
-        item = {"code": cell_text(c_code), "name": cell_text(c_name),
+        item = {"code": _text(c_code, where, problems), "name": _text(c_name, where, problems),
                 "mandatory": _mandatory(mandatory, where, problems)}
         if points:
             item["max_points"] = _integer(c_points, where, problems)
-            if not blank(s_code) or not standards:
-                standards.append({"code": cell_text(s_code), "name": cell_text(s_name),
+            code = _text(s_code, where, problems)
+            # A standard starts where its code is written (once, as in a merged cell, or again on every row).
+            if code and (not standards or standards[-1]["code"] != code):
+                standards.append({"code": code, "name": _text(s_name, where, problems),
                                   "max_points": _integer(s_points, where, problems), "criteria": []})
+            elif not standards:
+                problems.append(T("%(where)s: bộ chấm điểm cần mã tiêu chuẩn ở dòng đầu", where=where))
+                continue
             standards[-1]["criteria"].append(item)
         else:
             criteria.append(item)
@@ -110,7 +125,7 @@ def read(data: bytes) -> dict[str, Any]:
     else:
         document["criteria"] = criteria
     document["disqualifiers"] = [{"code": cell_text(code), "name": cell_text(name)}
-                                 for _n, (code, name) in read_sheet(data, BARS, sheet=2, missing_ok=True)
+                                 for _n, (code, name) in read_sheet(data, BARS, sheet="Không xét", missing_ok=True)
                                  if not (blank(code) and blank(name))]
     return document
 

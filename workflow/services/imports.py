@@ -69,27 +69,38 @@ class ImportResult:
         return sum(1 for r in self.rows if r.status == status)
 
 
-def read_sheet(data: bytes, headers: tuple[str, ...] = HEADERS, sheet: int = 0,
+# What openpyxl raises on a damaged workbook, when it opens it or (read-only) while it reads its rows: a bad ZIP or
+# CRC, missing parts, unparsable XML (a SyntaxError), a number cell that holds letters.
+UNREADABLE = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, SyntaxError, EOFError)
+
+
+def not_xlsx() -> ValidationFailed:
+    return ValidationFailed(T("Tệp không phải bảng tính Excel (.xlsx). Hãy dùng tệp mẫu."),
+                            {"file": T("không đọc được tệp .xlsx")})
+
+
+def read_sheet(data: bytes, headers: tuple[str, ...] = HEADERS, sheet: int | str = 0,
                missing_ok: bool = False) -> list[tuple[int, list[Any]]]:
     """The rows under the header of one sheet of the file (the first by default), as (row number, one cell per
     header). A file that is not an XLSX workbook, or whose header is not the template's, is refused whole (422)
-    with what to fix; a sheet the file does not have is no rows when `missing_ok`."""
+    with what to fix; a sheet the file does not have is no rows when `missing_ok`. `sheet` is a position or a
+    sheet's name (case and accents aside)."""
     from openpyxl import load_workbook
 
     if len(data) > MAX_BYTES:
         raise ValidationFailed(T("Tệp quá lớn (tối đa 5 MB)."), {"file": T("tệp quá lớn")})
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as error:
-        raise ValidationFailed(T("Tệp không phải bảng tính Excel (.xlsx). Hãy dùng tệp mẫu."),
-                               {"file": T("không đọc được tệp .xlsx")}) from error
+    except UNREADABLE as error:
+        raise not_xlsx() from error
     try:
-        if sheet >= len(book.worksheets) and missing_ok:
+        found = _sheet(book, sheet)
+        if found is None and missing_ok:
             return []
-        if sheet >= len(book.worksheets):
-            raise ValidationFailed(T("Tệp thiếu trang tính thứ %(n)s; hãy dùng tệp mẫu.", n=sheet + 1),
+        if found is None:
+            raise ValidationFailed(T("Tệp thiếu trang tính “%(name)s”; hãy dùng tệp mẫu.", name=str(sheet)),
                                    {"file": T("thiếu trang tính; hãy dùng tệp mẫu")})
-        rows = book.worksheets[sheet].iter_rows(values_only=True)
+        rows = found.iter_rows(values_only=True)
         header = [fold_text(c) for c in (next(rows, None) or ())][:len(headers)]
         if header != [fold_text(h) for h in headers]:
             raise ValidationFailed(T("Dòng đầu của tệp phải là các cột: %(cols)s.", cols=", ".join(headers)),
@@ -100,11 +111,20 @@ def read_sheet(data: bytes, headers: tuple[str, ...] = HEADERS, sheet: int = 0,
                 raise ValidationFailed(T("Tệp có quá %(n)s dòng; hãy chia thành nhiều tệp.", n=MAX_ROWS),
                                        {"file": T("quá nhiều dòng")})
             out.append((number, list(cells[:len(headers)]) + [None] * (len(headers) - len(cells))))
+    except UNREADABLE as error:  # read-only: a damaged part shows only when its rows are read
+        raise not_xlsx() from error
     finally:
         book.close()
     while out and all(blank(c) for c in out[-1][1]):  # the empty rows Excel keeps at the end are no rows
         out.pop()
     return out
+
+
+def _sheet(book, sheet: int | str):
+    """The sheet at a position, or by its name (case and accents aside); None when the file has no such sheet."""
+    if isinstance(sheet, int):
+        return book.worksheets[sheet] if sheet < len(book.worksheets) else None
+    return next((s for s in book.worksheets if fold_text(s.title) == fold_text(sheet)), None)
 
 
 def blank(value: Any) -> bool:

@@ -4,7 +4,8 @@ deadline — counts only, never a name, a code or a score, as one-stop shops pub
 
 A step's deadline is the one the dossier list and the work lists use (listing.DUE_FIELD: the campaign's date for
 the stage; awaiting the decision, also `decision_days` working days after the dossier became complete). The draft
-is the resident's own, not the ward's handling, so it is not counted as a step here.
+is the resident's own, not the ward's handling: a dossier never registered is not counted at all, and a step the
+resident ended by withdrawing is not counted as one the ward took.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import AuditEvent, Campaign, Dossier
 from states.enums import State
@@ -29,8 +30,8 @@ ENDINGS = [State.RECOGNIZED, State.NOT_RECOGNIZED, State.REVOKED, State.WITHDRAW
 
 
 def share(part: int, whole: int) -> float | None:
-    """part / whole rounded to a tenth of a percent (as a fraction); None when nothing was counted."""
-    return round(part / whole, 3) if whole else None
+    """part / whole (a page rounds it down); None when nothing was counted."""
+    return part / whole if whole else None
 
 
 @dataclass
@@ -82,11 +83,15 @@ class Progress:
         return sum(s.now_late for s in self.steps)
 
 
-def deadline(campaign: Campaign, state: State, entered_on: date) -> date:
-    """The last day of `state` for a dossier that entered it on `entered_on` (Vietnam's dates)."""
+def deadline(campaign: Campaign, state: State, entered_on: date, counted: dict[date, date] | None = None) -> date:
+    """The last day of `state` for a dossier that entered it on `entered_on` (Vietnam's dates); `counted` keeps
+    the working-day counts already made (one calendar query per day, not per dossier)."""
     day = getattr(campaign, DUE_FIELD[state])
     if state == State.AWAITING_DECISION and campaign.decision_days:
-        day = min(day, calendar.count(entered_on, campaign.decision_days, True).ends_on)
+        counted = {} if counted is None else counted
+        if entered_on not in counted:
+            counted[entered_on] = calendar.count(entered_on, campaign.decision_days, True).ends_on
+        day = min(day, counted[entered_on])
     return day
 
 
@@ -96,11 +101,6 @@ def progress(campaign: Campaign, now: datetime | None = None) -> Progress:
     today = calendar.local_date(now)
     result = Progress(campaign, today)
     steps = {s: Step(s) for s in STEPS}
-    counts = dict(db.session.execute(
-        select(Dossier.state, func.count(Dossier.id)).where(Dossier.campaign_id == campaign.id)
-        .group_by(Dossier.state)).all())
-    result.total = sum(counts.values())
-    result.endings = {s: counts.get(s.value, 0) for s in ENDINGS}
     # Each stay at a step, from the history's state changes: entered at, left at (None: still there).
     stays: dict[int, list[tuple[State, datetime]]] = defaultdict(list)
     rows = db.session.execute(
@@ -110,24 +110,33 @@ def progress(campaign: Campaign, now: datetime | None = None) -> Progress:
         .order_by(AuditEvent.dossier_id, AuditEvent.seq))
     for dossier_id, to_state, at in rows:
         stays[dossier_id].append((State(to_state), at))
+    counted: dict[date, date] = {}
+    endings = dict.fromkeys(ENDINGS, 0)
     for history in stays.values():
+        if not any(state in steps for state, _at in history):
+            continue  # never registered: a draft, or withdrawn from its draft
+        result.total += 1
+        if history[-1][0] in endings:
+            endings[history[-1][0]] += 1
         for (state, entered), following in zip(history, [*history[1:], None], strict=True):
             if state not in steps:
                 continue
-            last_day = deadline(campaign, state, calendar.local_date(entered))
+            last_day = deadline(campaign, state, calendar.local_date(entered), counted)
             step = steps[state]
             if following is None:
                 step.now += 1
                 step.now_late += last_day < today
-            else:
+            elif following[0] != State.WITHDRAWN:  # the resident ended it: no step of the ward's
                 step.done += 1
                 step.done_on_time += calendar.local_date(following[1]) <= last_day
     result.steps = [steps[s] for s in STEPS]
+    result.endings = endings
     return result
 
 
 def campaigns() -> list[Campaign]:
-    """Every campaign with at least one dossier, newest first (a ward's progress is public from its first one)."""
-    having = select(Dossier.campaign_id).distinct()
+    """Every campaign with at least one dossier past its draft, newest first (a ward's progress is public from its
+    first registration)."""
+    having = select(Dossier.campaign_id).where(Dossier.state != State.DRAFT.value).distinct()
     found = db.session.scalars(select(Campaign).where(Campaign.id.in_(having)))
     return sorted(found, key=lambda c: (-c.year, c.unit.name, c.id))
