@@ -107,9 +107,9 @@ def test_the_template_is_the_file_the_import_reads(api, world):
     assert [r["status"] for r in body["rows"]] == ["create"]  # its example row is a good row
 
 
-def damaged(data: bytes) -> bytes:
-    """The workbook with its first row's STT cell (a number) holding letters: openpyxl in read-only mode meets it
-    only while reading the rows."""
+def damaged(data: bytes, cell: str = "A2") -> bytes:
+    """The workbook with a number cell of its first sheet (the first row's STT by default) holding letters:
+    openpyxl in read-only mode meets it only while reading the rows."""
     import re
     import zipfile
 
@@ -118,7 +118,8 @@ def damaged(data: bytes) -> bytes:
         for item in source.infolist():
             content = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                content = re.sub(rb'(<c r="A2"[^>]*>)<v>[^<]*</v>', rb"\1<v>abc</v>", content, count=1)
+                pattern = rb'(<c r="' + cell.encode() + rb'"[^>]*>)<v>[^<]*</v>'
+                content = re.sub(pattern, rb"\1<v>abc</v>", content, count=1)
                 assert b"<v>abc</v>" in content
             target.writestr(item, content)
     return out.getvalue()
