@@ -6,8 +6,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 
 
-def _database_url() -> str:
-    url = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'kieumau.sqlite'}")
+def _database_url(name: str = "DATABASE_URL") -> str:
+    url = os.environ.get(name, f"sqlite:///{BASE_DIR / 'instance' / 'kieumau.sqlite'}")
     # Accept the common postgres:// and postgresql:// spellings and use psycopg 3.
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
@@ -19,6 +19,9 @@ def _database_url() -> str:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _database_url()
+    # The role that owns the schema (init-db, backup, restore). The app itself should connect (DATABASE_URL) as a
+    # role that may only INSERT and SELECT the audit tables; empty: the app's own URL (SQLite, development).
+    MIGRATION_DATABASE_URL = _database_url("MIGRATION_DATABASE_URL") if os.environ.get("MIGRATION_DATABASE_URL") else ""
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a 10 MB evidence file and its form; larger bodies get 413
