@@ -191,6 +191,8 @@ def load_criteria_file(path: str | Path) -> tuple[CriteriaSet, bool]:
         if path.suffix.lower() == ".xlsx":
             from workflow.services import criteria_xlsx
 
+            if path.stat().st_size > criteria_xlsx.MAX_BYTES:  # refused before it is read into memory
+                raise ValidationFailed(T("Tệp quá lớn (tối đa 5 MB)."), {"file": T("tệp quá lớn")})
             return load_criteria_document(criteria_xlsx.read(path.read_bytes()), source=str(path))
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

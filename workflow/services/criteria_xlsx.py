@@ -18,6 +18,7 @@ from models import CriteriaSet
 from states.enums import Title
 from states.labels import TITLE_LABELS
 from states.text import T
+from workflow.services import xlsx_guard
 from workflow.services.errors import ValidationFailed
 from workflow.services.imports import MAX_BYTES as MAX_BYTES  # the same cap as the registration list's
 from workflow.services.imports import TITLES, blank, cell_text, fold_text, read_sheet
@@ -57,7 +58,7 @@ def _text(value: Any, where: str, problems: list[str]) -> str:
 def _info(data: bytes, problems: list[str]) -> dict[str, Any]:
     labels = {fold_text(label): key for label, key in FIELDS.items()}
     document: dict[str, Any] = {}
-    for number, (label, value) in read_sheet(data, INFO, sheet="Thông tin"):
+    for number, (label, value) in read_sheet(data, INFO, sheet="Thông tin", checked=True):
         key = labels.get(fold_text(label))
         if key is None:
             if not blank(label):
@@ -92,9 +93,13 @@ def _mandatory(value: Any, where: str, problems: list[str]) -> bool:
 
 def read(data: bytes) -> dict[str, Any]:
     """The criteria document an XLSX file holds; ValidationFailed (422) naming every row to fix."""
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed(T("Tệp quá lớn (tối đa 5 MB)."), {"file": T("tệp quá lớn")})
+    xlsx_guard.check(data)  # once, before any of the three sheets is opened
     problems: list[str] = []
     document = _info(data, problems)
-    rows = [(n, cells) for n, cells in read_sheet(data, ROWS, sheet="Tiêu chí") if not all(blank(c) for c in cells)]
+    rows = [(n, cells) for n, cells in read_sheet(data, ROWS, sheet="Tiêu chí", checked=True)
+            if not all(blank(c) for c in cells)]
     points = document.get("shape") == "points"
     standards: list[dict[str, Any]] = []
     criteria: list[dict[str, Any]] = []
@@ -124,9 +129,9 @@ def read(data: bytes) -> dict[str, Any]:
         document["standards"] = standards
     else:
         document["criteria"] = criteria
+    bars = read_sheet(data, BARS, sheet="Không xét", missing_ok=True, checked=True)
     document["disqualifiers"] = [{"code": cell_text(code), "name": cell_text(name)}
-                                 for _n, (code, name) in read_sheet(data, BARS, sheet="Không xét", missing_ok=True)
-                                 if not (blank(code) and blank(name))]
+                                 for _n, (code, name) in bars if not (blank(code) and blank(name))]
     return document
 
 

@@ -24,7 +24,7 @@ from states.labels import TITLE_LABELS
 from states.text import T
 from workflow import clock, limits
 from workflow.extensions import db
-from workflow.services import permissions
+from workflow.services import permissions, xlsx_guard
 from workflow.services.errors import NotFound, ServiceError, ValidationFailed
 
 HEADERS = ("STT", "Họ và tên / Tên hộ", "Số định danh cá nhân", "Địa chỉ", "Danh hiệu đăng ký")
@@ -80,15 +80,18 @@ def not_xlsx() -> ValidationFailed:
 
 
 def read_sheet(data: bytes, headers: tuple[str, ...] = HEADERS, sheet: int | str = 0,
-               missing_ok: bool = False) -> list[tuple[int, list[Any]]]:
+               missing_ok: bool = False, checked: bool = False) -> list[tuple[int, list[Any]]]:
     """The rows under the header of one sheet of the file (the first by default), as (row number, one cell per
     header). A file that is not an XLSX workbook, or whose header is not the template's, is refused whole (422)
     with what to fix; a sheet the file does not have is no rows when `missing_ok`. `sheet` is a position or a
-    sheet's name (case and accents aside)."""
+    sheet's name (case and accents aside). The workbook is checked against the bombs' limits first (xlsx_guard),
+    unless the caller already did (`checked`)."""
     from openpyxl import load_workbook
 
     if len(data) > MAX_BYTES:
         raise ValidationFailed(T("Tệp quá lớn (tối đa 5 MB)."), {"file": T("tệp quá lớn")})
+    if not checked:
+        xlsx_guard.check(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except UNREADABLE as error:
