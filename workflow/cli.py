@@ -102,3 +102,18 @@ def register(app: Flask) -> None:
             click.echo(f"Đã nạp dữ liệu mẫu. Mọi tài khoản mẫu dùng mật khẩu: {DEMO_PASSWORD} (chỉ để thử)")
         else:
             click.echo("Dữ liệu mẫu đã có sẵn; không thay đổi gì.")
+
+    @app.cli.command("sweep-uploads")
+    @click.option("--minutes", default=60, show_default=True, help="leave files younger than this to their step")
+    def sweep_uploads(minutes: int) -> None:
+        """Place uploads whose step committed but crashed before the move; delete those of steps that never
+        committed and stored files no attachment row refers to (checked by a query; a file with a row is kept)."""
+        from datetime import timedelta
+
+        from workflow.services.attachments import sweep
+
+        report = sweep(current_app.config["UPLOAD_FOLDER"], timedelta(minutes=minutes))
+        click.echo(f"Đã đặt vào chỗ {len(report.placed)} tệp; đã xoá {len(report.removed_pending)} tệp tạm và "
+                   f"{len(report.removed_orphans)} tệp không có hồ sơ; giữ {report.kept} tệp.")
+        for name in report.unknown[:50]:
+            click.echo(f"Bỏ qua (không phải tệp của ứng dụng): {name}")

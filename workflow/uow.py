@@ -83,8 +83,35 @@ def _hand_over(session: Session) -> None:
             writer(session, fresh)
 
 
+# Files cannot join a database transaction, so what a step writes to disk waits under a temporary name and is made
+# final, or deleted, when the transaction it belongs to ends: a refused step leaves no file, a kept row has one.
+FILE_ACTIONS = "kieumau.file_actions"
+
+
+def on_outcome(session: Session, committed: Callable[[], None], rolled_back: Callable[[], None]) -> None:
+    """Run `committed` after the session's outermost transaction commits, or `rolled_back` when the transaction
+    (the savepoint) open now is rolled back or the session is closed without committing."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(FILE_ACTIONS, []).append((transaction, committed, rolled_back))
+
+
+def _run_file_actions(session: Session, ended=None, commit: bool = False) -> None:
+    """The actions of `ended` and the savepoints inside it (all of them when None), each once."""
+    kept, due = [], []
+    for entry in session.info.get(FILE_ACTIONS, []):
+        transaction = entry[0]
+        while ended is not None and transaction is not None and transaction is not ended:
+            transaction = transaction.parent
+        (due if ended is None or transaction is ended else kept).append(entry)
+    session.info[FILE_ACTIONS] = kept
+    for _transaction, committed, rolled_back in due:
+        (committed if commit else rolled_back)()
+
+
 @event.listens_for(Session, "after_commit")
 def _publish(session: Session) -> None:
+    if session.info.get(FILE_ACTIONS) and not session.in_nested_transaction():
+        _run_file_actions(session, commit=True)
     session.info.pop(HANDED, None)
     published = session.info.pop(PENDING, [])
     if published:
@@ -94,8 +121,16 @@ def _publish(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, previous_transaction) -> None:
+    if session.info.get(FILE_ACTIONS):
+        _run_file_actions(session, previous_transaction)
     session.info.pop(PENDING, None)
     session.info.pop(HANDED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _closed(session: Session, transaction) -> None:
+    if transaction.parent is None and session.info.get(FILE_ACTIONS):  # closed without a commit or a rollback
+        _run_file_actions(session)
 
 
 def keep_changes() -> None:
