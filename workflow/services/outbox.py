@@ -3,8 +3,10 @@
 A worker first claims a batch of due rows in a short transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`, then a
 conditional update that only takes rows nobody holds; SQLite: its single writer does the same), commits, then sends
 each claimed row and records the outcome row by row. Two workers running at once never hold the same row, so a
-message is sent once. A refused delivery is tried again later (1, 2, 4 … minutes, at most 6 hours apart) until
-OUTBOX_MAX_ATTEMPTS, then marked failed with its last error.
+message is sent once. A claim is a 60-second lease the worker renews while it sends (every 20 seconds), so the rows
+of a sender killed mid-batch are free for the next one within a minute, never before the lease ends.
+A refused delivery is tried again later (1, 2, 4 … minutes, at most 6 hours apart) until OUTBOX_MAX_ATTEMPTS, then
+marked failed with its last error.
 
 Channels share one small interface, `send(address, subject, text)`, raising DeliveryError: email by SMTP (when
 MAIL_SERVER is set), and for SMS and Zalo an adapter — "file" writes each message to a file for development,
@@ -14,7 +16,9 @@ MAIL_SERVER is set), and for SMS and Zalo an adapter — "file" writes each mess
 from __future__ import annotations
 
 import json
+import os
 import smtplib
+import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +34,8 @@ from models import Delivery
 from workflow import clock
 from workflow.extensions import db
 
-CLAIM_MINUTES = 10
+CLAIM_LEASE = timedelta(seconds=60)
+RENEW_EVERY = timedelta(seconds=20)  # well inside the lease, even when one send waits for its 15 s timeout
 BACKOFF_CAP = timedelta(hours=6)
 
 
@@ -121,16 +126,29 @@ def backoff(attempts: int) -> timedelta:
 
 def claim(worker: str, now: datetime, limit: int) -> list[int]:
     """Take up to `limit` due rows for this worker, and commit; rows another worker holds are skipped."""
-    free = or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
+    free = or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now)  # a lease ends at its time
     due = (select(Delivery.id).where(Delivery.status == "pending", Delivery.next_attempt_at <= now, free)
            .order_by(Delivery.id).limit(limit).with_for_update(skip_locked=True))
     ids = list(db.session.scalars(due))
     if ids:
         db.session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.status == "pending", free)
-                           .values(claimed_by=worker, claimed_until=now + timedelta(minutes=CLAIM_MINUTES)))
+                           .values(claimed_by=worker, claimed_until=now + CLAIM_LEASE))
     db.session.commit()
     return list(db.session.scalars(select(Delivery.id).where(Delivery.claimed_by == worker,
                                                              Delivery.status == "pending").order_by(Delivery.id)))
+
+
+def renew(worker: str, now: datetime) -> int:
+    """Extend this worker's lease on the rows it still holds, and commit; the number of rows renewed."""
+    renewed = db.session.execute(update(Delivery).where(Delivery.claimed_by == worker, Delivery.status == "pending")
+                                 .values(claimed_until=now + CLAIM_LEASE)).rowcount
+    db.session.commit()
+    return renewed
+
+
+def worker_name() -> str:
+    """Host, process and a random part: who holds a claim, for whoever looks at the table."""
+    return f"{socket.gethostname()[:16]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _subject(text: str) -> str:
@@ -141,7 +159,7 @@ def _subject(text: str) -> str:
 def send_outbox(limit: int = 200, now: datetime | None = None, worker: str | None = None) -> Report:
     """Deliver what is due; commits after each message so a crash loses nothing already sent."""
     config = current_app.config
-    worker = worker or uuid.uuid4().hex
+    worker = worker or worker_name()
     report = Report()
     ways = channels(config)
     while True:
@@ -149,7 +167,11 @@ def send_outbox(limit: int = 200, now: datetime | None = None, worker: str | Non
         mine = claim(worker, now_, limit)
         if not mine:
             return report
+        renewed_at = now_
         for delivery_id in mine:
+            if (now or clock.now()) - renewed_at >= RENEW_EVERY:
+                renewed_at = now or clock.now()
+                renew(worker, renewed_at)
             row = db.session.get(Delivery, delivery_id)
             if row is None or row.claimed_by != worker or row.status != "pending":
                 continue
