@@ -17,7 +17,9 @@ def _database_url(name: str = "DATABASE_URL") -> str:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Empty: create_app reads (or makes once) a random key in SECRET_KEY_FILE, so no cookie is signed with a constant.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE", str(BASE_DIR / "instance" / "secret_key"))
     SQLALCHEMY_DATABASE_URI = _database_url()
     # The role that owns the schema (init-db, backup, restore). The app itself should connect (DATABASE_URL) as a
     # role that may only INSERT and SELECT the audit tables; empty: the app's own URL (SQLite, development).

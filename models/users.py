@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,6 +27,13 @@ class User(UserMixin, Base):
     )
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default="1",
+        comment="carried in the session cookie; raised at sign-out, a password change or reset and deactivation, "
+                "so every cookie issued before stops working")
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(),
+        comment="an admin set a temporary password: every page leads to the change-password page until changed")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -53,6 +60,20 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session version (workflow/auth's loader refuses
+        a cookie whose version is no longer the user's)."""
+        return f"{self.id}:{self.session_version or 1}"
+
+    def end_sessions(self) -> None:
+        """Every session cookie issued so far stops working at its next request."""
+        self.session_version = (self.session_version or 1) + 1
+
+
+# "Admin" beside "admin" is one name: signing in matches regardless of case (names are ASCII, so SQLite's lower()
+# and PostgreSQL's agree).
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
 
 
 class RoleAssignment(Base):

@@ -134,6 +134,33 @@ POLICY: dict[str, Permission] = {p.action: p for p in (
 
 TRIGGERS = frozenset(t.value for t in Trigger)
 
+# Separation of duties: whoever runs the accounts never takes a step of the workflow (he could grant himself the
+# power to sign). What an account holding the admin role anywhere is refused, whatever else it holds or is lent;
+# reading (the audit, statistics, voters, internals) and administering stay.
+WORKFLOW_ACTIONS = TRIGGERS | frozenset({
+    Action.REGISTER, Action.REGISTER_ON_BEHALF, Action.MEETING, Action.DELEGATE, Action.EDIT, Action.ASSESSMENT,
+    Action.INSPECTION, Action.VOTE, Action.OBJECTION, Action.ANSWER, Action.ATTACH, Action.DISQUALIFIER,
+    Action.RENEW, Action.PUBLISH})
+ADMIN_ALONE = Text(N_("Tài khoản quản trị không thực hiện bước nào của quy trình xét duyệt (tách bạch nhiệm vụ): "
+                      "việc này phải do một tài khoản khác làm."))
+
+
+def holds_admin(user: Any) -> bool:
+    return any(a.role == Role.ADMIN for a in getattr(user, "roles", ()))
+
+
+def role_conflict(held: Iterable[str], role: str) -> str | None:
+    """Why `role` cannot join the roles an account holds (an admin account holds the admin role only); None if it
+    can."""
+    held = set(held)
+    if role == Role.ADMIN and held - {Role.ADMIN}:
+        return Text(N_("tài khoản đang giữ vai trò nghiệp vụ không được cấp thêm vai trò quản trị (tách bạch nhiệm "
+                       "vụ): hãy dùng một tài khoản quản trị riêng"))
+    if role != Role.ADMIN and Role.ADMIN in held:
+        return Text(N_("tài khoản quản trị không được cấp thêm vai trò nào khác (tách bạch nhiệm vụ): hãy dùng một "
+                       "tài khoản riêng"))
+    return None
+
 
 # --- who holds a role where ----------------------------------------------------------------------------------
 
@@ -235,6 +262,8 @@ def may(user: Any, action: str, dossier: Any, ctx: GuardContext | None = None, *
     dossier's own people (403), state (409), guards (422). `ctx` gives the guards their facts; without it the
     guards are not asked. A trigger's service leaves the state and guards to the machine."""
     permission = POLICY[str(action)]
+    if permission.action in WORKFLOW_ACTIONS and holds_admin(user):
+        return Verdict(action, status=403, reasons=[ADMIN_ALONE])
     today = local_day(now)
     granted = [(c, grant(user, c.roles, dossier.unit, today, delegable=c.delegable)) for c in permission.clauses]
     granted = [(c, g_) for c, g_ in granted if g_ is not None]
@@ -297,6 +326,8 @@ def actions(user: Any, dossier: Any, ctx: GuardContext, *, now: datetime) -> lis
 def may_at(user: Any, action: str, unit: Any, today: date) -> Verdict:
     """A unit-level action (register, register on behalf, administer): does a role of the row reach `unit`?"""
     permission = POLICY[str(action)]
+    if permission.action in WORKFLOW_ACTIONS and holds_admin(user):
+        return Verdict(action, status=403, reasons=[ADMIN_ALONE])
     for clause in permission.clauses:
         held = grant(user, clause.roles, unit, today, delegable=clause.delegable)
         if held is not None:
@@ -308,12 +339,16 @@ def may_at(user: Any, action: str, unit: Any, today: date) -> Verdict:
 def may_somewhere(user: Any, action: str, today: date) -> bool:
     """Does the user hold a role of `action` anywhere (the menu, a unit-level page)?"""
     permission = POLICY[str(action)]
+    if permission.action in WORKFLOW_ACTIONS and holds_admin(user):
+        return False
     return any(held_units(user, c.roles, today, delegable=c.delegable) for c in permission.clauses)
 
 
 def units_for(user: Any, action: str, today: date) -> list[Any]:
     """The units where the user may do a unit-level `action` (register, register on behalf)."""
     permission = POLICY[str(action)]
+    if permission.action in WORKFLOW_ACTIONS and holds_admin(user):
+        return []
     return [u for c in permission.clauses for u in held_units(user, c.roles, today, delegable=c.delegable)]
 
 

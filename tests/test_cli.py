@@ -74,7 +74,7 @@ def test_create_user_with_roles_and_clear_errors(runner, world):
     assert user.check_password("mật khẩu dài") and user.password_hash.startswith("scrypt:")
     bad = runner.invoke(args=["create-user", "x", "--password", "short", "--full-name", "X", "--role", "king@WARD"])
     assert bad.exit_code != 0 and "password" in bad.output
-    dup = runner.invoke(args=["create-user", "inspector2", "--password", "12345678", "--full-name", "Y"])
+    dup = runner.invoke(args=["create-user", "Inspector2", "--password", "ngựa vằn gặm cỏ non", "--full-name", "Y"])
     assert dup.exit_code != 0 and "đã có" in dup.output
 
 

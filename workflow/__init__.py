@@ -30,6 +30,10 @@ def create_app(config: object | None = None) -> Flask:
 
         config = ProductionConfig() if os.environ.get("FLASK_ENV") == "production" else Config
     app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        from workflow.secret_key import load_or_create
+
+        app.config["SECRET_KEY"] = load_or_create(app.config["SECRET_KEY_FILE"])
     app.json.ensure_ascii = False  # Vietnamese text as-is, UTF-8 (API.md)
     _register_converters(app)  # before any blueprint adds its rules
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -19,6 +19,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     # --- JSON API ------------------------------------------------------------------------------------------------
     "api.auth_token": (),  # public: sign-in
     "api.auth_logout": (),  # the caller's own token
+    "api.list_tokens": (),  # the caller's own tokens
+    "api.delete_token": (),  # one of the caller's own tokens (another's is 404)
     "api.post_delegation": (A.DELEGATE, A.ADMINISTER),  # the holder lends, or an admin records it for him
     "api.delete_delegation": (A.DELEGATE, A.ADMINISTER),  # its giver, or an admin of its unit
     "api.post_disqualifier": (A.DISQUALIFIER,),
@@ -78,6 +80,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "auth.login": (),  # public
     "auth.logout": (),  # one's own session
     "auth.delegations": (A.DELEGATE,),
+    "auth.account": (),  # one's own password and API tokens
+    "auth.revoke_token": (),  # one of one's own API tokens (another's is 404)
     "auth.end_delegation": (A.DELEGATE, A.ADMINISTER),  # its giver, or an admin of its unit
     # --- the dossier pages ---------------------------------------------------------------------------------------
     "dossiers.home": (A.READ_AUDIT,),  # reading in scope: one's work; the oversight panel as the row allows
@@ -121,6 +125,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "audit.export": (A.READ_AUDIT,),
     "audit.verify": (A.READ_AUDIT,),
     # --- administration ------------------------------------------------------------------------------------------
+    "audit.accounts": (A.READ_AUDIT,),  # who granted or revoked which role, reset, locked or reopened an account
     "admin.index": (A.ADMINISTER,),
     "admin.units": (A.ADMINISTER,),
     "admin.merge_unit": (A.ADMINISTER,),
@@ -128,6 +133,10 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "admin.user": (A.ADMINISTER,),
     "admin.remove_role": (A.ADMINISTER,),
     "admin.campaigns": (A.ADMINISTER,),
+    "admin.reset_password": (A.ADMINISTER,),  # over every unit the account holds a role in; never one's own
+    "admin.deactivate_user": (A.ADMINISTER,),
+    "admin.reactivate_user": (A.ADMINISTER,),
+    "admin.revoke_user_token": (A.ADMINISTER,),
     "admin.campaign": (A.ADMINISTER,),
     "admin.calendar": (A.ADMINISTER,),
     "admin.remove_calendar_day": (A.ADMINISTER,),

@@ -18,8 +18,27 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Two accounts whose names differ only in case cannot both keep their name: the operator decides which one is
+    # renamed (nothing is renamed silently).
+    clashes = op.get_bind().execute(sa.text(
+        "SELECT lower(username) FROM users GROUP BY lower(username) HAVING count(*) > 1")).scalars().all()
+    if clashes:
+        raise RuntimeError("Usernames that differ only in case must be renamed before this migration: "
+                           + ", ".join(sorted(clashes)))
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column(
+            'session_version', sa.Integer(), nullable=False, server_default='1',
+            comment='carried in the session cookie; raised at sign-out, a password change or reset and '
+                    'deactivation, so every cookie issued before stops working'))
+        batch_op.add_column(sa.Column(
+            'must_change_password', sa.Boolean(), nullable=False, server_default=sa.false(),
+            comment='an admin set a temporary password: every page leads to the change-password page until '
+                    'changed'))
+    op.create_index('uq_users_username_lower', 'users', [sa.text('lower(username)')], unique=True)
 
 
 def downgrade():
-    pass
+    op.drop_index('uq_users_username_lower', table_name='users')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('must_change_password')
+        batch_op.drop_column('session_version')

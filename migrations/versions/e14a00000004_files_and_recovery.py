@@ -1,6 +1,8 @@
 """files and recovery: pending uploads
 
-Owned by: files and recovery (issue 14).
+Owned by: files and recovery (issue 14). No schema change was needed: pending uploads are files (UPLOAD_FOLDER/.pending)
+made final after the commit, and the outbox's claim lease uses the existing deliveries.claimed_by / claimed_until.
+The revision stays so the chain of issue 14's migrations is unbroken.
 
 Revision ID: e14a00000004
 Revises: e14a00000003

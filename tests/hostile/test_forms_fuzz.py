@@ -317,6 +317,14 @@ FORMS: dict[str, FormSpec] = {
                      "starts_on": dates(), "ends_on": dates(), "reason": one_of_or_hostile("Đi công tác")}),
     "auth.end_delegation": FormSpec([("chairman", None)], lambda ctx: f"/delegations/{ctx.delegation_id()}/end",
                                     lambda ctx: {}, examples=8),
+    "auth.account": FormSpec(
+        [("applicant", None)], lambda ctx: "/account",
+        lambda ctx: {"current": one_of_or_hostile(PASSWORD, "sai-mat-khau"),
+                     "new": one_of_or_hostile("ngựa vằn gặm cỏ non 7", "12345678", "applicant"),
+                     "confirm": one_of_or_hostile("ngựa vằn gặm cỏ non 7", "12345678")}),
+    "auth.revoke_token": FormSpec([("applicant", None)],
+                                  lambda ctx: f"/account/tokens/{(column_values('api_tokens', 'id') or [1])[0]}/revoke",
+                                  lambda ctx: {}, examples=6),
     "dossiers.new": FormSpec([("applicant", None), ("group_committee", None)], lambda ctx: "/dossiers/new",
                              new_dossier_fields),
     "dossiers.edit": FormSpec([("applicant", "draft")], dossier_url("/edit"),
@@ -409,6 +417,20 @@ FORMS: dict[str, FormSpec] = {
     "admin.remove_role": FormSpec(
         [("admin", None)],
         lambda ctx: f"/admin/users/{ctx.user_id('council3')}/roles/{ctx.assignment_id('council3')}/remove",
+        lambda ctx: {}, examples=6),
+    "admin.reset_password": FormSpec([("admin", None)],
+                                     lambda ctx: f"/admin/users/{ctx.user_id('council2')}/reset-password",
+                                     lambda ctx: {}, examples=6),
+    "admin.deactivate_user": FormSpec([("admin", None)],
+                                      lambda ctx: f"/admin/users/{ctx.user_id('council3')}/deactivate",
+                                      lambda ctx: {}, examples=6),
+    "admin.reactivate_user": FormSpec([("admin", None)],
+                                      lambda ctx: f"/admin/users/{ctx.user_id('council3')}/reactivate",
+                                      lambda ctx: {}, examples=6),
+    "admin.revoke_user_token": FormSpec(
+        [("admin", None)],
+        lambda ctx: f"/admin/users/{ctx.user_id('council2')}/tokens/{(column_values('api_tokens', 'id') or [1])[0]}"
+                    "/revoke",
         lambda ctx: {}, examples=6),
     "inbox.settings": FormSpec([("applicant", None)], lambda ctx: "/inbox/settings", lambda ctx: {
         "email_on": one_of_or_hostile("y", ""), "sms_on": one_of_or_hostile("y", ""),

@@ -41,7 +41,7 @@ class UserForm(Form):
     username = StringField(_l("Tên đăng nhập"),
                            validators=[DataRequired(_l("Nhập tên đăng nhập")), Length(max=limits.USERNAME)])
     full_name = StringField(_l("Họ tên"), validators=[DataRequired(_l("Nhập họ tên")), Length(max=limits.NAME)])
-    password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"), validators=[
+    password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự, khó đoán)"), validators=[
         DataRequired(_l("Nhập mật khẩu")), Length(min=8, message=_l("Ít nhất 8 ký tự"))])
     personal_id = StringField(_l("Số định danh cá nhân (12 số, in trên CCCD)"), validators=[
         Optional(), Regexp(limits.PERSONAL_ID_PATTERN, message=_l("Gồm đúng 12 chữ số"))])

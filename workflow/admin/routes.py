@@ -6,7 +6,7 @@ import io
 import json
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -30,10 +30,10 @@ from workflow.admin.forms import (
 )
 from workflow.exports import XLSX
 from workflow.extensions import db
+from workflow.services import accounts, criteria_xlsx, permissions
 from workflow.services import admin as admin_service
 from workflow.services import calendar as calendar_service
 from workflow.services import campaigns as campaign_service
-from workflow.services import criteria_xlsx, permissions
 from workflow.services.criteria import load_criteria_document
 from workflow.services.documents import grounds_of
 from workflow.services.errors import ServiceError
@@ -152,7 +152,63 @@ def user(user_id: int):
         lambda _assignment: (_("Đã cấp vai trò."), url_for("admin.user", user_id=person.id)))
     if done:
         return done
-    return render_template("admin/user.html", person=person, role_form=role_form), status
+    # A temporary password just set is shown once: taken out of the session as it is shown, never stored elsewhere.
+    shown = session.pop(TEMPORARY_PASSWORD, None) if request.method == "GET" else None
+    temporary = shown["password"] if isinstance(shown, dict) and shown.get("user_id") == person.id else None
+    response = make_response(render_template("admin/user.html", person=person, role_form=role_form,
+                                              tokens=accounts.tokens_of(person), temporary=temporary), status)
+    if temporary:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+TEMPORARY_PASSWORD = "admin.temporary_password"
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@login_required
+def reset_password(user_id: int):
+    """A temporary password, shown once on the user's page; the user changes it at the next sign-in."""
+    person = _user_in_scope(user_id)  # CSRFProtect has already checked the form's token
+    try:
+        temporary = admin_service.reset_password(current_user, person)
+    except ServiceError as error:
+        refusal_to_form(error)
+        return redirect(url_for("admin.user", user_id=person.id)), 303
+    session[TEMPORARY_PASSWORD] = {"user_id": person.id, "password": temporary}
+    flash(_("Đã đặt lại mật khẩu: mọi phiên đăng nhập và token API của tài khoản đã hết hiệu lực."), "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@login_required
+def deactivate_user(user_id: int):
+    return _account_step(user_id, admin_service.deactivate,
+                         _("Đã khóa tài khoản: mọi phiên đăng nhập và token API của tài khoản đã hết hiệu lực."))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@login_required
+def reactivate_user(user_id: int):
+    return _account_step(user_id, admin_service.reactivate, _("Đã mở lại tài khoản."))
+
+
+@bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_user_token(user_id: int, token_id: int):
+    return _account_step(user_id, lambda actor, person: admin_service.revoke_token(actor, person, token_id),
+                         _("Đã thu hồi token."))
+
+
+def _account_step(user_id: int, step, done: str):
+    person = _user_in_scope(user_id)  # CSRFProtect has already checked the form's token
+    try:
+        step(current_user, person)
+    except ServiceError as error:
+        refusal_to_form(error)
+        return redirect(url_for("admin.user", user_id=person.id)), 303
+    flash(done, "success")
+    return redirect(url_for("admin.user", user_id=person.id))
 
 
 @bp.post("/users/<int:user_id>/roles/<int:assignment_id>/remove")

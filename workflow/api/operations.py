@@ -51,7 +51,16 @@ def authenticate():
     user = accounts.user_for_token(token.strip())
     if user is None:
         raise Unauthenticated("Token không hợp lệ hoặc đã hết hạn.")
+    if user.must_change_password and request.endpoint not in OPEN_WHILE_TEMPORARY:
+        raise accounts.PasswordChangeRequired(PASSWORD_CHANGE_REQUIRED)
     return user
+
+
+# A token of an account whose password is a temporary one an admin set opens only these (403
+# password_change_required elsewhere): signing out and its own tokens.
+OPEN_WHILE_TEMPORARY = frozenset({"api.auth_logout", "api.list_tokens", "api.delete_token"})
+PASSWORD_CHANGE_REQUIRED = ("Tài khoản đang dùng mật khẩu tạm do quản trị đặt: hãy đăng nhập trang web và đổi mật "
+                            "khẩu trước khi dùng API.")
 
 
 def bearer_token() -> str:

@@ -15,7 +15,7 @@ from states.labels import STATE_LABELS
 from workflow import exports
 from workflow.api import bp, schemas
 from workflow.api.openapi import openapi_document
-from workflow.api.operations import bearer_token, operation
+from workflow.api.operations import PASSWORD_CHANGE_REQUIRED, bearer_token, operation
 from workflow.api.serialize import (
     attachment_json,
     calendar_day_json,
@@ -146,6 +146,8 @@ def auth_token(body: schemas.TokenIn):
         accounts.record_failure(body.username, address)
         keep_changes()  # the failure counts even though the answer is a refusal
         raise InvalidCredentials("Sai tên đăng nhập hoặc mật khẩu.")
+    if user.must_change_password:  # a temporary password opens the change-password page only
+        raise accounts.PasswordChangeRequired(PASSWORD_CHANGE_REQUIRED)
     token, expires_at = accounts.issue_token(user, current_app.config["API_TOKEN_HOURS"])
     return {"token": token, "expires_at": iso(expires_at)}
 
@@ -160,6 +162,22 @@ def auth_logout():
 @operation(summary="The caller and their roles", response=schemas.MeOut)
 def me():
     return me_json(g.api_user)
+
+@bp.get("/auth/tokens")
+@operation(summary="The caller's API tokens that still work, newest first (ids and dates: no token is stored)",
+           response=schemas.TokenList)
+def list_tokens():
+    return {"items": [{"id": t.id, "created_at": iso(t.created_at), "expires_at": iso(t.expires_at),
+                       "current": t.token_hash == accounts.digest(bearer_token())}
+                      for t in accounts.tokens_of(g.api_user)]}
+
+
+@bp.delete("/auth/tokens/<int:id>")
+@operation(summary="Revoke one of the caller's API tokens (another's is 404); it answers 401 from then on",
+           status=204)
+def delete_token(id: int):
+    accounts.revoke_token_of(g.api_user, g.api_user, id)
+
 
 
 @bp.get("/me/inbox")

@@ -824,6 +824,17 @@ class TokenOut(Out):
     expires_at: datetime
 
 
+class TokenItemOut(Out):
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    current: bool  # the token this request was sent with
+
+
+class TokenList(Out):
+    items: list[TokenItemOut]
+
+
 class RoleOut(Out):
     role: str
     unit_id: int

@@ -70,3 +70,27 @@ def export():
 @login_required
 def verify():
     return render_template("audit/verify.html", report=audit_service.verify(audit_paths(current_user)))
+
+
+# What changes who may do what: shown apart on the auditor's "Phân quyền" page.
+ACCOUNT_EVENTS = ("role_granted", "role_revoked", "password_reset", "user_deactivated", "user_reactivated",
+                  "token_revoked", "password_changed")
+
+
+@bp.get("/accounts")
+@login_required
+def accounts():
+    """Phân quyền: every role granted or revoked, password reset, account locked or reopened in the scope — who
+    did it, to whom, which role at which unit, when."""
+    query = audit_query(current_user, {}).where(AuditEvent.trigger.in_(ACCOUNT_EVENTS))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), Page([], total, 1, PAGE_SIZE).pages)
+    rows = db.session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                              .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    whom = {int(e.stream.partition(":")[2]) for e in rows if e.stream.partition(":")[2].isdigit()}
+    names = {user_id: name for user_id, name in db.session.execute(
+        select(User.id, User.full_name).where(User.id.in_(whom | {e.actor_id for e in rows if e.actor_id})))}
+    codes = {(e.data or {}).get("unit") for e in rows} - {None}
+    units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.code.in_(codes)))} if codes else {}
+    return render_template("audit/accounts.html", page=Page(rows, total, number, PAGE_SIZE), names=names,
+                           units=units)

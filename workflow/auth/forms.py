@@ -19,3 +19,12 @@ class DelegationForm(Form):
     ends_on = DateField(_l("Đến hết ngày"), validators=[InputRequired(_l("Chọn ngày kết thúc"))])
     reason = TextAreaField(_l("Lý do (ví dụ: đi công tác, nghỉ phép)"),
                            validators=[DataRequired(_l("Nhập lý do")), Length(max=500)])
+
+
+class ChangePasswordForm(Form):
+    current = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Nhập mật khẩu hiện tại")),
+                                                                 Length(max=limits.PASSWORD)])
+    new = PasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự, khó đoán: ghép vài từ ít gặp, có thể thêm số)"),
+                        validators=[InputRequired(_l("Nhập mật khẩu mới")), Length(max=limits.PASSWORD)])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[InputRequired(_l("Nhập lại mật khẩu mới")),
+                                                                     Length(max=limits.PASSWORD)])

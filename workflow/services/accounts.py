@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from models import ApiToken, LoginFailure, RoleAssignment, Unit, User
 from states.enums import Role
+from states.policy import role_conflict
 from states.text import T
-from workflow import clock
+from workflow import clock, limits
 from workflow.extensions import db
-from workflow.services.errors import Conflict, TooManyAttempts, ValidationFailed
+from workflow.services.errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationFailed
+
+# A password is at least 8 characters and judged "safely unguessable" by zxcvbn (score 3 of 4: about 10^8 guesses,
+# which catches the common and leaked passwords, keyboard runs, repeats, dates and the user's own names).
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MIN_SCORE = 3
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]+")  # ASCII: SQLite's lower() and PostgreSQL's agree on it
+# zxcvbn's warnings, said plainly in Vietnamese (anything else: the general reason alone).
+WEAKNESSES = (
+    ("common password", T("đây là mật khẩu phổ biến, được thử đầu tiên")),
+    ("Repeats", T("lặp lại một ký tự hoặc một cụm ký tự")),
+    ("Sequences", T("là một dãy liên tiếp như abc hoặc 1234")),
+    ("keyboard", T("là các phím liền nhau trên bàn phím")),
+    ("Straight rows", T("là các phím liền nhau trên bàn phím")),
+    ("years", T("chứa năm hoặc ngày tháng dễ đoán")),
+    ("Dates", T("chứa năm hoặc ngày tháng dễ đoán")),
+    ("Names and surnames", T("chỉ là tên người")),
+    ("word by itself", T("chỉ là một từ đơn lẻ")),
+)
+
+
+class PasswordChangeRequired(Forbidden):
+    """The account signs in with a temporary password an admin set: nothing but changing it until then."""
+
+    code = "password_change_required"
 
 
 def parse_role(spec: str) -> tuple[Role, Unit]:
@@ -29,8 +56,53 @@ def parse_role(spec: str) -> tuple[Role, Unit]:
     return role, unit
 
 
+def password_problem(password: str, username: str = "", full_name: str = "") -> str | None:
+    """Why `password` is too weak for this user, in plain words; None when it will do."""
+    password = password or ""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return T("ít nhất %(n)s ký tự", n=PASSWORD_MIN_LENGTH)
+    if len(password) > limits.PASSWORD:
+        return T("tối đa %(n)s ký tự", n=limits.PASSWORD)
+    if not password.strip():
+        return T("không được chỉ gồm dấu cách")
+    folded = password.strip().casefold()
+    if folded in {(username or "").strip().casefold(), (full_name or "").strip().casefold()}:
+        return T("không được trùng tên đăng nhập hoặc họ tên")
+    inputs = [v for v in (username, full_name, *(full_name or "").split()) if v and v.strip()]
+    verdict = zxcvbn(password, user_inputs=inputs)
+    if verdict["score"] >= PASSWORD_MIN_SCORE:
+        return None
+    if any(m.get("dictionary_name") == "user_inputs" for m in verdict["sequence"]):
+        why = T("chứa tên đăng nhập hoặc họ tên")
+    else:
+        warning = verdict["feedback"]["warning"] or ""
+        why = next((text for key, text in WEAKNESSES if key in warning), None)
+    if why:
+        return T("mật khẩu quá dễ đoán: %(why)s. Hãy ghép vài từ ít gặp, có thể thêm số", why=why)
+    return T("mật khẩu quá dễ đoán. Hãy ghép vài từ ít gặp, có thể thêm số")
+
+
+def require_strong_password(password: str, user_or_name: User | str, full_name: str = "",
+                            field: str = "password") -> None:
+    if isinstance(user_or_name, User):
+        user_or_name, full_name = user_or_name.username, user_or_name.full_name
+    problem = password_problem(password, user_or_name, full_name)
+    if problem:
+        raise ValidationFailed(T("Mật khẩu chưa đủ mạnh."), {field: problem})
+
+
+def find_by_username(username: str) -> User | None:
+    """The account of `username` as people type it: spaces around it and letter case do not matter."""
+    name = (username or "").strip().lower()
+    if not name:
+        return None
+    return db.session.scalars(select(User).where(func.lower(User.username) == name)).first()
+
+
 def create_user(username: str, password: str, full_name: str, roles: list[str], *, personal_id: str | None = None,
-                email: str | None = None) -> User:
+                email: str | None = None, check_strength: bool = True) -> User:
+    """A new account. `check_strength=False` is for the demo loader only (its shared, published password); the
+    CLI and the pages always judge the password."""
     username = (username or "").strip()
     personal_id = (personal_id or "").strip() or None
     email = (email or "").strip() or None
@@ -43,18 +115,24 @@ def create_user(username: str, password: str, full_name: str, roles: list[str], 
         errors["email"] = T("địa chỉ email không hợp lệ")
     if not username or len(username) > 80:
         errors["username"] = T("bắt buộc, tối đa 80 ký tự")
-    if len(password or "") < 8:
-        errors["password"] = T("ít nhất 8 ký tự")
+    elif not USERNAME_PATTERN.fullmatch(username):
+        errors["username"] = T("chỉ gồm chữ cái không dấu, chữ số và các dấu . _ - @")
     if not (full_name or "").strip():
         errors["full_name"] = T("bắt buộc")
+    if check_strength and (problem := password_problem(password, username, full_name)):
+        errors["password"] = problem
+    elif len(password or "") < PASSWORD_MIN_LENGTH:
+        errors["password"] = T("ít nhất %(n)s ký tự", n=PASSWORD_MIN_LENGTH)
     if errors:
         raise ValidationFailed(T("Thông tin người dùng chưa hợp lệ."), errors)
-    if db.session.scalars(select(User).where(User.username == username)).first():
+    if find_by_username(username) is not None:
         raise Conflict(T("Tên đăng nhập %(username)s đã có.", username=username), {"username": T("đã tồn tại")})
     user = User(username=username, full_name=full_name.strip(), personal_id=personal_id, email=email)
     user.set_password(password)
     for spec in roles:
         role, unit = parse_role(spec)
+        if (conflict := role_conflict([a.role for a in user.roles], role)) is not None:
+            raise ValidationFailed(T("Vai trò không thể cấp cùng nhau."), {"role": conflict})
         user.roles.append(RoleAssignment(role=role.value, unit=unit))
     db.session.add(user)
     db.session.flush()
@@ -79,7 +157,8 @@ def check_throttle(username: str, address: str, config: dict) -> None:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalars(select(User).where(User.username == (username or "").strip())).first()
+    """The one place a sign-in looks its user up (the page and the API): the name trimmed, in any letter case."""
+    user = find_by_username(username)
     if user is None or not user.active or not user.check_password(password or ""):
         return None
     return user
@@ -89,20 +168,20 @@ def record_failure(username: str, address: str) -> None:
     db.session.add(LoginFailure(username=(username or "")[:80], address=address[:64], at=clock.now()))
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(user: User, hours: int) -> tuple[str, datetime]:
     token = secrets.token_urlsafe(32)
     expires_at = clock.now() + timedelta(hours=hours)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token), created_at=clock.now(),
+    db.session.add(ApiToken(user_id=user.id, token_hash=digest(token), created_at=clock.now(),
                             expires_at=expires_at))
     return token, expires_at
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == digest(token))).first()
     if row is None or row.expires_at <= clock.now() or not row.user.active:
         return None
     return row.user
@@ -111,8 +190,76 @@ def user_for_token(token: str) -> User | None:
 def revoke_token(token: str) -> bool:
     """Sign a bearer token out for good (its row is deleted, so it answers 401 from now on); False when it was
     not a live token."""
-    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == digest(token))).first()
     if row is None:
         return False
     db.session.delete(row)
     return True
+
+def change_password(user: User, current: str, new: str, confirm: str, now: datetime | None = None) -> User:
+    """The user changes their own password: every other session and every API token ends with the old one."""
+    now = now or clock.now()
+    errors = {}
+    if not user.check_password(current or ""):
+        errors["current"] = T("mật khẩu hiện tại không đúng")
+    if (problem := password_problem(new, user.username, user.full_name)) is not None:
+        errors["new"] = problem
+    elif user.check_password(new):
+        errors["new"] = T("phải khác mật khẩu hiện tại")
+    if (new or "") != (confirm or ""):
+        errors["confirm"] = T("hai lần nhập không giống nhau")
+    if errors:
+        raise ValidationFailed(T("Chưa đổi được mật khẩu."), errors)
+    user.set_password(new)
+    user.must_change_password = False
+    user.end_sessions()
+    revoke_all_tokens(user)
+    record_account_event(user, user, "password_changed", now)
+    return user
+
+
+def home_unit(user: User, fallback: User | None = None) -> Unit | None:
+    """The unit an account's events are kept under: its highest role's unit (so that unit's auditors see them)."""
+    for person in (user, fallback):
+        if person is not None and person.roles:
+            return min((a.unit for a in person.roles), key=lambda unit: (unit.path.count("/"), unit.id))
+    return db.session.scalars(select(Unit).order_by(func.length(Unit.path), Unit.id)).first()
+
+
+def record_account_event(actor: User, user: User, trigger: str, now: datetime, role: str | None = None,
+                         **data) -> None:
+    """An account's change on its own chain (`user:<id>`), as role changes are; never a password."""
+    from workflow.services import audit
+
+    unit = home_unit(user, actor)
+    if unit is None:  # no unit exists yet (a first account made from the command line): nothing to file it under
+        return
+    audit.record(stream=f"user:{user.id}", unit_id=unit.id, trigger=trigger, actor=actor, role=role, at=now,
+                 data={"user": user.username, **data})
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's API tokens that still work, newest first (only their hashes are stored: no token is shown)."""
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                          ApiToken.expires_at > clock.now())
+                                   .order_by(ApiToken.id.desc())))
+
+
+def revoke_token_of(actor: User, owner: User, token_id: int, now: datetime | None = None,
+                    role: str | None = None) -> None:
+    """End one of `owner`'s API tokens (the owner, or an admin over them: the caller checks which); 404 when the
+    owner has no such token, whoever else's it is."""
+    now = now or clock.now()
+    row = db.session.get(ApiToken, token_id) if 1 <= token_id <= limits.ID_MAX else None
+    if row is None or row.user_id != owner.id:
+        raise NotFound(T("Không tìm thấy token này."))
+    db.session.delete(row)
+    db.session.flush()
+    record_account_event(actor, owner, "token_revoked", now, role, token_id=token_id)
+
+
+def revoke_all_tokens(user: User) -> int:
+    rows = list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)))
+    for row in rows:
+        db.session.delete(row)
+    return len(rows)

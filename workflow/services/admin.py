@@ -3,19 +3,20 @@ audited on the user's own chain."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from models import RoleAssignment, Unit, User
 from states.enums import Action, EventName, Role, UnitKind
-from states.policy import local_day
+from states.policy import local_day, role_conflict
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
-from workflow.services import audit, permissions
+from workflow.services import accounts, audit, permissions
 from workflow.services.accounts import create_user
-from workflow.services.errors import Conflict, NotFound, ValidationFailed
+from workflow.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 # Two tiers since 1 July 2025: province › commune / ward › group (or agency). Towns and districts remain only as
 # history (units created before the reform); no new one is made under them.
@@ -112,6 +113,11 @@ def add_role(actor: User, user: User, role: str, unit_id: int, now: datetime | N
     if role not in set(Role):
         raise ValidationFailed(T("Vai trò không hợp lệ."), {"role": ", ".join(Role)})
     _admin_over(actor, unit)
+    if user.id == actor.id:
+        raise Forbidden(T("Không ai tự cấp vai trò cho chính mình: việc này phải do một quản trị khác làm."),
+                        {"role": T("không tự cấp cho chính mình")})
+    if (conflict := role_conflict([a.role for a in user.roles], role)) is not None:
+        raise ValidationFailed(T("Không cấp được vai trò này."), {"role": conflict})
     if any(a.role == role and a.unit_id == unit.id for a in user.roles):
         raise Conflict(T("Người dùng đã có vai trò này ở đơn vị này."), {"role": T("đã có")})
     assignment = RoleAssignment(role=role, unit=unit)
@@ -127,8 +133,8 @@ def remove_role(actor: User, user: User, assignment_id: int, now: datetime | Non
     if assignment is None:
         raise NotFound(T("Không tìm thấy vai trò này."))
     _admin_over(actor, assignment.unit)
-    if assignment.user_id == actor.id and assignment.role == Role.ADMIN:
-        raise Conflict(T("Không tự bỏ vai trò quản trị của chính mình."))
+    if assignment.user_id == actor.id:
+        raise Forbidden(T("Không ai tự thu hồi vai trò của chính mình: việc này phải do một quản trị khác làm."))
     role, unit = assignment.role, assignment.unit
     user.roles.remove(assignment)
     db.session.flush()
@@ -145,3 +151,68 @@ def create_user_with_role(actor: User, username: str, password: str, full_name: 
     user = create_user(username, password, full_name, [], personal_id=personal_id, email=email)
     add_role(actor, user, role, unit_id)
     return user
+
+
+# --- accounts: reset, deactivate, reactivate, tokens -----------------------------------------------------------
+
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied by hand
+
+
+def _admin_over_user(actor: User, user: User) -> None:
+    """An admin acts on an account he administers every role of (an account with no role: any admin)."""
+    if user.id == actor.id:
+        raise Forbidden(T("Không tự làm việc này với tài khoản của chính mình: hãy nhờ một quản trị khác (đổi mật "
+                          "khẩu của mình ở trang Tài khoản)."))
+    if user.roles:
+        for assignment in user.roles:
+            _admin_over(actor, assignment.unit)
+    else:
+        permissions.require_somewhere(actor, Action.ADMINISTER)
+
+
+def temporary_password() -> str:
+    return "-".join("".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def reset_password(actor: User, user: User, now: datetime | None = None) -> str:
+    """A temporary password, shown once to the admin; the user must change it at the next sign-in, and every session
+    and API token of the account ends now. The password is never recorded."""
+    now = now or clock.now()
+    _admin_over_user(actor, user)
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.end_sessions()
+    accounts.revoke_all_tokens(user)
+    accounts.record_account_event(actor, user, "password_reset", now, Role.ADMIN)
+    return password
+
+
+def deactivate(actor: User, user: User, now: datetime | None = None) -> User:
+    """The account can no longer sign in; its sessions and API tokens stop working at once."""
+    now = now or clock.now()
+    _admin_over_user(actor, user)
+    if not user.active:
+        raise Conflict(T("Tài khoản này đã bị khóa."))
+    user.active = False
+    user.end_sessions()
+    accounts.revoke_all_tokens(user)
+    accounts.record_account_event(actor, user, "user_deactivated", now, Role.ADMIN)
+    return user
+
+
+def reactivate(actor: User, user: User, now: datetime | None = None) -> User:
+    """The account may sign in again (with its password; no session or token from before comes back)."""
+    now = now or clock.now()
+    _admin_over_user(actor, user)
+    if user.active:
+        raise Conflict(T("Tài khoản này đang hoạt động."))
+    user.active = True
+    accounts.record_account_event(actor, user, "user_reactivated", now, Role.ADMIN)
+    return user
+
+
+def revoke_token(actor: User, user: User, token_id: int, now: datetime | None = None) -> None:
+    """An admin ends one of an account's API tokens."""
+    _admin_over_user(actor, user)
+    accounts.revoke_token_of(actor, user, token_id, now, Role.ADMIN)
