@@ -16,6 +16,13 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
+    # The schema's owner migrates (MIGRATION_DATABASE_URL); the app's own role may not create or alter tables.
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if owner_url:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        return create_engine(owner_url, poolclass=NullPool)
     return current_app.extensions['migrate'].db.engine
 
 

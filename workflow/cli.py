@@ -17,7 +17,14 @@ def register(app: Flask) -> None:
         """Create or migrate the schema to the newest revision (Alembic)."""
         from flask_migrate import upgrade
 
+        from workflow.services.dbroles import app_role_to_grant, grant_app_role
+
         upgrade()
+        owner_url = current_app.config.get("MIGRATION_DATABASE_URL") or ""
+        role = app_role_to_grant(current_app.config["SQLALCHEMY_DATABASE_URI"], owner_url)
+        if role:
+            grant_app_role(owner_url, role)
+            click.echo(f"Vai trò {role} của ứng dụng: chỉ đọc và ghi thêm vào nhật ký.")
         click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
 
     @app.cli.command("load-criteria")
@@ -55,19 +62,84 @@ def register(app: Flask) -> None:
         click.echo(f"Đã tạo {user.username} ({', '.join(a.role + '@' + a.unit.code for a in user.roles)})")
 
     @app.cli.command("audit-verify")
-    def audit_verify() -> None:
-        """Check every hash chain; exit 1 when any is broken."""
-        from workflow.services.audit import verify
+    @click.option("--root", "published_root", default=None,
+                  help="the Merkle root the ward published: verify against that seal")
+    def audit_verify(published_root: str | None) -> None:
+        """Check every hash chain, each chain against the latest seal, the seals, and that every dossier has a
+        history; exit 1 naming each dossier when anything is wrong. The outcome is kept for the auditor's page."""
+        from workflow.services import seals
 
-        report = verify()
+        with unit_of_work():
+            report = seals.verify_all(published_root)
+            seals.record_verification(report)
+        sealed = (f"niêm phong số {report.seal.id} ({report.seal.root[:16]}…)" if report.seal
+                  else "chưa có niêm phong nào")
         click.echo(f"Đã kiểm tra {report.events_checked} sự kiện của {report.dossiers_checked} hồ sơ "
-                   f"({report.streams_checked} chuỗi).")
+                   f"({report.streams_checked} chuỗi), đối chiếu với {sealed}.")
         for broken in report.broken:
-            click.echo(f"HỎNG: hồ sơ {broken['dossier_id']} ({broken['stream']}) seq {broken['seq']}: "
-                       f"{broken['reason']}")
+            who = f"hồ sơ {broken['dossier_id']}" if broken["dossier_id"] else broken["stream"]
+            click.echo(f"HỎNG: {who} ({broken['stream']}) seq {broken['seq']}: {broken['reason']} — "
+                       f"{broken['explanation']}")
+        if report.legacy_events:
+            click.echo(f"Lưu ý: {report.legacy_events} sự kiện cũ chưa được niêm phong lại (đơn vị và người thực "
+                       "hiện chưa được băm): chạy “flask audit-reseal --reason …”.")
         if not report.valid:
             sys.exit(1)
-        click.echo("Toàn vẹn: mọi chuỗi hợp lệ.")
+        click.echo("Toàn vẹn: mọi chuỗi hợp lệ và khớp niêm phong.")
+
+    @app.cli.command("audit-seal")
+    def audit_seal() -> None:
+        """Append a seal over every chain (refused while anything is broken) and print it to be signed or
+        published."""
+        from workflow.services import seals
+        from workflow.services.errors import Conflict
+
+        try:
+            with unit_of_work():
+                row = seals.seal()
+                number, at, events, streams, last, root, digest, previous = (
+                    row.id, row.at, row.events, row.streams, row.last_event_id, row.root, row.hash, row.prev_hash)
+        except Conflict as error:
+            click.echo(error.message, err=True)
+            sys.exit(1)
+        from workflow.filters import local_datetime
+
+        click.echo(f"NIÊM PHONG NHẬT KÝ số {number} — {local_datetime(at)} (giờ Việt Nam)")
+        click.echo(f"Bao gồm: {events} sự kiện trong {streams} chuỗi (đến sự kiện #{last})")
+        click.echo(f"Gốc Merkle:      {root}")
+        click.echo(f"Mã niêm phong:   {digest}")
+        click.echo(f"Niêm phong trước: {previous}")
+        click.echo("In, ký và công bố gốc Merkle này; “flask audit-verify --root …” đối chiếu với nó.")
+
+    @app.cli.command("audit-replay")
+    def audit_replay() -> None:
+        """Rebuild each dossier's state, votes, meeting figures, disqualifiers and decision from its events; exit
+        1 naming every dossier whose stored data differ."""
+        from workflow.services.replay import replay
+
+        differences = replay()
+        for difference in differences:
+            click.echo(f"KHÁC: {difference.describe()}")
+        if differences:
+            click.echo(f"{len(differences)} chỗ dữ liệu khác với nhật ký.")
+            sys.exit(1)
+        click.echo("Khớp: dữ liệu của mọi hồ sơ đúng như nhật ký ghi.")
+
+    @app.cli.command("audit-reseal")
+    @click.option("--reason", required=True, help="why (kept in each chain's new event)")
+    def audit_reseal(reason: str) -> None:
+        """Attest the unit and actor of events written before they were hashed: one audited event per such
+        chain, nothing rewritten."""
+        from workflow.services import seals
+        from workflow.services.errors import Conflict
+
+        try:
+            with unit_of_work():
+                count = seals.reseal(reason)
+        except Conflict as error:
+            click.echo(error.message, err=True)
+            sys.exit(1)
+        click.echo(f"Đã niêm phong lại {count} chuỗi. Chạy “flask audit-seal” để công bố niêm phong mới.")
 
     @app.cli.command("send-outbox")
     @click.option("--limit", default=200, show_default=True, help="messages claimed at a time")

@@ -63,6 +63,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.history": (A.SEE_VOTERS,),  # reading in scope; who voted how only as the row allows
     "api.audit_events": (A.READ_AUDIT,),
     "api.audit_verify": (A.READ_AUDIT,),
+    "api.audit_seals": (A.READ_AUDIT,),
     "dossiers.import_registrations": (A.REGISTER_ON_BEHALF,),  # the group's committee: an Excel list
     "dossiers.import_confirm": (A.REGISTER_ON_BEHALF,),
     "dossiers.import_template": (),  # an empty template
@@ -79,9 +80,9 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     # --- sign-in and delegations ---------------------------------------------------------------------------------
     "auth.login": (),  # public
     "auth.logout": (),  # one's own session
-    "auth.delegations": (A.DELEGATE,),
     "auth.account": (),  # one's own password and API tokens
     "auth.revoke_token": (),  # one of one's own API tokens (another's is 404)
+    "auth.delegations": (A.DELEGATE,),
     "auth.end_delegation": (A.DELEGATE, A.ADMINISTER),  # its giver, or an admin of its unit
     # --- the dossier pages ---------------------------------------------------------------------------------------
     "dossiers.home": (A.READ_AUDIT,),  # reading in scope: one's work; the oversight panel as the row allows
@@ -124,19 +125,19 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "audit.events": (A.READ_AUDIT,),
     "audit.export": (A.READ_AUDIT,),
     "audit.verify": (A.READ_AUDIT,),
-    # --- administration ------------------------------------------------------------------------------------------
     "audit.accounts": (A.READ_AUDIT,),  # who granted or revoked which role, reset, locked or reopened an account
+    # --- administration ------------------------------------------------------------------------------------------
     "admin.index": (A.ADMINISTER,),
     "admin.units": (A.ADMINISTER,),
     "admin.merge_unit": (A.ADMINISTER,),
     "admin.users": (A.ADMINISTER,),
     "admin.user": (A.ADMINISTER,),
     "admin.remove_role": (A.ADMINISTER,),
-    "admin.campaigns": (A.ADMINISTER,),
     "admin.reset_password": (A.ADMINISTER,),  # over every unit the account holds a role in; never one's own
     "admin.deactivate_user": (A.ADMINISTER,),
     "admin.reactivate_user": (A.ADMINISTER,),
     "admin.revoke_user_token": (A.ADMINISTER,),
+    "admin.campaigns": (A.ADMINISTER,),
     "admin.campaign": (A.ADMINISTER,),
     "admin.calendar": (A.ADMINISTER,),
     "admin.remove_calendar_day": (A.ADMINISTER,),

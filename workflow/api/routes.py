@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, g, request, send_file
 from sqlalchemy import select
 
-from models import AuditEvent, Campaign, Dossier, Unit
+from models import AuditEvent, AuditSeal, AuditVerification, Campaign, Dossier, Unit
 from states.enums import Action, State, Title
 from states.labels import STATE_LABELS
 from workflow import exports
@@ -56,6 +56,7 @@ from workflow.services import (
     publication,
     records,
     renew,
+    seals,
     stats,
     streaks,
 )
@@ -74,7 +75,7 @@ SPREADSHEETS = {"text/csv": {"schema": {"type": "string"}}, exports.XLSX: BINARY
 @bp.errorhandler(ServiceError)
 def service_error(error: ServiceError):
     discard()
-    return error.as_json(), error.status
+    return error.as_json(), error.status, error.headers()
 
 
 def page(query, id_column, serialize, params: schemas.PageQuery) -> dict:
@@ -143,10 +144,12 @@ def auth_token(body: schemas.TokenIn):
     accounts.check_throttle(body.username, address, current_app.config)
     user = accounts.authenticate(body.username, body.password)
     if user is None:
-        accounts.record_failure(body.username, address)
+        accounts.record_failure(body.username, address, current_app.config)
         keep_changes()  # the failure counts even though the answer is a refusal
         raise InvalidCredentials("Sai tên đăng nhập hoặc mật khẩu.")
+    accounts.forget_failures(body.username, address)
     if user.must_change_password:  # a temporary password opens the change-password page only
+        keep_changes()
         raise accounts.PasswordChangeRequired(PASSWORD_CHANGE_REQUIRED)
     token, expires_at = accounts.issue_token(user, current_app.config["API_TOKEN_HOURS"])
     return {"token": token, "expires_at": iso(expires_at)}
@@ -157,11 +160,6 @@ def auth_token(body: schemas.TokenIn):
 def auth_logout():
     accounts.revoke_token(bearer_token())
 
-
-@bp.get("/me")
-@operation(summary="The caller and their roles", response=schemas.MeOut)
-def me():
-    return me_json(g.api_user)
 
 @bp.get("/auth/tokens")
 @operation(summary="The caller's API tokens that still work, newest first (ids and dates: no token is stored)",
@@ -178,6 +176,11 @@ def list_tokens():
 def delete_token(id: int):
     accounts.revoke_token_of(g.api_user, g.api_user, id)
 
+
+@bp.get("/me")
+@operation(summary="The caller and their roles", response=schemas.MeOut)
+def me():
+    return me_json(g.api_user)
 
 
 @bp.get("/me/inbox")
@@ -498,11 +501,36 @@ def audit_events(query: schemas.AuditQuery):
 
 
 @bp.get("/audit/verify")
-@operation(summary="Verify every hash chain in scope", response=schemas.VerifyOut)
+@operation(summary="Verify every hash chain in scope now, with the latest whole verification and seal",
+           response=schemas.VerifyOut)
 def audit_verify():
     report = audit.verify(listing.audit_paths(g.api_user))
+    latest = seals.latest_verification()
+    seal = seals.latest_seal()
     return {"valid": report.valid, "dossiers_checked": report.dossiers_checked,
-            "events_checked": report.events_checked, "broken": report.broken}
+            "events_checked": report.events_checked, "broken": report.broken,
+            "checked_at": latest.at if latest else None, "events": latest.events if latest else None,
+            "latest": verification_json(latest) if latest else None, "seal": seal_json(seal) if seal else None}
+
+
+def seal_json(seal: AuditSeal) -> dict:
+    return {"id": seal.id, "at": seal.at, "events": seal.events, "streams": seal.streams,
+            "last_event_id": seal.last_event_id, "root": seal.root, "hash": seal.hash, "prev_hash": seal.prev_hash,
+            "sealed_by": seal.sealed_by}
+
+
+def verification_json(row: AuditVerification) -> dict:
+    return {"checked_at": row.at, "valid": row.valid, "events": row.events, "dossiers": row.dossiers,
+            "seal_id": row.seal_id, "problems": row.problems}
+
+
+@bp.get("/audit/seals")
+@operation(summary="The audit's seals, oldest first: each a Merkle root over every chain's head, chained to the "
+                   "previous seal (`flask audit-seal` appends one)", query=schemas.PageQuery,
+           response=schemas.SealPage)
+def audit_seals(query: schemas.PageQuery):
+    listing.audit_paths(g.api_user)  # 403 for those who may not read the audit
+    return page(select(AuditSeal), AuditSeal.id, seal_json, query)
 
 
 # --- public ------------------------------------------------------------------------------------------------------

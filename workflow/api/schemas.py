@@ -1087,11 +1087,38 @@ class BrokenLink(Out):
     reason: str
 
 
-class VerifyOut(Out):
+class SealOut(Out):
+    id: int
+    at: datetime
+    events: int = Field(description="events covered")
+    streams: int = Field(description="hash chains covered")
+    last_event_id: int = Field(description="every event with an id up to this one is covered")
+    root: str = Field(description="Merkle root over every chain's (stream, length, last hash): publish it")
+    hash: str = Field(description="this seal's own hash, chained to the previous seal's")
+    prev_hash: str
+    sealed_by: str
+
+
+class LatestVerificationOut(Out):
+    checked_at: datetime
     valid: bool
+    events: int
+    dossiers: int
+    seal_id: int | None
+    problems: list[dict]
+
+
+class VerifyOut(Out):
+    valid: bool = Field(description="every chain in the caller's scope holds (checked now)")
     dossiers_checked: int
     events_checked: int
     broken: list[BrokenLink]
+    checked_at: datetime | None = Field(description="when `flask audit-verify` last checked everything, "
+                                                    "against the latest seal; null before the first time")
+    events: int | None = Field(description="events that whole verification checked")
+    latest: LatestVerificationOut | None = Field(description="that whole verification (every chain, the seals, "
+                                                             "dossiers without history)")
+    seal: SealOut | None = Field(description="the latest seal")
 
 
 class TrackStep(Out):
@@ -1161,6 +1188,10 @@ class DossierPage(Page):
 
 class EventPage(Page):
     items: list[EventOut]
+
+
+class SealPage(Page):
+    items: list[SealOut]
 
 
 class StatsQuery(Query):

@@ -69,7 +69,10 @@ def export():
 @bp.get("/verify")
 @login_required
 def verify():
-    return render_template("audit/verify.html", report=audit_service.verify(audit_paths(current_user)))
+    from workflow.services import seals
+
+    return render_template("audit/verify.html", report=audit_service.verify(audit_paths(current_user)),
+                           seal=seals.latest_seal(), latest=seals.latest_verification(), explain=seals.explain)
 
 
 # What changes who may do what: shown apart on the auditor's "Phân quyền" page.

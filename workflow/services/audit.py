@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event as orm_event
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from models import AuditEvent, Unit, User
+from states.enums import EventName
 from workflow import uow
 from workflow.extensions import db
 
@@ -32,6 +35,10 @@ def format_at(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+HASH_VERSION = 2  # unit and actor in the hash (version 1 events predate it; see `attest` and audit-reseal)
+RESEALED = EventName.CHAIN_RESEALED  # a re-seal appends it to a chain that still holds version-1 events
+
+
 def event_hash(event: AuditEvent) -> str:
     canonical = {
         "seq": event.seq,
@@ -47,8 +54,18 @@ def event_hash(event: AuditEvent) -> str:
         "data": event.data,
         "prev_hash": event.prev_hash,
     }
+    if (event.hash_version or 1) >= 2:
+        canonical.update(v=event.hash_version, unit_id=event.unit_id, actor_id=event.actor_id,
+                         campaign_id=event.campaign_id)
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def attest(events: list[AuditEvent]) -> str:
+    """A digest of what version-1 hashes left out (each event's unit, actor and campaign), which a re-seal
+    event carries in its own, version-2 hash."""
+    rows = [[e.seq, e.unit_id, e.actor_id, e.campaign_id] for e in events]
+    return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
 
 
 def record(
@@ -67,6 +84,7 @@ def record(
     data: dict | None = None,
 ) -> AuditEvent:
     """Append one event to `stream`, chained to the stream's last event, in the caller's transaction."""
+    share_seal_lock()
     lock_stream(dossier_id, campaign_id)
     last = db.session.execute(
         select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
@@ -88,6 +106,7 @@ def record(
         comment=comment or "",
         data=_plain(data),
         prev_hash=last.hash if last else GENESIS,
+        hash_version=HASH_VERSION,
     )
     event.hash = event_hash(event)
     db.session.add(event)
@@ -112,6 +131,26 @@ def lock_stream(dossier_id: int | None, campaign_id: int | None = None) -> None:
         db.session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
 
 
+SEAL_LOCK = 0x6B6D_5345  # PostgreSQL advisory lock: writers share it, a seal takes it alone
+_SHARED = "kieumau.seal_lock_shared"
+
+
+def share_seal_lock() -> None:
+    """Writers of events share one advisory lock, once per transaction, so a seal (which takes it alone) sees
+    no event still uncommitted below the last id it covers. Advisory locks need no table privilege."""
+    info = db.session.info
+    if info.get(_SHARED) or db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": SEAL_LOCK})
+    info[_SHARED] = True
+
+
+@orm_event.listens_for(Session, "after_transaction_end")
+def _lock_released(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_SHARED, None)
+
+
 @dataclass
 class ChainReport:
     valid: bool = True
@@ -125,6 +164,7 @@ def check_chain(events: list[AuditEvent]) -> list[tuple[int, str]]:
     """(seq, reason) for every event of one stream (oldest first) that breaks the chain."""
     problems: list[tuple[int, str]] = []
     previous_hash = GENESIS
+    newest_version = 1
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
             problems.append((event.seq, f"seq_gap: expected {expected_seq}"))
@@ -132,8 +172,23 @@ def check_chain(events: list[AuditEvent]) -> list[tuple[int, str]]:
             problems.append((event.seq, "prev_hash_mismatch"))
         if event_hash(event) != event.hash:
             problems.append((event.seq, "hash_mismatch"))
+        version = event.hash_version or 1
+        if version < newest_version:
+            problems.append((event.seq, "hash_downgraded"))  # a later event cannot be hashed the older way
+        newest_version = max(newest_version, version)
+        if event.trigger == RESEALED and version >= 2:
+            covered = (event.data or {}).get("covers", 0)
+            if not isinstance(covered, int) or (event.data or {}).get("attest") != attest(events[:covered]):
+                problems.append((event.seq, "attest_mismatch: unit or actor changed before the re-seal"))
         previous_hash = event.hash
     return problems
+
+
+def legacy_events(events: list[AuditEvent]) -> int:
+    """How many version-1 events of one chain no re-seal covers yet (their unit and actor are unprotected)."""
+    covered = max((e.data.get("covers", 0) for e in events if e.trigger == RESEALED and (e.hash_version or 1) >= 2
+                   and isinstance((e.data or {}).get("covers"), int)), default=0)
+    return sum(1 for e in events[covered:] if (e.hash_version or 1) < 2)
 
 
 def stream_events(stream: str) -> list[AuditEvent]:

@@ -1,0 +1,323 @@
+"""Seals over the whole audit, and the verification that holds every chain to the latest one.
+
+A chain's own hashes prove each event against the one before it, but not that the chain is still whole: its
+last events can be deleted, the whole chain removed, or every hash recomputed after an edit. A seal fixes, for
+every chain, its length and last hash (a Merkle root over them, chained to the previous seal) so that the ward
+can print, sign or publish it; `verify_all` then names each chain that was removed, truncated, rewritten or
+extended behind the seal's back, and each dossier that has no history at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+
+from sqlalchemy import func, select, text
+
+from models import AuditEvent, AuditSeal, AuditSealHead, AuditVerification, Dossier
+from states.labels import N_
+from workflow import clock
+from workflow.extensions import db
+from workflow.services import audit
+from workflow.services.errors import Conflict
+
+BATCH = 2000
+PROBLEMS_KEPT = 200  # in the stored verification; the command line prints them all
+
+# What each problem means, for the command line, the auditor's page and the API (codes are stable).
+REASONS = {
+    "seq_gap": N_("thiếu hoặc thừa sự kiện giữa chuỗi"),
+    "prev_hash_mismatch": N_("mã của sự kiện trước không khớp (chuỗi bị cắt hoặc chèn)"),
+    "hash_mismatch": N_("nội dung sự kiện đã bị sửa"),
+    "hash_downgraded": N_("sự kiện mới được băm theo cách cũ (có người ghi đè)"),
+    "attest_mismatch": N_("đơn vị hoặc người thực hiện của sự kiện cũ đã bị sửa sau khi niêm phong lại"),
+    "removed": N_("cả chuỗi lịch sử đã bị xoá sau lần niêm phong"),
+    "truncated": N_("chuỗi ngắn hơn lúc niêm phong (sự kiện cuối bị xoá)"),
+    "rewritten": N_("chuỗi đã bị viết lại (mã cuối khác lúc niêm phong)"),
+    "extended": N_("có sự kiện được chèn vào trước lần niêm phong"),
+    "no_events": N_("hồ sơ không có sự kiện nào trong lịch sử"),
+    "seal_broken": N_("niêm phong đã bị sửa (mã niêm phong không khớp)"),
+    "seal_heads_altered": N_("dữ liệu của niêm phong đã bị sửa (gốc Merkle không khớp)"),
+    "published_seal_missing": N_("không có niêm phong nào mang gốc đã công bố"),
+}
+
+
+def explain(reason: str) -> str:
+    return REASONS.get(reason.split(":")[0], reason)
+
+
+# --- Merkle root ------------------------------------------------------------------------------------------
+
+def leaf(stream: str, length: int, head: str) -> bytes:
+    return hashlib.sha256(b"\x00" + f"{stream}\n{length}\n{head}".encode()).digest()
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+class MerkleRoot:
+    """A Merkle root built leaf by leaf in O(log n) memory: perfect subtrees are merged as they fill (a binary
+    counter), and the remaining peaks are folded from the right at the end."""
+
+    def __init__(self) -> None:
+        self._peaks: list[tuple[int, bytes]] = []  # (height, digest), heights strictly decreasing
+        self.leaves = 0
+
+    def add(self, digest: bytes) -> None:
+        self.leaves += 1
+        height = 0
+        while self._peaks and self._peaks[-1][0] == height:
+            digest = _node(self._peaks.pop()[1], digest)
+            height += 1
+        self._peaks.append((height, digest))
+
+    def hexdigest(self) -> str:
+        if not self._peaks:
+            return hashlib.sha256(b"").hexdigest()
+        digest = self._peaks[-1][1]
+        for _, peak in reversed(self._peaks[:-1]):
+            digest = _node(peak, digest)
+        return digest.hex()
+
+
+def seal_hash(seal: AuditSeal) -> str:
+    canonical = {"at": audit.format_at(seal.at), "sealed_by": seal.sealed_by, "events": seal.events,
+                 "streams": seal.streams, "last_event_id": seal.last_event_id, "root": seal.root,
+                 "prev_hash": seal.prev_hash}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# --- reading chains in stream order ------------------------------------------------------------------------
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def current_heads() -> Iterator[tuple[str, int, str]]:
+    """(stream, length, last hash) of every chain, in binary stream order."""
+    if _postgresql():
+        query = text("SELECT DISTINCT ON (stream) stream, seq, hash FROM audit_events ORDER BY stream, seq DESC")
+    else:  # SQLite takes the bare columns from the row that holds the MAX
+        query = text("SELECT stream, MAX(seq), hash FROM audit_events GROUP BY stream ORDER BY stream")
+    for row in db.session.execute(query, execution_options={"yield_per": BATCH}):
+        yield row[0], row[1], row[2]
+
+
+def sealed_heads(seal_id: int) -> Iterator[tuple[str, int, str]]:
+    """(stream, length, last hash) of every chain as the seal fixed it, in binary stream order."""
+    if _postgresql():
+        query = text("SELECT DISTINCT ON (stream) stream, length, head FROM audit_seal_heads "
+                     "WHERE seal_id <= :seal ORDER BY stream, seal_id DESC")
+    else:
+        query = text("SELECT stream, length, head, MAX(seal_id) FROM audit_seal_heads WHERE seal_id <= :seal "
+                     "GROUP BY stream ORDER BY stream")
+    for row in db.session.execute(query, {"seal": seal_id}, execution_options={"yield_per": BATCH}):
+        yield row[0], row[1], row[2]
+
+
+def _chains() -> Iterator[tuple[str, list[AuditEvent]]]:
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.stream, AuditEvent.seq)
+                                .execution_options(yield_per=BATCH))
+    for stream, chain in groupby(events, key=lambda e: e.stream):
+        yield stream, list(chain)
+
+
+def _merge(left: Iterable[tuple[str, object]], right: Iterable[tuple[str, object]]
+           ) -> Iterator[tuple[str, object | None, object | None]]:
+    """Walk two stream-ordered sequences together: (stream, left item or None, right item or None)."""
+    left_it, right_it = iter(left), iter(right)
+    a, b = next(left_it, None), next(right_it, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and a[0] < b[0]):
+            yield a[0], a[1], None
+            a = next(left_it, None)
+        elif a is None or b[0] < a[0]:
+            yield b[0], None, b[1]
+            b = next(right_it, None)
+        else:
+            yield a[0], a[1], b[1]
+            a, b = next(left_it, None), next(right_it, None)
+
+
+def _dossier_of(stream: str) -> int | None:
+    kind, _, number = stream.partition(":")
+    return int(number) if kind == "dossier" and number.isdigit() else None
+
+
+# --- verification ------------------------------------------------------------------------------------------
+
+@dataclass
+class Verification:
+    valid: bool = True
+    events_checked: int = 0
+    streams_checked: int = 0
+    dossiers_checked: int = 0
+    legacy_events: int = 0  # version-1 events no re-seal covers yet (see `reseal`)
+    seal: AuditSeal | None = None
+    broken: list[dict] = field(default_factory=list)
+
+    def problem(self, reason: str, stream: str | None = None, dossier_id: int | None = None,
+                seq: int | None = None) -> None:
+        self.broken.append({"dossier_id": dossier_id if dossier_id is not None else _dossier_of(stream or ""),
+                            "stream": stream, "seq": seq, "reason": reason, "explanation": explain(reason)})
+
+
+def latest_seal() -> AuditSeal | None:
+    return db.session.scalars(select(AuditSeal).order_by(AuditSeal.id.desc()).limit(1)).first()
+
+
+def _check_seals(report: Verification, published_root: str | None) -> AuditSeal | None:
+    """The seals' own chain, and which seal to hold the chains to (the published one when given)."""
+    previous = audit.GENESIS
+    chosen = None
+    for seal in db.session.scalars(select(AuditSeal).order_by(AuditSeal.id)):
+        if seal.prev_hash != previous or seal_hash(seal) != seal.hash:
+            report.problem("seal_broken", stream=f"seal:{seal.id}")
+        previous = seal.hash
+        if published_root is None or seal.root == published_root.lower():
+            chosen = seal
+    if published_root is not None and chosen is None:
+        report.problem("published_seal_missing", stream=f"root:{published_root[:16]}")
+        return None
+    if chosen is not None:
+        root = MerkleRoot()
+        for stream, length, head in sealed_heads(chosen.id):
+            root.add(leaf(stream, length, head))
+        if root.hexdigest() != chosen.root:
+            report.problem("seal_heads_altered", stream=f"seal:{chosen.id}")
+    return chosen
+
+
+def verify_all(published_root: str | None = None) -> Verification:
+    """Every chain's own hashes, every chain against the latest seal (or the one whose root was published),
+    the seals themselves, and every dossier's having a history. Streams in order, a batch at a time."""
+    report = Verification()
+    seal = report.seal = _check_seals(report, published_root)
+    heads = sealed_heads(seal.id) if seal is not None else iter(())
+    for stream, chain, sealed in _merge(_chains(), ((s, (n, h)) for s, n, h in heads)):
+        if chain is not None:
+            report.streams_checked += 1
+            report.events_checked += len(chain)
+            if chain[0].dossier_id is not None:
+                report.dossiers_checked += 1
+            for seq, reason in audit.check_chain(chain):
+                report.problem(reason, stream, chain[0].dossier_id, seq)
+            report.legacy_events += audit.legacy_events(chain)
+        if seal is None:
+            continue
+        if sealed is None:
+            early = [e for e in chain if e.id <= seal.last_event_id]
+            if early:
+                report.problem("extended", stream, seq=early[0].seq)
+            continue
+        length, head = sealed
+        if chain is None:
+            report.problem("removed", stream, seq=length)
+            continue
+        if chain[-1].seq < length:
+            report.problem("truncated", stream, seq=chain[-1].seq)
+        elif len(chain) >= length and chain[length - 1].hash != head:
+            report.problem("rewritten", stream, seq=length)
+        else:
+            early = [e for e in chain if e.seq > length and e.id <= seal.last_event_id]
+            if early:
+                report.problem("extended", stream, seq=early[0].seq)
+    without = select(Dossier.id).where(~select(AuditEvent.id).where(AuditEvent.dossier_id == Dossier.id).exists())
+    for dossier_id in db.session.scalars(without.order_by(Dossier.id)):
+        report.problem("no_events", f"dossier:{dossier_id}", dossier_id)
+    report.valid = not report.broken
+    return report
+
+
+def record_verification(report: Verification, now: datetime | None = None) -> AuditVerification:
+    row = AuditVerification(at=now or clock.now(), valid=report.valid, events=report.events_checked,
+                            dossiers=report.dossiers_checked, streams=report.streams_checked,
+                            seal_id=report.seal.id if report.seal else None,
+                            problems=report.broken[:PROBLEMS_KEPT])
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def latest_verification() -> AuditVerification | None:
+    return db.session.scalars(select(AuditVerification).order_by(AuditVerification.id.desc()).limit(1)).first()
+
+
+# --- sealing -----------------------------------------------------------------------------------------------
+
+def seal(sealed_by: str = "system", now: datetime | None = None) -> AuditSeal:
+    """Append a seal over every chain as it stands. Refused while the audit does not verify: a seal must never
+    bless a tampered history. On PostgreSQL writers of events are held for the moment the heads are read."""
+    report = verify_all()
+    if not report.valid:
+        first = "; ".join(f"{p['stream']}: {p['explanation']}" for p in report.broken[:5])
+        raise Conflict(f"Không niêm phong: lịch sử có {len(report.broken)} chỗ hỏng ({first}).")
+    if _postgresql():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": audit.SEAL_LOCK})
+    previous = latest_seal()
+    row = AuditSeal(at=now or clock.now(), sealed_by=sealed_by, events=0, streams=0,
+                    last_event_id=db.session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0))),
+                    root="", prev_hash=previous.hash if previous else audit.GENESIS, hash="")
+    root, changed = MerkleRoot(), []
+    before = sealed_heads(previous.id) if previous else iter(())
+    for stream, now_head, old_head in _merge(((s, (n, h)) for s, n, h in current_heads()),
+                                             ((s, (n, h)) for s, n, h in before)):
+        if now_head is None:  # verify_all just found none removed; a writer cannot remove one either
+            continue
+        root.add(leaf(stream, *now_head))
+        row.streams += 1
+        row.events += now_head[0]
+        if now_head != old_head:
+            changed.append(AuditSealHead(stream=stream, length=now_head[0], head=now_head[1]))
+    row.root = root.hexdigest()
+    row.hash = seal_hash(row)
+    db.session.add(row)
+    db.session.flush()
+    for head in changed:
+        head.seal_id = row.id
+    db.session.add_all(changed)
+    db.session.flush()
+    return row
+
+
+def seals(limit: int = 50, before_id: int | None = None) -> list[AuditSeal]:
+    query = select(AuditSeal).order_by(AuditSeal.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(AuditSeal.id < before_id)
+    return list(db.session.scalars(query))
+
+
+# --- re-sealing chains written before unit and actor were hashed --------------------------------------------
+
+def reseal(reason: str, now: datetime | None = None) -> int:
+    """Append to every chain that still holds version-1 events one `chain_resealed` event that attests their
+    unit, actor and campaign (nothing is rewritten). Refused while any chain is broken. Returns chains resealed."""
+    from models import Unit  # noqa: F401  (the unit must exist: the event's foreign key)
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise Conflict("Cần ghi lý do niêm phong lại (ví dụ: nâng cấp cách băm nhật ký).")
+    broken = audit.verify()
+    if not broken.valid:
+        raise Conflict(f"Không niêm phong lại: lịch sử có {len(broken.broken)} chỗ hỏng. Chạy audit-verify.")
+    count = 0
+    for stream, chain in list(_legacy_chains()):
+        last = chain[-1]
+        audit.record(stream=stream, unit_id=last.unit_id, trigger=audit.RESEALED, actor=None, role=None,
+                     at=now or clock.now(), dossier_id=last.dossier_id, campaign_id=last.campaign_id,
+                     comment=reason, data={"covers": len(chain), "attest": audit.attest(chain)})
+        count += 1
+    return count
+
+
+def _legacy_chains() -> Iterator[tuple[str, list[AuditEvent]]]:
+    streams = select(AuditEvent.stream).where(AuditEvent.hash_version < audit.HASH_VERSION).distinct()
+    for stream in db.session.scalars(streams.order_by(AuditEvent.stream)).all():
+        chain = audit.stream_events(stream)
+        if audit.legacy_events(chain):
+            yield stream, chain
