@@ -31,10 +31,24 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "12"))
-    LOGIN_MAX_FAILURES_PER_USER = 5
-    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
-    LOGIN_FAILURE_WINDOW_MINUTES = 15
-    TRACK_REQUESTS_PER_MINUTE = 60
+    # Sign-in: failures are counted per (username, address). After LOGIN_FAILURES_BEFORE_BACKOFF of them the pair
+    # waits LOGIN_BACKOFF_SECONDS, doubling with each further failure up to LOGIN_BACKOFF_MAX_SECONDS (a success
+    # clears the pair). One address may fail LOGIN_MAX_FAILURES_PER_ADDRESS times per window whatever the usernames;
+    # a username failed LOGIN_MAX_FAILURES_PER_USER times per window from all addresses is under attack: each
+    # address then backs off after its first failure (it slows the attack without locking the owner out).
+    LOGIN_FAILURES_BEFORE_BACKOFF = int(os.environ.get("LOGIN_FAILURES_BEFORE_BACKOFF", "5"))
+    LOGIN_BACKOFF_SECONDS = int(os.environ.get("LOGIN_BACKOFF_SECONDS", "60"))
+    LOGIN_BACKOFF_MAX_SECONDS = int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", str(30 * 60)))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+    LOGIN_MAX_FAILURES_PER_USER = int(os.environ.get("LOGIN_MAX_FAILURES_PER_USER", "100"))
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    TRACK_REQUESTS_PER_MINUTE = int(os.environ.get("TRACK_REQUESTS_PER_MINUTE", "60"))  # each lookup, per address
+    # Where Flask-Limiter counts: memory:// (one process, development), kieumau+db:// (this database: every worker
+    # and host shares it; production's default) or redis://host:6379.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed (0: none, the socket's peer
+    # is the address).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "Asia/Ho_Chi_Minh")
     LANGUAGES = ("vi", "en")
     BABEL_DEFAULT_LOCALE = "vi"
@@ -76,10 +90,12 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "kieumau+db://"  # the shared store, on both databases
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "kieumau+db://")
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"

@@ -131,11 +131,12 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
-    """One failed sign-in, counted per username and per address to throttle guessing."""
+    """One failed sign-in, counted per (username, address) pair and per username to throttle guessing."""
 
     __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_address_at", "username", "address", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), index=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)  # as sign-in reads it (normalise_username)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

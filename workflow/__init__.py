@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter
 from states.labels import N_
 from states.text import T
 from workflow import limits
-from workflow.extensions import babel, csrf, db, login_manager, migrate
+from workflow.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_failed",
@@ -42,6 +42,7 @@ def create_app(config: object | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    _register_limits(app)
     from workflow.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale)
@@ -140,6 +141,21 @@ def _register_converters(app: Flask) -> None:
     app.url_map.converters["certificate"] = CertificateCodeConverter
 
 
+def _register_limits(app: Flask) -> None:
+    """Flask-Limiter in the store RATELIMIT_STORAGE_URI names, and the client's address as seen through
+    TRUSTED_PROXIES reverse proxies (0: X-Forwarded-For is not believed, whoever sends it)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from workflow import ratelimit_storage  # noqa: F401  (registers the kieumau+db:// store)
+    from workflow.public import ratelimit
+
+    trusted = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if trusted > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
+    limiter.init_app(app)
+    ratelimit.register(app)
+
+
 def _ensure_sqlite_folder(url: str) -> None:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -200,5 +216,6 @@ def _register_errors(app: Flask) -> None:
 
         discard()
         if wants_json():
-            return jsonify(error.as_json()), error.status
-        return render_template("error.html", status=error.status, message=translated(error.message)), error.status
+            return jsonify(error.as_json()), error.status, error.headers()
+        return (render_template("error.html", status=error.status, message=translated(error.message)), error.status,
+                error.headers())

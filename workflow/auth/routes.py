@@ -64,12 +64,13 @@ def login():
             accounts.check_throttle(form.username.data, address, current_app.config)
         except TooManyAttempts as error:
             form.username.errors.append(error.message)
-            return render_template("auth/login.html", form=form), 429
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(error.retry_after)}
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is not None:
+            accounts.forget_failures(form.username.data, address)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        accounts.record_failure(form.username.data, address)
+        accounts.record_failure(form.username.data, address, current_app.config)
         keep_changes()  # the failure counts towards throttling even though the answer is a refusal
         form.password.errors.append(_("Sai tên đăng nhập hoặc mật khẩu."))
         status = 401

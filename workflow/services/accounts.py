@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
+import time
+import unicodedata
 from datetime import datetime, timedelta
+from typing import NoReturn
 
-from sqlalchemy import func, select
+from limits import RateLimitItem, RateLimitItemPerMinute
+from sqlalchemy import delete, func, select
 from zxcvbn import zxcvbn
 
 from models import ApiToken, LoginFailure, RoleAssignment, Unit, User
@@ -15,7 +20,7 @@ from states.enums import Role
 from states.policy import role_conflict
 from states.text import T
 from workflow import clock, limits
-from workflow.extensions import db
+from workflow.extensions import db, limiter
 from workflow.services.errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationFailed
 
 # A password is at least 8 characters and judged "safely unguessable" by zxcvbn (score 3 of 4: about 10^8 guesses,
@@ -41,6 +46,12 @@ class PasswordChangeRequired(Forbidden):
     """The account signs in with a temporary password an admin set: nothing but changing it until then."""
 
     code = "password_change_required"
+
+
+# Sign-in failures are kept a day (a pair's back-off grows over that long), then deleted; the key under which
+# Flask-Limiter counts an address's failures.
+FAILURES_REMEMBERED = timedelta(days=1)
+SIGN_IN_FAILURES = "sign-in-failures"
 
 
 def parse_role(spec: str) -> tuple[Role, Unit]:
@@ -93,7 +104,7 @@ def require_strong_password(password: str, user_or_name: User | str, full_name: 
 
 def find_by_username(username: str) -> User | None:
     """The account of `username` as people type it: spaces around it and letter case do not matter."""
-    name = (username or "").strip().lower()
+    name = normalise_username(username)
     if not name:
         return None
     return db.session.scalars(select(User).where(func.lower(User.username) == name)).first()
@@ -139,21 +150,53 @@ def create_user(username: str, password: str, full_name: str, roles: list[str], 
     return user
 
 
-def _recent_failures(column, value: str, since: datetime) -> int:
-    return db.session.scalar(
-        select(func.count(LoginFailure.id)).where(column == value, LoginFailure.at >= since)
-    ) or 0
+def normalise_username(raw: str | None) -> str:
+    """The one spelling of a username that sign-in looks up and throttling counts: Unicode NFKC (full-width letters
+    are letters), every surrounding space or tab trimmed, letter case folded."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", raw or "").casefold())
+    return folded.strip()
+
+
+def _address_limit(config: dict) -> RateLimitItem:
+    """The cap on one address's sign-in failures, whatever the usernames (counted by Flask-Limiter's store)."""
+    return RateLimitItemPerMinute(config["LOGIN_MAX_FAILURES_PER_ADDRESS"], config["LOGIN_FAILURE_WINDOW_MINUTES"])
+
+
+def _recent_failures(since: datetime, **match: str) -> tuple[int, datetime | None]:
+    """How many sign-in failures matching `match` (username, address) happened since `since`, and the latest's time."""
+    conditions = [getattr(LoginFailure, column) == value for column, value in match.items()]
+    count, latest = db.session.execute(
+        select(func.count(LoginFailure.id), func.max(LoginFailure.at)).where(LoginFailure.at >= since, *conditions)
+    ).one()
+    return count or 0, latest
+
+
+def _refuse(seconds: float) -> NoReturn:
+    seconds = max(1, math.ceil(seconds))
+    raise TooManyAttempts(T("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.",
+                            minutes=math.ceil(seconds / 60)), retry_after=seconds)
 
 
 def check_throttle(username: str, address: str, config: dict) -> None:
-    """Refuse sign-in while a username or an address has failed too often lately."""
-    since = clock.now() - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    if (_recent_failures(LoginFailure.username, username, since) >= config["LOGIN_MAX_FAILURES_PER_USER"]
-            or _recent_failures(LoginFailure.address, address, since) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
-        raise TooManyAttempts(
-            T("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.",
-              minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
-        )
+    """Refuse a sign-in attempt for `username` from `address` while that pair, or the address, must wait.
+
+    Failures count per (username, address): a stranger who guesses the chairman's password from elsewhere slows
+    only himself, never the chairman at his own desk."""
+    limit = _address_limit(config)
+    if not limiter.limiter.test(limit, SIGN_IN_FAILURES, address):
+        reset_at, _ = limiter.limiter.get_window_stats(limit, SIGN_IN_FAILURES, address)
+        _refuse(reset_at - time.time())
+    now, name = clock.now(), normalise_username(username)[:80]
+    free = config["LOGIN_FAILURES_BEFORE_BACKOFF"]
+    window = now - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    if _recent_failures(window, username=name)[0] >= config["LOGIN_MAX_FAILURES_PER_USER"]:
+        free = min(free, 1)  # guessed at from many addresses: each address waits after its first failure
+    failed, latest = _recent_failures(now - FAILURES_REMEMBERED, username=name, address=address[:64])
+    if failed >= free and latest is not None:
+        wait = min(config["LOGIN_BACKOFF_SECONDS"] * 2 ** min(failed - free, 20), config["LOGIN_BACKOFF_MAX_SECONDS"])
+        left = (latest + timedelta(seconds=wait) - now).total_seconds()
+        if left > 0:
+            _refuse(left)
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -164,8 +207,19 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def record_failure(username: str, address: str) -> None:
-    db.session.add(LoginFailure(username=(username or "")[:80], address=address[:64], at=clock.now()))
+def record_failure(username: str, address: str, config: dict) -> None:
+    """Count a failed sign-in against the (username, address) pair and against the address; forget old ones."""
+    # The limiter's store commits on its own connection: first, before this session takes SQLite's write lock.
+    limiter.limiter.hit(_address_limit(config), SIGN_IN_FAILURES, address)
+    now = clock.now()
+    db.session.add(LoginFailure(username=normalise_username(username)[:80], address=address[:64], at=now))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURES_REMEMBERED))
+
+
+def forget_failures(username: str, address: str) -> None:
+    """A successful sign-in clears its pair's failures (the address's cap still counts them)."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == normalise_username(username)[:80],
+                                                  LoginFailure.address == address[:64]))
 
 
 def digest(token: str) -> str:

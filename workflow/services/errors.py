@@ -15,6 +15,10 @@ class ServiceError(Exception):
     def as_json(self) -> dict:
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
 
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers the refusal carries (a 429's Retry-After)."""
+        return {}
+
 
 class BadRequest(ServiceError):
     code, status = "bad_request", 400
@@ -62,3 +66,10 @@ class GuardRefused(ServiceError):
 
 class TooManyAttempts(ServiceError):
     code, status = "too_many_attempts", 429
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None, retry_after: int | None = None):
+        super().__init__(message, fields)
+        self.retry_after = retry_after  # seconds
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
