@@ -43,9 +43,9 @@ class Config:
     LOGIN_MAX_FAILURES_PER_USER = int(os.environ.get("LOGIN_MAX_FAILURES_PER_USER", "100"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
     TRACK_REQUESTS_PER_MINUTE = int(os.environ.get("TRACK_REQUESTS_PER_MINUTE", "60"))  # each lookup, per address
-    # Where Flask-Limiter counts: memory:// (one process, development), kieumau+db:// (this database: every worker
-    # and host shares it; production's default) or redis://host:6379.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Where Flask-Limiter counts: kieumau+db:// (this database: every worker and host shares it; the default, so a
+    # plain `gunicorn -w 4` holds its limits too), redis://host:6379, or memory:// (one process only).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "kieumau+db://")
     # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed (0: none, the socket's peer
     # is the address).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -95,10 +95,10 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "kieumau+db://")
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "kieumau+db://")
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):

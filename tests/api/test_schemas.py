@@ -38,6 +38,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/calendar", "/calendar/days", "/calendar/days/{id}",
     "/streaks", "/dossiers/{id}/renew",
     "/me/inbox", "/me/inbox/{id}/read", "/imports/registrations", "/imports/registrations/template", "/stats",
+    "/audit/seals", "/auth/tokens", "/auth/tokens/{id}",
 }
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -104,7 +105,7 @@ def test_path_parameters_are_bounded_ids_or_codes(doc):
                 assert parameter["schema"] == {"type": "string", "pattern": "^[A-Za-z0-9-]{1,20}$"}
             else:
                 assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": limits.ID_MAX}
-    assert seen == 26  # one per path parameter of every operation
+    assert seen == 27  # one per path parameter of every operation
 
 
 def test_security_is_declared_per_operation(doc):
