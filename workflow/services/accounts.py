@@ -250,6 +250,7 @@ def revoke_token(token: str) -> bool:
     db.session.delete(row)
     return True
 
+
 def change_password(user: User, current: str, new: str, confirm: str, now: datetime | None = None) -> User:
     """The user changes their own password: every other session and every API token ends with the old one."""
     now = now or clock.now()
