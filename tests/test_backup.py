@@ -144,15 +144,22 @@ def test_a_damaged_backup_is_refused_before_anything_changes(app, runner, filled
 
 
 def test_an_archive_reaching_outside_is_refused(app, runner, tmp_path):
+    import secrets
+    import tempfile
+
     evil = tmp_path / "evil.tar"
+    name = f"outside-{secrets.token_hex(6)}.txt"
     with tarfile.open(evil, "w") as tar:
-        data = b"owned"
-        info = tarfile.TarInfo("../outside.txt")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
+        for member in (f"../{name}", f"../../{name}", f"uploads/../../{name}"):
+            data = b"owned"
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     result = runner.invoke(args=["restore", str(evil), "--force"])
     assert result.exit_code != 0 and "không hợp lệ" in result.output
-    assert not (tmp_path.parent / "outside.txt").exists()
+    # Wherever an unpacking could have reached: beside the temporary folders, the upload folder, the backup.
+    reachable = [Path(tempfile.gettempdir()), Path(app.config["UPLOAD_FOLDER"]).parent, tmp_path, tmp_path.parent]
+    assert not [where for where in reachable if (where / name).exists() or (where.parent / name).exists()]
 
 
 def test_a_pg_dump_of_another_major_version_is_refused(app, runner, tmp_path):

@@ -250,3 +250,39 @@ def test_the_public_check_is_limited_per_address(app, client, world):
     answers = [client.get(f"/public/certificates/{dossier.certificate_code}").status_code for _ in range(3)]
     assert answers == [200, 200, 429]
     assert "Tra cứu quá nhiều lần" in client.get("/public/certificates?code=2026-ABCDEFGH").get_data(as_text=True)
+
+
+def test_markup_in_a_name_or_address_prints_as_text_and_fetches_nothing(client, auth, world, monkeypatch):
+    """What an attacker types into a registration reaches the ward's papers: it must print as the letters typed,
+    and WeasyPrint must fetch nothing but our own static files."""
+    from workflow import papers
+
+    name = 'Hộ <img src="file:///etc/passwd"> ông <b>Tú</b>'
+    address = '<style>*{background:url(http://127.0.0.1:9/leak)}</style>@import "file:///etc/shadow";'
+    dossier = world.dossier(State.AWAITING_DECISION, subject_name=name, subject_address=address)
+    decision = decisions.record_decision(world.users["chairman"], {
+        "number": "99/QĐ-UBND", "signed_on": clock.now().date().isoformat(), "outcome": "recognize",
+        "dossier_ids": [dossier.id]})
+    db.session.commit()
+    asked: list[str] = []
+    make_fetcher = papers._static_fetcher
+
+    def recording_fetcher():
+        fetcher = make_fetcher()
+        fetch = fetcher.fetch
+
+        def noted(url, headers=None):
+            asked.append(url)
+            return fetch(url, headers)
+
+        fetcher.fetch = noted
+        return fetcher
+
+    monkeypatch.setattr(papers, "_static_fetcher", recording_fetcher)
+    auth.login("chairman")
+    for path in (f"/dossiers/{dossier.id}/certificate?format=pdf", f"/decisions/{decision.id}/document?format=pdf"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", path
+        text = pdf_text(response.data)
+        assert in_pdf_text('<img src="file:///etc/passwd">', text) and in_pdf_text("<b>Tú</b>", text), path
+    assert asked and all(url.startswith(("data:", "http://localhost/static/")) for url in asked), asked
