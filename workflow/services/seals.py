@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
@@ -152,14 +152,11 @@ def _dossier_of(stream: str) -> int | None:
 # --- verification ------------------------------------------------------------------------------------------
 
 @dataclass
-class Verification:
-    valid: bool = True
-    events_checked: int = 0
-    streams_checked: int = 0
-    dossiers_checked: int = 0
+class Verification(audit.ChainReport):
+    """A chain report that also holds the chains to a seal."""
+
     legacy_events: int = 0  # version-1 events no re-seal covers yet (see `reseal`)
     seal: AuditSeal | None = None
-    broken: list[dict] = field(default_factory=list)
 
     def problem(self, reason: str, stream: str | None = None, dossier_id: int | None = None,
                 seq: int | None = None) -> None:
