@@ -30,6 +30,12 @@ def _now() -> float:
     return time.time()  # Flask-Limiter's windows run on the wall clock, as its other stores do
 
 
+def _engine():
+    """The application's engine, also when a test has bound the app to one connection (its `.engine`)."""
+    bind = db.engine
+    return getattr(bind, "engine", bind)
+
+
 def _row_key(key: str) -> str:
     # A key longer than the column (a long IPv6 address and a long kind) is kept whole by its digest.
     return key if len(key) <= 255 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
@@ -49,7 +55,7 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = _now()
-        dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
+        dialect = sqlite if _engine().dialect.name == "sqlite" else postgresql
         statement = dialect.insert(hits).values(key=_row_key(key), count=amount, expires_at=now + expiry)
         expired = hits.c.expires_at <= now
         statement = statement.on_conflict_do_update(
@@ -57,37 +63,37 @@ class DatabaseStorage(Storage):
             set_={"count": case((expired, statement.excluded.count), else_=hits.c.count + statement.excluded.count),
                   "expires_at": case((expired, statement.excluded.expires_at), else_=hits.c.expires_at)},
         ).returning(hits.c.count)
-        with db.engine.begin() as connection:
+        with _engine().begin() as connection:
             count = connection.execute(statement).scalar_one()
             if count == amount:  # a window began: sweep the ended ones
                 connection.execute(delete(hits).where(hits.c.expires_at <= now))
         return count
 
     def get(self, key: str) -> int:
-        with db.engine.connect() as connection:
+        with _engine().connect() as connection:
             count = connection.execute(select(hits.c.count).where(
                 hits.c.key == _row_key(key), hits.c.expires_at > _now())).scalar()
         return count or 0
 
     def get_expiry(self, key: str) -> float:
         now = _now()
-        with db.engine.connect() as connection:
+        with _engine().connect() as connection:
             expires_at = connection.execute(select(hits.c.expires_at).where(
                 hits.c.key == _row_key(key), hits.c.expires_at > now)).scalar()
         return expires_at or now
 
     def check(self) -> bool:
         try:
-            with db.engine.connect() as connection:
+            with _engine().connect() as connection:
                 connection.execute(text("SELECT 1"))
             return True
         except SQLAlchemyError:
             return False
 
     def reset(self) -> int | None:
-        with db.engine.begin() as connection:
+        with _engine().begin() as connection:
             return connection.execute(delete(hits)).rowcount
 
     def clear(self, key: str) -> None:
-        with db.engine.begin() as connection:
+        with _engine().begin() as connection:
             connection.execute(delete(hits).where(hits.c.key == _row_key(key)))
