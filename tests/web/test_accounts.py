@@ -316,3 +316,12 @@ def test_the_auditor_sees_every_grant_revocation_reset_and_lock(app, client, aut
     assert local.strftime("%d/%m/%Y %H:%M") in html
     auth.login("applicant")
     assert client.get("/audit/accounts").status_code == 403
+
+
+def test_roles_given_with_an_account_on_the_command_line_are_grants_the_auditor_sees(runner, client, auth, world):
+    result = runner.invoke(args=["create-user", "thu_ky2", "--password", "Ngõ-Hoa-Sữa-12-mùa-thu", "--full-name",
+                                 "Trần Thu Hà", "--role", "council_secretary@WARD"])
+    assert result.exit_code == 0, result.output
+    auth.login("auditor")
+    html = page(client.get("/audit/accounts"))
+    assert "1 sự kiện" in html and "Cấp vai trò" in html and "Trần Thu Hà" in html and "Phường Thử (WARD)" in html

@@ -147,6 +147,13 @@ def create_user(username: str, password: str, full_name: str, roles: list[str], 
         user.roles.append(RoleAssignment(role=role.value, unit=unit))
     db.session.add(user)
     db.session.flush()
+    # Roles given with the account (the command line, the demo) are grants like any other: the auditor sees them.
+    from workflow.services import audit
+
+    for assignment in user.roles:
+        audit.record(stream=f"user:{user.id}", unit_id=assignment.unit.id, trigger="role_granted", actor=None,
+                     role=None, at=clock.now(), data={"user": user.username, "role": assignment.role,
+                                                      "unit": assignment.unit.code, "with_account": True})
     return user
 
 
