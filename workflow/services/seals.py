@@ -121,9 +121,12 @@ def sealed_heads(seal_id: int) -> Iterator[tuple[str, int, str]]:
 
 
 def _chains() -> Iterator[tuple[str, list[AuditEvent]]]:
-    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.stream, AuditEvent.seq)
-                                .execution_options(yield_per=BATCH))
-    for stream, chain in groupby(events, key=lambda e: e.stream):
+    """Each chain in stream order, as plain rows (no ORM object per event) read through a server-side cursor, so
+    memory holds one batch and one chain whatever the size of the audit."""
+    events = AuditEvent.__table__
+    rows = db.session.execute(select(events).order_by(events.c.stream, events.c.seq),
+                              execution_options={"yield_per": BATCH})
+    for stream, chain in groupby(rows, key=lambda e: e.stream):
         yield stream, list(chain)
 
 
