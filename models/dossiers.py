@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -16,6 +16,8 @@ class Dossier(Base):
     """One application for one title, for one subject, in one campaign."""
 
     __tablename__ = "dossiers"
+    __table_args__ = (Index("ix_dossiers_updated_at_id", "updated_at", "id"),  # the list's sort and its pages
+                      Index("ix_dossiers_decision_id", "decision_id"))  # a decision's dossiers
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)

@@ -136,8 +136,11 @@ def dossier_query(user: User, args: Mapping[str, str]) -> Select:
         query = _in_unit(query, Unit.path, unit_id)
     if campaign_id is not None:
         query = query.where(Dossier.campaign_id == campaign_id)
-    if (args.get("q") or "").strip():
-        query = query.where(Dossier.search_text.contains(fold(args["q"]), autoescape=True))
+    text = (args.get("q") or "").strip()
+    if TRACKING_CODE_SHAPE.fullmatch(text.upper()):
+        query = query.where(Dossier.tracking_code == text.upper())  # the unique index answers, no text scan
+    elif text:
+        query = query.where(Dossier.search_text.contains(fold(text), autoescape=True))
     if overdue in ("true", "1", "on"):
         query = query.join(Campaign, Campaign.id == Dossier.campaign_id).where(overdue_condition(local_today()))
     return query
@@ -198,6 +201,7 @@ def audit_query(user: User, args: Mapping[str, str]) -> Select:
 
 
 TRACKING_CODE = re.compile(r"[A-Z0-9]+")
+TRACKING_CODE_SHAPE = re.compile(r"KM[A-Z0-9]{8}")  # as new_tracking_code makes them
 
 
 def _name_matches(words: list[str], name: str) -> bool:
