@@ -1,0 +1,84 @@
+"""Times `seals.verify_all()` (what `flask audit-verify` runs) on an existing database: events per second and
+the process's peak memory (ru_maxrss). Writes bench/results/verify-<events>.json.
+
+    .venv/bin/python bench/verify.py [--database-url URL] [--results DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _url(database_url: str | None) -> str | None:
+    if not database_url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            return "postgresql+psycopg://" + database_url[len(prefix):]
+    return database_url
+
+
+def run(database_url: str | None = None, results_dir: str | Path | None = ROOT / "bench" / "results") -> dict[str, Any]:
+    from config import Config, _database_url
+    from workflow import create_app
+
+    url = _url(database_url) or _database_url()
+
+    class BenchConfig(Config):
+        SQLALCHEMY_DATABASE_URI = url
+        SECRET_KEY = "bench-verify"
+
+    app = create_app(BenchConfig)
+    with app.app_context():
+        from workflow.extensions import db
+        from workflow.services import seals
+
+        backend = db.engine.dialect.name
+        started = time.perf_counter()
+        report = seals.verify_all()
+        seconds = time.perf_counter() - started
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    summary = {
+        "backend": backend, "events": report.events_checked, "streams": report.streams_checked,
+        "dossiers": report.dossiers_checked, "valid": report.valid, "problems": len(report.broken),
+        "seconds": round(seconds, 2), "events_per_second": round(report.events_checked / seconds) if seconds else None,
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    if results_dir is not None:
+        folder = Path(results_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"verify-{report.events_checked}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="default: DATABASE_URL")
+    parser.add_argument("--results", default=str(ROOT / "bench" / "results"), help="where verify-<events>.json goes")
+    args = parser.parse_args(argv)
+    summary = run(args.database_url, args.results)
+    print(f"verified {summary['events']:,} events in {summary['streams']:,} chains on {summary['backend']} in "
+          f"{summary['seconds']:.1f} s: {summary['events_per_second']:,} events/s, peak {summary['peak_rss_mb']} MB, "
+          f"{'valid' if summary['valid'] else str(summary['problems']) + ' problems'}")
+    return summary
+
+
+if __name__ == "__main__":
+    main()
