@@ -149,6 +149,11 @@ def holds_admin(user: Any) -> bool:
     return any(a.role == Role.ADMIN for a in getattr(user, "roles", ()))
 
 
+def _admin_barred(permission: Permission, user: Any) -> bool:
+    """Whether separation of duties alone refuses `user` this row (asked first by every answer below)."""
+    return permission.action in WORKFLOW_ACTIONS and holds_admin(user)
+
+
 def role_conflict(held: Iterable[str], role: str) -> str | None:
     """Why `role` cannot join the roles an account holds (an admin account holds the admin role only); None if it
     can."""
@@ -262,7 +267,7 @@ def may(user: Any, action: str, dossier: Any, ctx: GuardContext | None = None, *
     dossier's own people (403), state (409), guards (422). `ctx` gives the guards their facts; without it the
     guards are not asked. A trigger's service leaves the state and guards to the machine."""
     permission = POLICY[str(action)]
-    if permission.action in WORKFLOW_ACTIONS and holds_admin(user):
+    if _admin_barred(permission, user):
         return Verdict(action, status=403, reasons=[ADMIN_ALONE])
     today = local_day(now)
     granted = [(c, grant(user, c.roles, dossier.unit, today, delegable=c.delegable)) for c in permission.clauses]
@@ -326,7 +331,7 @@ def actions(user: Any, dossier: Any, ctx: GuardContext, *, now: datetime) -> lis
 def may_at(user: Any, action: str, unit: Any, today: date) -> Verdict:
     """A unit-level action (register, register on behalf, administer): does a role of the row reach `unit`?"""
     permission = POLICY[str(action)]
-    if permission.action in WORKFLOW_ACTIONS and holds_admin(user):
+    if _admin_barred(permission, user):
         return Verdict(action, status=403, reasons=[ADMIN_ALONE])
     for clause in permission.clauses:
         held = grant(user, clause.roles, unit, today, delegable=clause.delegable)
@@ -339,7 +344,7 @@ def may_at(user: Any, action: str, unit: Any, today: date) -> Verdict:
 def may_somewhere(user: Any, action: str, today: date) -> bool:
     """Does the user hold a role of `action` anywhere (the menu, a unit-level page)?"""
     permission = POLICY[str(action)]
-    if permission.action in WORKFLOW_ACTIONS and holds_admin(user):
+    if _admin_barred(permission, user):
         return False
     return any(held_units(user, c.roles, today, delegable=c.delegable) for c in permission.clauses)
 
@@ -347,7 +352,7 @@ def may_somewhere(user: Any, action: str, today: date) -> bool:
 def units_for(user: Any, action: str, today: date) -> list[Any]:
     """The units where the user may do a unit-level `action` (register, register on behalf)."""
     permission = POLICY[str(action)]
-    if permission.action in WORKFLOW_ACTIONS and holds_admin(user):
+    if _admin_barred(permission, user):
         return []
     return [u for c in permission.clauses for u in held_units(user, c.roles, today, delegable=c.delegable)]
 

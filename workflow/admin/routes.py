@@ -156,6 +156,7 @@ def user(user_id: int):
     shown = session.pop(TEMPORARY_PASSWORD, None) if request.method == "GET" else None
     temporary = shown["password"] if isinstance(shown, dict) and shown.get("user_id") == person.id else None
     response = make_response(render_template("admin/user.html", person=person, role_form=role_form,
+                                              own=admin_service.own_account(current_user, person),
                                               tokens=accounts.tokens_of(person), temporary=temporary), status)
     if temporary:
         response.headers["Cache-Control"] = "no-store"

@@ -178,6 +178,11 @@ def _recent_failures(since: datetime, **match: str) -> tuple[int, datetime | Non
     return count or 0, latest
 
 
+def _pair(username: str, address: str) -> dict[str, str]:
+    """A failure's (username, address) as stored: the normalised name and the address, cut to their columns."""
+    return {"username": normalise_username(username)[:80], "address": address[:64]}
+
+
 def _refuse(seconds: float) -> NoReturn:
     seconds = max(1, math.ceil(seconds))
     raise TooManyAttempts(T("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.",
@@ -193,12 +198,12 @@ def check_throttle(username: str, address: str, config: dict) -> None:
     if not limiter.limiter.test(limit, SIGN_IN_FAILURES, address):
         reset_at, _ = limiter.limiter.get_window_stats(limit, SIGN_IN_FAILURES, address)
         _refuse(reset_at - time.time())
-    now, name = clock.now(), normalise_username(username)[:80]
+    now, pair = clock.now(), _pair(username, address)
     free = config["LOGIN_FAILURES_BEFORE_BACKOFF"]
     window = now - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    if _recent_failures(window, username=name)[0] >= config["LOGIN_MAX_FAILURES_PER_USER"]:
+    if _recent_failures(window, username=pair["username"])[0] >= config["LOGIN_MAX_FAILURES_PER_USER"]:
         free = min(free, 1)  # guessed at from many addresses: each address waits after its first failure
-    failed, latest = _recent_failures(now - FAILURES_REMEMBERED, username=name, address=address[:64])
+    failed, latest = _recent_failures(now - FAILURES_REMEMBERED, **pair)
     if failed >= free and latest is not None:
         wait = min(config["LOGIN_BACKOFF_SECONDS"] * 2 ** min(failed - free, 20), config["LOGIN_BACKOFF_MAX_SECONDS"])
         left = (latest + timedelta(seconds=wait) - now).total_seconds()
@@ -219,14 +224,15 @@ def record_failure(username: str, address: str, config: dict) -> None:
     # The limiter's store commits on its own connection: first, before this session takes SQLite's write lock.
     limiter.limiter.hit(_address_limit(config), SIGN_IN_FAILURES, address)
     now = clock.now()
-    db.session.add(LoginFailure(username=normalise_username(username)[:80], address=address[:64], at=now))
+    db.session.add(LoginFailure(**_pair(username, address), at=now))
     db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - FAILURES_REMEMBERED))
 
 
 def forget_failures(username: str, address: str) -> None:
     """A successful sign-in clears its pair's failures (the address's cap still counts them)."""
-    db.session.execute(delete(LoginFailure).where(LoginFailure.username == normalise_username(username)[:80],
-                                                  LoginFailure.address == address[:64]))
+    pair = _pair(username, address)
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == pair["username"],
+                                                  LoginFailure.address == pair["address"]))
 
 
 def digest(token: str) -> str:

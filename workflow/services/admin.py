@@ -105,6 +105,11 @@ def _record_role_change(actor: User, user: User, trigger: str, role: str, unit: 
                  data={"user": user.username, "role": role, "unit": unit.code})
 
 
+def own_account(actor: User, user: User) -> bool:
+    """Separation of duties: nobody changes their own roles, password or lock (the pages hide those forms)."""
+    return user.id == actor.id
+
+
 def add_role(actor: User, user: User, role: str, unit_id: int, now: datetime | None = None) -> RoleAssignment:
     now = now or clock.now()
     unit = db.session.get(Unit, unit_id)
@@ -113,7 +118,7 @@ def add_role(actor: User, user: User, role: str, unit_id: int, now: datetime | N
     if role not in set(Role):
         raise ValidationFailed(T("Vai trò không hợp lệ."), {"role": ", ".join(Role)})
     _admin_over(actor, unit)
-    if user.id == actor.id:
+    if own_account(actor, user):
         raise Forbidden(T("Không ai tự cấp vai trò cho chính mình: việc này phải do một quản trị khác làm."),
                         {"role": T("không tự cấp cho chính mình")})
     if (conflict := role_conflict([a.role for a in user.roles], role)) is not None:
@@ -133,7 +138,7 @@ def remove_role(actor: User, user: User, assignment_id: int, now: datetime | Non
     if assignment is None:
         raise NotFound(T("Không tìm thấy vai trò này."))
     _admin_over(actor, assignment.unit)
-    if assignment.user_id == actor.id:
+    if own_account(actor, user):
         raise Forbidden(T("Không ai tự thu hồi vai trò của chính mình: việc này phải do một quản trị khác làm."))
     role, unit = assignment.role, assignment.unit
     user.roles.remove(assignment)
@@ -160,7 +165,7 @@ TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read al
 
 def _admin_over_user(actor: User, user: User) -> None:
     """An admin acts on an account he administers every role of (an account with no role: any admin)."""
-    if user.id == actor.id:
+    if own_account(actor, user):
         raise Forbidden(T("Không tự làm việc này với tài khoản của chính mình: hãy nhờ một quản trị khác (đổi mật "
                           "khẩu của mình ở trang Tài khoản)."))
     if user.roles:
