@@ -71,7 +71,8 @@ COLUMNS = {
     "dossiers": ["id", "tracking_code", "title", "campaign_id", "unit_id", "criteria_set_id", "subject_name",
                  "subject_ref", "subject_address", "note", "search_text", "state", "version", "created_by_id",
                  "entered_by_id", "recommendation", "council_recommended", "disqualifiers_found", "decision_id",
-                 "notice_ends_on", "certificate_code", "state_changed_at", "created_at", "updated_at"],
+                 "notice_ends_on", "certificate_code", "state_changed_at", "created_at", "updated_at", "ward_id",
+                 "due_on"],
     "audit_events": ["id", "stream", "seq", "dossier_id", "campaign_id", "unit_id", "trigger", "from_state",
                      "to_state", "actor_id", "actor", "role", "at", "comment", "data", "prev_hash", "hash",
                      "hash_version"],
@@ -162,12 +163,6 @@ class Writer:
 
         self.tables = Base.metadata.tables
         self.extra: dict[str, list[str]] = {}
-        from sqlalchemy import inspect
-
-        columns = {c["name"] for c in inspect(self.connection).get_columns("dossiers")}
-        self.due_on = "due_on" in columns  # stored deadlines, once the app keeps them
-        if self.due_on:
-            self.extra["dossiers"] = ["due_on"]
 
     def write(self, table: str, rows: list[tuple]) -> None:
         if not rows:
@@ -640,15 +635,13 @@ class Generator:
                   row["ref"], "", "", search, row["state"], row["version"], applicant_id, None,
                   row["recommendation"], row["council_recommended"], [], row["decision_id"],
                   row["notice_ends_on"], row["certificate_code"], row["state_changed_at"], row["created_at"],
-                  row["updated_at"])
-        if self.writer.due_on:
-            values = (*values, self.due_on(row, campaign))
+                  row["updated_at"], campaign["unit_id"], self.due_on(row, campaign))
         self.add("dossiers", values)
 
     def due_on(self, row: dict, campaign: dict) -> date | None:
-        """The current stage's last day, as workflow.services.listing.due_date counts it."""
+        """The current stage's last day, as workflow.services.deadlines counts it."""
         from states.enums import State
-        from workflow.services.listing import DUE_FIELD
+        from workflow.services.deadlines import DUE_FIELD
 
         name = DUE_FIELD.get(State(row["state"]))
         if name is None:

@@ -17,13 +17,27 @@ class Dossier(Base):
 
     __tablename__ = "dossiers"
     __table_args__ = (Index("ix_dossiers_updated_at_id", "updated_at", "id"),  # the list's sort and its pages
-                      Index("ix_dossiers_decision_id", "decision_id"))  # a decision's dossiers
+                      Index("ix_dossiers_decision_id", "decision_id"),  # a decision's dossiers
+                      # Each scope's list, newest first: a ward's people, a group's committee, a state's filter.
+                      Index("ix_dossiers_ward_updated", "ward_id", "updated_at", "id"),
+                      Index("ix_dossiers_unit_updated", "unit_id", "updated_at", "id"),
+                      Index("ix_dossiers_state_updated", "state", "updated_at", "id"),
+                      Index("ix_dossiers_ward_state_updated", "ward_id", "state", "updated_at", "id"),
+                      # Overdue and due soon, per ward (the province's leaders read across wards).
+                      Index("ix_dossiers_ward_due", "ward_id", "due_on"),
+                      Index("ix_dossiers_due", "due_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
     title: Mapped[str] = mapped_column(String(30), comment="Title value")
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True, comment="residential group or agency")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), comment="residential group or agency")
+    ward_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id"), comment="the campaign's ward, kept on the row so a ward's scope is one index range"
+    )
+    due_on: Mapped[date | None] = mapped_column(
+        Date, comment="the current stage's last day (Vietnam's date), set when the state changes; null when none"
+    )
     criteria_set_id: Mapped[int] = mapped_column(
         ForeignKey("criteria_sets.id"), comment="the set it is assessed under, fixed at creation"
     )
@@ -32,7 +46,7 @@ class Dossier(Base):
     subject_address: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="", comment="folded name, ref and code for search")
-    state: Mapped[str] = mapped_column(String(30), index=True, comment="State value; moved only by the machine")
+    state: Mapped[str] = mapped_column(String(30), comment="State value; moved only by the machine")
     version: Mapped[int] = mapped_column(Integer, nullable=False, comment="optimistic lock")
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), index=True, comment="the applicant's account (none for a paper registration)"
@@ -57,7 +71,7 @@ class Dossier(Base):
     __mapper_args__ = {"version_id_col": version}
 
     campaign: Mapped[Campaign] = relationship()
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     criteria_set: Mapped[CriteriaSet] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
@@ -117,7 +131,7 @@ class GroupMeeting(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
     campaign: Mapped[Campaign] = relationship()
     votes: Mapped[list[MeetingVote]] = relationship(back_populates="meeting", cascade="all, delete-orphan",
                                                     order_by="MeetingVote.id")

@@ -219,9 +219,11 @@ def test_awaiting_decision_is_due_within_the_decision_days_or_the_campaigns_dead
     expected = count(complete_on, 10, True).ends_on
     assert due_date(dossier) == min(expected, world.campaign.decision_due)
     world.campaign.decision_due = complete_on + timedelta(days=3)
+    db.session.flush()  # stored with the campaign: its open dossiers' deadlines follow in the same transaction
     assert due_date(dossier) == complete_on + timedelta(days=3)
     world.campaign.decision_due = complete_on + timedelta(days=100)
     world.campaign.decision_days = 2
+    db.session.flush()
     assert due_date(dossier) == count(complete_on, 2, True).ends_on
 
 
@@ -229,6 +231,7 @@ def test_due_status_in_vietnams_days(world, frozen_clock):
     dossier = world.dossier(State.WARD_INSPECTION)
     campaign = world.campaign
     campaign.inspection_due = D(2026, 11, 27)  # a Friday
+    db.session.flush()
     assert due_status(dossier, D(2026, 11, 28)) == "overdue"
     assert due_status(dossier, D(2026, 11, 27)) == "today"
     assert due_status(dossier, D(2026, 11, 23)) == "soon"  # 3 working days on (24/11 is a holiday)
@@ -236,6 +239,7 @@ def test_due_status_in_vietnams_days(world, frozen_clock):
     assert soon_until(D(2026, 11, 20)) == D(2026, 11, 26)
     assert due_status(dossier, D(2026, 11, 23), soon=soon_until(D(2026, 11, 23))) == "soon"
     campaign.inspection_due = D(2026, 11, 26)
+    db.session.flush()
     assert due_status(dossier, D(2026, 11, 20)) == "soon"
     frozen_clock.current = datetime(2026, 11, 26, 17, 30, tzinfo=UTC)  # 00:30 on 27/11 in Viet Nam
     assert due_status(dossier) == "overdue"

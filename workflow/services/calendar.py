@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays
+from flask import g, has_app_context
 from sqlalchemy import select
 
 from models import CalendarDay, User
@@ -110,6 +111,24 @@ def library_day_off(day: date) -> str | None:
 
 
 def count(start: date, days: int, working: bool) -> Period:
+    """`period`, remembered for the rest of the request (or command): a list or a decision over many dossiers
+    asks for the same few periods, and each answer costs a query of the admin's calendar."""
+    if not has_app_context():
+        return period(start, days, working)
+    memo = g.setdefault("calendar_counts", {})
+    key = (start, days, working)
+    if key not in memo:
+        memo[key] = period(start, days, working)
+    return memo[key]
+
+
+def forget_counts() -> None:
+    """The admin's calendar changed: periods counted before no longer hold."""
+    if has_app_context():
+        g.pop("calendar_counts", None)
+
+
+def period(start: date, days: int, working: bool) -> Period:
     """The period of `days` days after the event on `start`: its last day and the days that did not count.
 
     In working days only working days count (the last day is then always one). In calendar days every day

@@ -148,7 +148,7 @@ def update_campaign(actor: User, campaign: Campaign, payload: Any, now: datetime
             for key, value in changes.items() if getattr(campaign, key) != value}
     for key, change in diff.items():
         setattr(campaign, key, change["to"])
-    db.session.flush()
+    db.session.flush()  # the campaign's open dossiers' deadlines follow its dates (services.deadlines)
     audit.record(stream=f"campaign:{campaign.id}", campaign_id=campaign.id, unit_id=campaign.unit_id,
                  trigger=EventName.CAMPAIGN_UPDATED, actor=actor, role=Role.ADMIN, at=now, data={"changes": diff})
     return campaign

@@ -7,18 +7,19 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, or_, select
 
-from models import AuditEvent, Campaign, Dossier, Unit, User
+from models import AuditEvent, Dossier, Unit, User
 from states.enums import Action, State, Title
 from states.policy import roles_for
 from states.text import T
 from workflow import limits
 from workflow.extensions import db
-from workflow.services import calendar
+from workflow.services import calendar, deadlines
+from workflow.services.deadlines import DUE_FIELD  # noqa: F401 (where the bench and progress read it)
 from workflow.services.errors import Forbidden
 from workflow.services.facts import DossierFacts
-from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers
+from workflow.services.scope import dossiers_under, reviewer_paths, unit_filter, visible_dossiers
 from workflow.services.search import fold
 from workflow.services.validate import Fields
 
@@ -26,33 +27,15 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 AUDIT_ROLES = set(roles_for(Action.READ_AUDIT))  # who reads the audit log: the policy's row
 SOON_WORKING_DAYS = 3  # "due soon": within this many working days
 
-# Which campaign date a dossier in each state is due by.
-DUE_FIELD = {
-    State.DRAFT: "registration_closes",
-    State.REGISTERED: "assessment_due",
-    State.SELF_ASSESSMENT: "assessment_due",
-    State.PUBLIC_NOTICE: "inspection_due",
-    State.WARD_INSPECTION: "inspection_due",
-    State.COUNCIL_REVIEW: "decision_due",
-    State.AWAITING_DECISION: "decision_due",
-}
-
-
 def local_today() -> date:
     return calendar.local_today()
 
 
 def due_date(dossier: Dossier) -> date | None:
-    """The last day (Vietnam's date) of the current stage: the campaign's deadline for it; awaiting the decision,
-    the earlier of that and `decision_days` working days after the dossier became complete."""
-    field = DUE_FIELD.get(State(dossier.state))
-    if field is None:
-        return None
-    deadline = getattr(dossier.campaign, field)
-    if dossier.state == State.AWAITING_DECISION and dossier.campaign.decision_days:
-        complete_on = calendar.local_date(dossier.state_changed_at)
-        deadline = min(deadline, calendar.count(complete_on, dossier.campaign.decision_days, True).ends_on)
-    return deadline
+    """The last day (Vietnam's date) of the current stage, as stored when the state changed (`deadlines`)."""
+    if dossier.due_on is not None or State(dossier.state) not in DUE_FIELD:
+        return dossier.due_on
+    return deadlines.compute(dossier.state, dossier.campaign, dossier.state_changed_at)  # not flushed yet
 
 
 def notice_ends_on(dossier: Dossier) -> date | None:
@@ -94,23 +77,19 @@ def due_status(dossier: Dossier, today: date | None = None, soon: date | None = 
     return None
 
 
-def _overdue_awaiting_decision(today: date) -> list[int]:
-    """Dossiers awaiting the decision past `decision_days` working days (a count SQL cannot do; few rows)."""
-    waiting = db.session.scalars(select(Dossier).where(Dossier.state == State.AWAITING_DECISION.value))
-    return [d.id for d in waiting if (due_date(d) or today) < today]
-
-
 def overdue_condition(today: date):
-    by_field: dict[str, list[str]] = {}
-    for state, field in DUE_FIELD.items():
-        by_field.setdefault(field, []).append(state.value)
-    return or_(*[and_(Dossier.state.in_(states), getattr(Campaign, field) < today)
-                 for field, states in by_field.items()], Dossier.id.in_(_overdue_awaiting_decision(today)))
+    """Its stage's last day has passed (the stored deadline; an index per ward serves it)."""
+    return Dossier.due_on < today
 
 
 def _in_unit(query: Select, column_path, unit_id: int) -> Select:
     unit = db.session.get(Unit, unit_id)
     return query.where(column_path.like(unit.path + "%") if unit else column_path == "-")
+
+
+def _dossiers_in_unit(query: Select, unit_id: int) -> Select:
+    unit = db.session.get(Unit, unit_id)
+    return query.where(*dossiers_under([unit])) if unit else query.where(False)
 
 
 def dossier_query(user: User, args: Mapping[str, str]) -> Select:
@@ -133,7 +112,7 @@ def dossier_query(user: User, args: Mapping[str, str]) -> Select:
     if title:
         query = query.where(Dossier.title == title)
     if unit_id is not None:
-        query = _in_unit(query, Unit.path, unit_id)
+        query = _dossiers_in_unit(query, unit_id)
     if campaign_id is not None:
         query = query.where(Dossier.campaign_id == campaign_id)
     text = (args.get("q") or "").strip()
@@ -142,7 +121,7 @@ def dossier_query(user: User, args: Mapping[str, str]) -> Select:
     elif text:
         query = query.where(Dossier.search_text.contains(fold(text), autoescape=True))
     if overdue in ("true", "1", "on"):
-        query = query.join(Campaign, Campaign.id == Dossier.campaign_id).where(overdue_condition(local_today()))
+        query = query.where(overdue_condition(local_today()))
     return query
 
 

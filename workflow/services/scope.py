@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from sqlalchemy import Select, and_, or_, select
 
 from models import Dossier, DossierMember, Unit, User
-from states.enums import Role, State
+from states.enums import Role, State, UnitKind
 from states.policy import REVIEWERS, held_units, is_party, local_day
 from states.text import T
 from workflow import clock
@@ -33,6 +33,32 @@ def unit_filter(column, paths: list[str]):
     return or_(*[column.like(path + "%") for path in paths])
 
 
+def dossiers_under(units) -> list:
+    """SQL conditions on the dossier's own columns, one per unit: its dossiers and those of every unit below it.
+    A ward reads its range of `ward_id`, a group or agency its `unit_id`; a province (or town) its wards. Each
+    is a range of one of the list's indexes, so no page walks the province to find a ward's rows."""
+    conditions = []
+    for unit in units:
+        if unit.kind == UnitKind.WARD:
+            conditions.append(Dossier.ward_id == unit.id)
+        elif unit.kind in (UnitKind.GROUP, UnitKind.AGENCY):
+            conditions.append(Dossier.unit_id == unit.id)
+        else:
+            conditions.append(Dossier.ward_id.in_(select(Unit.id).where(
+                Unit.kind == UnitKind.WARD.value, Unit.path.like(unit.path + "%"))))
+    return conditions
+
+
+def _outermost(units) -> list[Unit]:
+    """The units not below another of them (a ward's role makes its groups' roles add nothing)."""
+    ordered = sorted({unit.path: unit for unit in units}.values(), key=lambda unit: unit.path)
+    kept: list[Unit] = []
+    for unit in ordered:
+        if not any(unit.path.startswith(outer.path) for outer in kept):
+            kept.append(unit)
+    return kept
+
+
 def visible_dossiers(user: User) -> Select:
     """Dossiers the user may see: their own (applicant or subject), those on public notice in the units where
     they are a resident, and all those under their reviewer roles."""
@@ -41,12 +67,13 @@ def visible_dossiers(user: User) -> Select:
         conditions += [Dossier.subject_ref == user.personal_id,
                        Dossier.id.in_(select(DossierMember.dossier_id)
                                       .where(DossierMember.personal_id == user.personal_id))]
-    in_units = unit_filter(Unit.path, reviewer_paths(user))
-    if in_units is not None:
-        conditions.append(in_units)
-    resident = unit_filter(Unit.path, sorted({u.path for u in role_units(user, Role.APPLICANT)}))
-    if resident is not None:
-        conditions.append(and_(resident, Dossier.state == State.PUBLIC_NOTICE.value))
+    reviewing = _outermost(held_units(user, REVIEWERS, local_day(clock.now())))
+    conditions += dossiers_under(reviewing)
+    neighbours = [unit for unit in _outermost(role_units(user, Role.APPLICANT))
+                  if not any(unit.path.startswith(outer.path) for outer in reviewing)]
+    if neighbours:
+        conditions.append(and_(or_(*dossiers_under(neighbours)), Dossier.state == State.PUBLIC_NOTICE.value))
+    # The join stays for callers that narrow by `Unit.path`; the scope itself reads the dossier's own columns.
     return select(Dossier).join(Unit, Dossier.unit_id == Unit.id).where(or_(*conditions))
 
 
