@@ -1,11 +1,12 @@
 """The day's deadline reminders (`flask send-reminders`, daily): each reviewer with dossiers overdue or due within
-3 working days in her work list gets one short message, once a day however often it runs."""
+3 working days in her work list gets one short message, once a day however often it runs — and however many hosts
+run it at once: on PostgreSQL runs take turns on an advisory lock, so a later one finds the reviewers told."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Delegation, Notification, RoleAssignment, User
 from states.enums import Role
@@ -14,6 +15,8 @@ from workflow.extensions import db
 from workflow.services import notify
 from workflow.services.listing import local_today
 from workflow.services.work import my_work
+
+REMINDER_LOCK = 0x6B6D_524D  # PostgreSQL advisory lock ("kmRM"), held by a run until its transaction ends
 
 
 def reviewers(today: date) -> list[User]:
@@ -39,6 +42,11 @@ def reminder_text(overdue: int, today_: int, soon: int, day: date) -> str | None
 def send_reminders(now: datetime | None = None) -> int:
     """Write today's reminders (inbox and outbox); returns how many were written. Commits nothing itself."""
     now = now or clock.now()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two runs at once (a timer on every server) would both find nobody told and the second would fail on the
+        # unique (user_id, dedupe_key). The second waits here until the first commits; its next statement then
+        # sees the first one's reminders (READ COMMITTED) and writes none of them again.
+        db.session.execute(select(func.pg_advisory_xact_lock(REMINDER_LOCK)))
     day = local_today()
     key = f"reminder:{day.isoformat()}"
     already = set(db.session.scalars(select(Notification.user_id).where(Notification.dedupe_key == key)))
