@@ -7,6 +7,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import contains_eager
 
 from models import Dossier, DossierMember, Unit, User
 from states.enums import Role, State, UnitKind
@@ -73,8 +74,11 @@ def visible_dossiers(user: User) -> Select:
                   if not any(unit.path.startswith(outer.path) for outer in reviewing)]
     if neighbours:
         conditions.append(and_(or_(*dossiers_under(neighbours)), Dossier.state == State.PUBLIC_NOTICE.value))
-    # The join stays for callers that narrow by `Unit.path`; the scope itself reads the dossier's own columns.
-    return select(Dossier).join(Unit, Dossier.unit_id == Unit.id).where(or_(*conditions))
+    # The join stays for callers that narrow by `Unit.path`, and fills each row's `unit` (no query per row); the
+    # scope itself reads the dossier's own columns. An outer join (every dossier has its unit) that PostgreSQL
+    # drops from a count, which then reads only the index.
+    return (select(Dossier).outerjoin(Unit, Dossier.unit_id == Unit.id).options(contains_eager(Dossier.unit))
+            .where(or_(*conditions)))
 
 
 def sees_in_full(user: User, dossier: Dossier) -> bool:
