@@ -277,10 +277,11 @@ def _campaign(campaign_id: int, ward_id: int, year: int, today: date, now: datet
 
 
 class Generator:
-    def __init__(self, n: int, seed: int, writer: Writer, now: datetime, progress: bool = True):
+    def __init__(self, n: int, seed: int, writer: Writer, now: datetime, progress: bool = True,
+                 per_ward: int = DOSSIERS_PER_WARD):
         from workflow.services.calendar import VIETNAM, local_date
 
-        self.n, self.writer, self.now, self.progress = n, writer, now, progress
+        self.n, self.writer, self.now, self.progress, self.per_ward = n, writer, now, progress, per_ward
         self.random = random.Random(seed)
         self.salt = seed * 7919 + 12345
         self.vietnam, self.local_date = VIETNAM, local_date
@@ -344,7 +345,7 @@ class Generator:
         from werkzeug.security import generate_password_hash
 
         password_hash = generate_password_hash(PASSWORD)  # once: the app's own scrypt, reused by every account
-        ward_count = max(1, self.n // DOSSIERS_PER_WARD)
+        ward_count = max(1, self.n // self.per_ward)
         suffix = self.ids["units"]  # unit codes unique even when a province is already loaded
         province = self.take("units")
         self.add("units", (province, f"P{suffix}", "Tỉnh Thanh Hóa (bench)", "province", None, f"/{province}/",
@@ -707,7 +708,8 @@ def owner_url(database_url: str | None, migration_url: str | None = None) -> str
 
 
 def generate(n: int, database_url: str | None = None, *, seed: int = 1, migration_url: str | None = None,
-             results_dir: str | Path | None = ROOT / "bench" / "results", progress: bool = True) -> dict[str, Any]:
+             results_dir: str | Path | None = ROOT / "bench" / "results", progress: bool = True,
+             per_ward: int = DOSSIERS_PER_WARD) -> dict[str, Any]:
     """Load `n` dossiers into the database (as its owner); returns (and writes) the summary."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
@@ -730,7 +732,7 @@ def generate(n: int, database_url: str | None = None, *, seed: int = 1, migratio
         engine = create_engine(url, poolclass=NullPool)
         writer = Writer(engine)
         try:
-            generator = Generator(n, seed, writer, clock.now(), progress=progress)
+            generator = Generator(n, seed, writer, clock.now(), progress=progress, per_ward=per_ward)
             generator.load_criteria(app.config["CRITERIA_DIR"])
             wards = generator.build_province()
             generator.run(wards)
@@ -742,7 +744,7 @@ def generate(n: int, database_url: str | None = None, *, seed: int = 1, migratio
     seconds = time.perf_counter() - started
     rows = sum(generator.counts.values())
     summary = {
-        "n": n, "seed": seed, "backend": engine.dialect.name, "seconds": round(seconds, 2),
+        "n": n, "seed": seed, "per_ward": per_ward, "backend": engine.dialect.name, "seconds": round(seconds, 2),
         "dossiers": generator.counts["dossiers"], "events": generator.counts["audit_events"],
         "units": generator.counts["units"], "users": generator.counts["users"], "wards": len(wards),
         "rows": rows, "rows_per_second": round(rows / seconds), "dossiers_per_second": round(n / seconds),
@@ -765,9 +767,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("n", type=int, help="how many dossiers")
     parser.add_argument("--database-url", help="default: MIGRATION_DATABASE_URL, else DATABASE_URL")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--per-ward", type=int, default=DOSSIERS_PER_WARD,
+                        help="dossiers per ward (a ward of 45,000 has about 5,400 awaiting one decision)")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"), help="where generate-N.json goes")
     args = parser.parse_args(argv)
-    summary = generate(args.n, args.database_url, seed=args.seed, results_dir=args.results)
+    summary = generate(args.n, args.database_url, seed=args.seed, results_dir=args.results, per_ward=args.per_ward)
     print(f"generated {summary['dossiers']:,} dossiers, {summary['events']:,} events, {summary['units']:,} units "
           f"({summary['wards']} wards), {summary['users']:,} users on {summary['backend']} in "
           f"{summary['seconds']:.1f} s: {summary['rows']:,} rows, {summary['rows_per_second']:,} rows/s, "
