@@ -7,6 +7,7 @@ network, whatever its text holds.
 
 from __future__ import annotations
 
+import io
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.security import safe_join
+from werkzeug.wsgi import wrap_file
 
 from workflow.web import error_page
 
@@ -24,21 +26,53 @@ def wants_pdf() -> bool:
     return request.args.get("format", "").strip().lower() == PDF
 
 
-def paper(template: str, filename: str, status: int = 200, **context):
+def paper(template: str, filename: str, status: int = 200, *, sheets: str | None = None, **context):
     """The page, or its PDF when the request asks `?format=pdf` (`filename` without extension). An unknown
-    format is refused with a page saying which exist."""
+    format is refused with a page saying which exist.
+
+    `sheets` names a list in `context` of one-page items (a decision's certificates): its PDF is rendered
+    SHEETS_PER_PART at a time and the parts joined in a temporary file, so a worker's memory and each layout stay
+    the size of one part, however many sheets the decision has."""
     fmt = request.args.get("format", "").strip().lower()
     if fmt not in ("", "html", PDF):
         return error_page(400, _("Định dạng không hỗ trợ: chỉ có trang web hoặc PDF (format=pdf)."))
-    html = render_template(template, **context)
     if fmt != PDF or status != 200:
-        return html, status
+        return render_template(template, **context), status
     try:
-        data = render_pdf(html)
+        if sheets is not None and len(context[sheets]) > SHEETS_PER_PART:
+            return _pdf_response(_joined_pdf(template, sheets, context), filename)
+        return _pdf_response(render_pdf(render_template(template, **context)), filename)
     except OSError:  # WeasyPrint's system libraries (Pango) are missing on this server
         current_app.logger.exception("PDF rendering is not available")
         return error_page(503, _("Máy chủ chưa cài được phần tạo PDF. Hãy dùng nút In của trình duyệt."))
-    response = make_response(data)
+
+
+SHEETS_PER_PART = 50
+
+
+def _joined_pdf(template: str, sheets: str, context: dict):
+    """The sheets' PDF in parts joined by pypdf into a spooled temporary file (on disk past 8 MB)."""
+    import tempfile
+
+    from pypdf import PdfWriter
+
+    items = context[sheets]
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (closed by the response)
+    writer = PdfWriter()
+    for start in range(0, len(items), SHEETS_PER_PART):
+        part = render_pdf(render_template(template, **{**context, sheets: items[start:start + SHEETS_PER_PART]}))
+        writer.append(io.BytesIO(part))
+    writer.write(out)
+    writer.close()
+    out.seek(0)
+    return out
+
+
+def _pdf_response(data, filename: str):
+    if isinstance(data, bytes):
+        response = make_response(data)
+    else:  # a file: sent in blocks, closed when sent
+        response = current_app.response_class(wrap_file(request.environ, data), direct_passthrough=True)
     response.headers["Content-Type"] = "application/pdf"
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in filename) or "giay-to"
     response.headers["Content-Disposition"] = f'inline; filename="{safe}.pdf"'

@@ -187,6 +187,20 @@ def test_a_decisions_certificates_print_at_once_one_per_sheet(client, auth, worl
     assert "Không in 1 giấy của danh hiệu đã bị thu hồi" in batch
 
 
+def test_a_big_decisions_pdf_is_made_in_parts_and_joined_in_order(client, auth, world, monkeypatch):
+    from workflow import papers
+
+    decision, listed = signed(world, count=3)
+    monkeypatch.setattr(papers, "SHEETS_PER_PART", 2)  # parts of 2: the 3 sheets come as 2 + 1
+    auth.login("chairman")
+    pdf = client.get(f"/decisions/{decision.id}/certificates?format=pdf")
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    pages = PdfReader(BytesIO(pdf.data)).pages
+    assert len(pages) == 3
+    order = [c.code for c in certificates.certificates_of(decision)[0]]
+    assert [next(code for code in order if in_pdf_text(code, page.extract_text())) for page in pages] == order
+
+
 def test_a_refusal_has_no_certificates_and_outsiders_find_none(client, auth, world):
     refusal, _ = signed(world, count=1, number="136/QĐ-UBND", outcome="refuse", comment="Không đủ tiêu chí")
     decision, _ = signed(world, count=1)

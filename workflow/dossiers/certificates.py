@@ -53,7 +53,7 @@ def decision_certificates(decision_id: int):
         return error_page(404, _(
             "Quyết định này không có giấy công nhận nào để in."))
     return paper("review/certificates.html", f"giay-cong-nhan-qd-{decision.number}", decision=decision,
-                 certificates=[(c, _qr(c)) for c in found], revoked=revoked)
+                 certificates=[(c, _qr(c)) for c in found], revoked=revoked, sheets="certificates")
 
 
 @bp.app_template_global()
