@@ -193,9 +193,9 @@ def test_a_big_decisions_pdf_is_made_in_parts_and_joined_in_order(client, auth, 
     decision, listed = signed(world, count=3)
     monkeypatch.setattr(papers, "SHEETS_PER_PART", 2)  # parts of 2: the 3 sheets come as 2 + 1
     auth.login("chairman")
-    pdf = client.get(f"/decisions/{decision.id}/certificates?format=pdf")
-    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
-    pages = PdfReader(BytesIO(pdf.data)).pages
+    with client.get(f"/decisions/{decision.id}/certificates?format=pdf") as pdf:  # a file: closed when sent
+        assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+        pages = PdfReader(BytesIO(pdf.data)).pages
     assert len(pages) == 3
     order = [c.code for c in certificates.certificates_of(decision)[0]]
     assert [next(code for code in order if in_pdf_text(code, page.extract_text())) for page in pages] == order
