@@ -134,6 +134,11 @@ def test_editing_one_event_row_is_reported_at_that_dossier_and_seq(api, world, f
     dossier_id = walk_to_recognized(api, world, frozen_clock, "model_family", "G1", ("Hộ bà D", "HK-777"))
     tamper_with_event(owner_sql, dossier_id, seq=5)
 
+    result = runner.invoke(args=["audit-verify"])  # the check runs outside any request; the API reads its outcome
+    assert result.exit_code == 1
+    assert f"hồ sơ {dossier_id}" in result.output and "seq 5" in result.output
+    assert f"hồ sơ {other_id} " not in result.output
+
     report = api.as_("auditor").get("/audit/verify").json
     assert report["valid"] is False
     assert [(b["dossier_id"], b["seq"]) for b in report["broken"]] == [(dossier_id, 5)]
@@ -142,8 +147,3 @@ def test_editing_one_event_row_is_reported_at_that_dossier_and_seq(api, world, f
 
     assert api.as_("auditor").get(f"/dossiers/{dossier_id}/history").json["chain_valid"] is False
     assert api.as_("auditor").get(f"/dossiers/{other_id}/history").json["chain_valid"] is True
-
-    result = runner.invoke(args=["audit-verify"])
-    assert result.exit_code == 1
-    assert f"hồ sơ {dossier_id}" in result.output and "seq 5" in result.output
-    assert f"hồ sơ {other_id} " not in result.output

@@ -103,11 +103,27 @@ def test_list_filters_and_cursor(api, world):
     while True:
         page = auditor.get("/dossiers?limit=2" + (f"&cursor={cursor}" if cursor else "")).json
         seen += [d["id"] for d in page["items"]]
+        assert (page["total"], page["total_exact"]) == (6, True)  # the whole filtered list, on every page
         pages += 1
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert pages == 3 and seen == sorted(d.id for d in [*drafts, citizen])
+    assert (lambda p: (p["total"], p["total_exact"]))(auditor.get("/dossiers?state=draft&limit=1").json) == (5, True)
+
+
+def test_the_list_counts_up_to_its_limit_and_says_when_it_stopped(api, world, monkeypatch):
+    from workflow.services import paging
+
+    for _ in range(4):
+        world.dossier(State.DRAFT)
+    monkeypatch.setattr(paging, "COUNT_LIMIT", 3)
+    auditor = api.as_("auditor")
+    page = auditor.get("/dossiers?limit=1").json
+    assert (page["total"], page["total_exact"], len(page["items"])) == (4, False, 1)  # counted 3 + 1: "more than 3"
+    monkeypatch.setattr(paging, "COUNT_LIMIT", 4)
+    assert (lambda p: (p["total"], p["total_exact"]))(auditor.get("/dossiers").json) == (4, True)
+    assert (lambda p: (p["total"], p["total_exact"]))(auditor.get("/dossiers?q=khong ai").json) == (0, True)
 
 
 def test_overdue_lists_dossiers_past_their_stage_deadline(api, world, frozen_clock):

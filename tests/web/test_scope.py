@@ -70,10 +70,12 @@ def test_counts_on_my_work_cover_only_the_users_units(client, auth, world, secre
 
 NASTY = ["page=-5", "page=abc", "page=99999", "sort=drop table", "state=<script>", "unit_id=1e9", "unit_id=-1",
          "campaign_id=x", "overdue=maybe", "q=%00", "q=" + "x" * 3000, "title=%E2%80%AE", "since=yesterday",
-         "until=2026-13-45", "dossier_id=abc", "code=%27%22"]
+         "until=2026-13-45", "dossier_id=abc", "code=%27%22", "after=%00", "after=WyJ1cGRhdGVkIl0",
+         "after=" + "A" * 5000, "sort=subject&after=WyJzdWJqZWN0IiwiXHUwMDAwIiwxLDJd", "page=2&after=x"]
 
 
-@pytest.mark.parametrize("url", ["/dossiers", "/audit/events", "/review/decisions/new", "/track", "/workflow"])
+@pytest.mark.parametrize("url", ["/dossiers", "/audit/events", "/audit/accounts", "/review/decisions/new", "/track",
+                                 "/workflow"])
 def test_no_query_string_makes_a_page_fail(client, auth, world, url):
     world.dossier(State.AWAITING_DECISION)
     auth.login("chairman")

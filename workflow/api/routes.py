@@ -52,13 +52,14 @@ from workflow.services import (
     listing,
     meetings,
     notice_board,
+    paging,
     permissions,
     publication,
     records,
     renew,
-    seals,
     stats,
     streaks,
+    verification,
 )
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
 from workflow.services.errors import InvalidCredentials, NotFound, ServiceError, TooManyAttempts
@@ -299,8 +300,10 @@ def list_dossiers(query: schemas.DossierQuery):
     if query.format in ("csv", "xlsx"):
         return exports.download(query.format, exports.dossiers(g.api_user, query.filters()),
                                 exports.dossier_columns(g.api_user), "danh-sach-ho-so", "Hồ sơ")
-    return page(listing.dossier_query(g.api_user, query.filters()), Dossier.id,
-                lambda d: dossier_list_item(d, sees_in_full(g.api_user, d)), query)
+    dossiers = listing.dossier_query(g.api_user, query.filters())
+    count = paging.count_capped(dossiers)
+    return {**page(dossiers, Dossier.id, lambda d: dossier_list_item(d, sees_in_full(g.api_user, d)), query),
+            "total": count.counted, "total_exact": count.exact}
 
 
 @bp.get("/dossiers/<int:id>")
@@ -501,16 +504,17 @@ def audit_events(query: schemas.AuditQuery):
 
 
 @bp.get("/audit/verify")
-@operation(summary="Verify every hash chain in scope now, with the latest whole verification and seal",
+@operation(summary="The latest whole verification (`flask audit-verify`, run outside any request) and the latest "
+                   "seal, with the problems that verification found in the caller's scope",
            response=schemas.VerifyOut)
 def audit_verify():
-    report = audit.verify(listing.audit_paths(g.api_user))
-    latest = seals.latest_verification()
-    seal = seals.latest_seal()
-    return {"valid": report.valid, "dossiers_checked": report.dossiers_checked,
-            "events_checked": report.events_checked, "broken": report.broken,
-            "checked_at": latest.at if latest else None, "events": latest.events if latest else None,
-            "latest": verification_json(latest) if latest else None, "seal": seal_json(seal) if seal else None}
+    check = verification.latest_check(listing.audit_paths(g.api_user))
+    run, seal = check.run, check.seal
+    return {"valid": check.valid, "dossiers_checked": run.dossiers if run else None,
+            "events_checked": run.events if run else None, "broken": check.broken,
+            "checked_at": run.at if run else None, "events": run.events if run else None,
+            "latest": verification_json(run, check.broken) if run else None,
+            "seal": seal_json(seal) if seal else None}
 
 
 def seal_json(seal: AuditSeal) -> dict:
@@ -519,9 +523,10 @@ def seal_json(seal: AuditSeal) -> dict:
             "sealed_by": seal.sealed_by}
 
 
-def verification_json(row: AuditVerification) -> dict:
+def verification_json(row: AuditVerification, problems: list[dict]) -> dict:
+    """A stored verification, with only the problems in the caller's scope (`problems`)."""
     return {"checked_at": row.at, "valid": row.valid, "events": row.events, "dossiers": row.dossiers,
-            "seal_id": row.seal_id, "problems": row.problems}
+            "seal_id": row.seal_id, "problems": problems}
 
 
 @bp.get("/audit/seals")

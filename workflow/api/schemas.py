@@ -1083,8 +1083,9 @@ class HistoryOut(Out):
 class BrokenLink(Out):
     dossier_id: int | None
     stream: str
-    seq: int
+    seq: int | None = Field(description="where in the chain; null for a problem of a whole chain or of the seals")
     reason: str
+    explanation: str | None = Field(None, description="the reason in words (Vietnamese)")
 
 
 class SealOut(Out):
@@ -1101,20 +1102,24 @@ class SealOut(Out):
 
 class LatestVerificationOut(Out):
     checked_at: datetime
-    valid: bool
+    valid: bool = Field(description="the whole audit held (every chain, the seals, every dossier's history)")
     events: int
     dossiers: int
     seal_id: int | None
-    problems: list[dict]
+    problems: list[BrokenLink] = Field(description="the problems it kept that lie in the caller's scope")
 
 
 class VerifyOut(Out):
-    valid: bool = Field(description="every chain in the caller's scope holds (checked now)")
-    dossiers_checked: int
-    events_checked: int
-    broken: list[BrokenLink]
-    checked_at: datetime | None = Field(description="when `flask audit-verify` last checked everything, "
-                                                    "against the latest seal; null before the first time")
+    valid: bool | None = Field(description="every chain in the caller's scope held at the latest verification; "
+                                           "null before `flask audit-verify` first ran")
+    dossiers_checked: int | None = Field(description="dossiers that verification checked (all of them); null "
+                                                     "before the first")
+    events_checked: int | None = Field(description="events that verification checked (all of them); null before "
+                                                   "the first")
+    broken: list[BrokenLink] = Field(description="what that verification found broken in the caller's scope")
+    checked_at: datetime | None = Field(description="when `flask audit-verify` last checked everything (outside "
+                                                    "any request), against the latest seal; null before the first "
+                                                    "time")
     events: int | None = Field(description="events that whole verification checked")
     latest: LatestVerificationOut | None = Field(description="that whole verification (every chain, the seals, "
                                                              "dossiers without history)")
@@ -1184,6 +1189,9 @@ class TitlePage(Page):
 
 class DossierPage(Page):
     items: list[DossierListItemOut]
+    total: int = Field(description="dossiers matching the filters, counted up to 10,001: exact when `total_exact`, "
+                                   "else a lower bound (more than 10,000)")
+    total_exact: bool = Field(description="false when the count stopped at its limit")
 
 
 class EventPage(Page):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from models import Campaign, Dossier, Unit
@@ -30,22 +30,24 @@ from workflow.downloads import send_attachment
 from workflow.extensions import db
 from workflow.filters import event_label, translated
 from workflow.forms import as_number, members_text, open_campaign_choices, parse_members
-from workflow.services import attachments, audit, dossier_view, meetings, permissions, records
+from workflow.services import attachments, audit, dossier_view, meetings, paging, permissions, records
 from workflow.services.dossiers import apply_transition, create_dossier, edit_dossier
 from workflow.services.errors import ServiceError
 from workflow.services.facts import assessment_score, guard_context
 from workflow.services.listing import dossier_query, local_today
-from workflow.services.scope import get_dossier_for, get_dossier_in_full, sees_in_full, unit_filter, visible_units
+from workflow.services.scope import get_dossier_for, get_dossier_in_full, sees_in_full, unit_filter
+from workflow.services.unit_choices import filter_choices
 from workflow.services.work import my_work, oversight, registration_campaigns
-from workflow.web import Page, error_page, refusal_to_form, submit
+from workflow.web import error_page, refusal_to_form, submit
 
 PAGE_SIZE = 20
 # Steps that end a dossier for good are never a single click: they have their own page that says what they mean.
 CONFIRM_FIRST = frozenset({Trigger.WITHDRAW})
-SORTS = {
-    "updated": Dossier.updated_at.desc(), "created": Dossier.created_at.desc(), "subject": Dossier.subject_name,
-    "state": Dossier.state, "code": Dossier.tracking_code,
-}
+# The list's sorts, each a keyset order: (column, id) in one direction, so a page starts after the one before.
+SORTS = {name: paging.Order(name, column, Dossier.id, descending) for name, column, descending in (
+    ("updated", Dossier.updated_at, True), ("created", Dossier.created_at, True),
+    ("subject", Dossier.subject_name, False), ("state", Dossier.state, False),
+    ("code", Dossier.tracking_code, False))}
 
 
 @bp.get("/")
@@ -57,7 +59,8 @@ def home():
 @bp.get("/dossiers")
 @login_required
 def index():
-    args = request.args.to_dict()
+    # ?page= of the numbered pages before is ignored: the link opens the first page.
+    args = {k: v for k, v in request.args.to_dict().items() if k not in ("page", "after")}
     try:
         query = dossier_query(current_user, args)
     except ServiceError as error:
@@ -65,17 +68,14 @@ def index():
         query = dossier_query(current_user, {})
         args = {}
     sort = args.get("sort") if args.get("sort") in SORTS else "updated"
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    last = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    number = min(max(request.args.get("page", 1, type=int) or 1, 1), last)  # ?page=10**20 shows the last page
-    rows = db.session.scalars(query.order_by(SORTS[sort], Dossier.id.desc())
-                              .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
-    units = db.session.scalars(visible_units(current_user).where(
-        Unit.kind.in_([UnitKind.GROUP.value, UnitKind.AGENCY.value, UnitKind.WARD.value])).order_by(Unit.path)).all()
+    page = paging.keyset_page(query, SORTS[sort], request.args.get("after"), PAGE_SIZE)
+    if page.key_refused:
+        flash(_("Liên kết trang không đúng hoặc đã cũ; đây là trang đầu của danh sách."), "warning")
     campaigns = db.session.scalars(select(Campaign).order_by(Campaign.year.desc())).all()
-    return render_template("dossiers/list.html", page=Page(rows, total, number, PAGE_SIZE), args=args, sort=sort,
+    units = filter_choices(current_user, args.get("unit_id"))
+    return render_template("dossiers/list.html", page=page, count=paging.count_capped(query), args=args, sort=sort,
                            states=list(State), titles=list(Title), units=units, campaigns=campaigns,
-                           due=dossier_view.due, returns=dossier_view.returns_of(d.id for d in rows))
+                           due=dossier_view.due, returns=dossier_view.returns_of(d.id for d in page.items))
 
 
 def _unit_choices() -> list[SelectChoice]:
