@@ -36,17 +36,16 @@ def unit_filter(column, paths: list[str]):
 
 def dossiers_under(units) -> list:
     """SQL conditions on the dossier's own columns, one per unit: its dossiers and those of every unit below it.
-    A ward reads its range of `ward_id`, a group or agency its `unit_id`; a province (or town) its wards. Each
-    is a range of one of the list's indexes, so no page walks the province to find a ward's rows."""
+    A ward (or province, town) reads the `ward_id`s of the wards under it, a group or agency the `unit_id`s of
+    the units under it (itself and any merged into it): each a range of one of the list's indexes, so no page
+    walks the province to find a ward's rows."""
     conditions = []
     for unit in units:
-        if unit.kind == UnitKind.WARD:
-            conditions.append(Dossier.ward_id == unit.id)
-        elif unit.kind in (UnitKind.GROUP, UnitKind.AGENCY):
-            conditions.append(Dossier.unit_id == unit.id)
+        below = Unit.path.like(unit.path + "%")  # a unit merged into this one hangs below it
+        if unit.kind in (UnitKind.GROUP, UnitKind.AGENCY):
+            conditions.append(Dossier.unit_id.in_(select(Unit.id).where(below)))
         else:
-            conditions.append(Dossier.ward_id.in_(select(Unit.id).where(
-                Unit.kind == UnitKind.WARD.value, Unit.path.like(unit.path + "%"))))
+            conditions.append(Dossier.ward_id.in_(select(Unit.id).where(Unit.kind == UnitKind.WARD.value, below)))
     return conditions
 
 
