@@ -14,8 +14,10 @@ LIMIT_MAX = 500  # the largest page of a list (`?limit=`); the default is LIMIT_
 LIMIT_DEFAULT = 50
 YEAR_MIN, YEAR_MAX = 2000, 2100  # a campaign's year
 MEMBERS_MAX = 30  # household members listed on a family dossier
-DOSSIER_IDS_MAX = 500  # dossiers in one decision
-BATCH_MAX = 500  # dossiers moved by one batch step (POST /transitions/batch, the batch pages)
+# A decision or a batch step is judged and written as one set (services/step_sets.py): its statements do not grow
+# with its dossiers, so a ward's whole list goes in one.
+DOSSIER_IDS_MAX = 5000  # dossiers in one decision
+BATCH_MAX = 5000  # dossiers moved by one batch step (POST /transitions/batch, the batch pages)
 MEETING_VOTES_MAX = 500  # dossiers one group meeting votes on
 MEETING_PEOPLE_MAX = 100_000  # people invited to (or attending) a group's meeting
 ITEMS_MAX = 500  # criteria in one assessment or inspection

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent
 from states.enums import State
+from workflow import limits
 from workflow.extensions import db
 
 
@@ -63,7 +64,8 @@ def test_a_batch_body_is_checked_by_the_schema(api, world):
                        ({"trigger": "nope", "items": [{"dossier_id": 1, "version": 1}]}, "trigger"),
                        ({"trigger": "accept", "items": [{"dossier_id": 1, "version": 1}] * 2}, "items[1].dossier_id"),
                        ({"trigger": "accept", "items": [{"dossier_id": 1, "version": True}]}, "items[0].version"),
-                       ({"trigger": "accept", "items": [{"dossier_id": 1, "version": 1}] * 501}, "items")):
+                       ({"trigger": "accept", "items": [{"dossier_id": 1, "version": 1}] * (limits.BATCH_MAX + 1)},
+                        "items")):
         response = committee.post("/transitions/batch", json=bad)
         assert response.status_code == 422 and field in response.json["error"]["fields"], (bad, response.json)
     response = committee.post("/transitions/batch", json={"trigger": "accept",

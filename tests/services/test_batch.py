@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEvent, Dossier, User
 from states.enums import State, Trigger
+from workflow import limits
 from workflow.extensions import db
 from workflow.services import batch
 from workflow.services import dossiers as dossier_service
@@ -86,7 +87,7 @@ def test_a_batch_moves_each_through_its_step_with_one_event(world):
     ([{"dossier_id": "1", "version": None}], "items[0].version"),
     ([{"dossier_id": 2**31, "version": 1}], "items[0].dossier_id"),
     ("1,2", "items"),
-    ([{"dossier_id": n, "version": 1} for n in range(1, 502)], "items"),
+    ([{"dossier_id": n, "version": 1} for n in range(1, limits.BATCH_MAX + 2)], "items"),
 ])
 def test_a_malformed_batch_is_refused_by_field(world, items, field):
     with pytest.raises(ValidationFailed) as refused:

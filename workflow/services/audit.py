@@ -6,16 +6,18 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event as orm_event
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text, true
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, Unit, User
 from states.enums import EventName
 from workflow import uow
 from workflow.extensions import db
+from workflow.services import bulk
 
 GENESIS = "0" * 64
 
@@ -149,9 +151,50 @@ def record(
         select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
         .order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
-    event = AuditEvent(
+    event = AuditEvent(**_linked(last.seq if last else 0, last.hash if last else GENESIS, stream=stream,
+                                 unit_id=unit_id, trigger=trigger, actor=actor, role=role, at=at,
+                                 dossier_id=dossier_id, campaign_id=campaign_id, from_state=from_state,
+                                 to_state=to_state, comment=comment, data=data))
+    db.session.add(event)
+    db.session.flush()
+    uow.written(db.session, event)
+    return event
+
+
+def record_many(entries: list[dict[str, Any]]) -> list[SimpleNamespace]:
+    """Append many events at once (each entry: `record`'s arguments), in the caller's transaction: the very events
+    `record` would write one by one in this order — each chained to its stream's last event, or to the entry
+    before it of the same stream — with the owners locked in one statement, the streams' last links read in one
+    and the events inserted in one (bulk.insert_rows). Returns each event's values with its id (plain records:
+    what was written needs no ORM object)."""
+    if not entries:
+        return []
+    share_seal_lock()
+    lock_streams({e["dossier_id"] for e in entries if e.get("dossier_id") is not None},
+                 {e["campaign_id"] for e in entries
+                  if e.get("dossier_id") is None and e.get("campaign_id") is not None})
+    links = last_links({e["stream"] for e in entries})
+    rows = []
+    for entry in entries:
+        seq, prev_hash = links.get(entry["stream"], (0, GENESIS))
+        row = _linked(seq, prev_hash, **entry)
+        links[row["stream"]] = (row["seq"], row["hash"])
+        rows.append(row)
+    events = [SimpleNamespace(id=event_id, **row)
+              for row, event_id in zip(rows, bulk.insert_rows(AuditEvent.__table__, rows), strict=True)]
+    for event in events:
+        uow.written(db.session, event)
+    return events
+
+
+def _linked(last_seq: int, prev_hash: str, *, stream: str, unit_id: int, trigger: str, actor: User | None,
+            role: str | None, at: datetime, dossier_id: int | None = None, campaign_id: int | None = None,
+            from_state: str | None = None, to_state: str | None = None, comment: str = "",
+            data: dict | None = None) -> dict[str, Any]:
+    """The column values of the event that follows (last_seq, prev_hash) on its stream, its hash included."""
+    values = dict(
         stream=stream,
-        seq=(last.seq + 1) if last else 1,
+        seq=last_seq + 1,
         dossier_id=dossier_id,
         campaign_id=campaign_id,
         unit_id=unit_id,
@@ -164,14 +207,31 @@ def record(
         at=at,
         comment=comment or "",
         data=_plain(data),
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=prev_hash,
         hash_version=HASH_VERSION,
     )
-    event.hash = event_hash(event)
-    db.session.add(event)
-    db.session.flush()
-    uow.written(db.session, event)
-    return event
+    values["hash"] = event_hash(SimpleNamespace(**values))
+    return values
+
+
+def last_links(streams: set[str]) -> dict[str, tuple[int, str]]:
+    """Each stream's last (seq, hash), for many streams in one statement: on PostgreSQL one index probe per stream
+    (LATERAL … ORDER BY seq DESC LIMIT 1), elsewhere the streams' max(seq) joined back."""
+    links: dict[str, tuple[int, str]] = {}
+    for chunk in bulk.chunks(streams):
+        if bulk.on_postgresql():
+            wanted = func.unnest(bulk.array_of("streams", chunk, AuditEvent.stream.type)) \
+                .table_valued("stream").render_derived(name="wanted")
+            last = (select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == wanted.c.stream)
+                    .order_by(AuditEvent.seq.desc()).limit(1).lateral("last"))
+            query = select(wanted.c.stream, last.c.seq, last.c.hash).select_from(wanted).join(last, true())
+        else:
+            last = (select(AuditEvent.stream, func.max(AuditEvent.seq).label("seq"))
+                    .where(AuditEvent.stream.in_(chunk)).group_by(AuditEvent.stream).subquery())
+            query = (select(AuditEvent.stream, AuditEvent.seq, AuditEvent.hash)
+                     .join(last, (AuditEvent.stream == last.c.stream) & (AuditEvent.seq == last.c.seq)))
+        links.update((row[0], (row[1], row[2])) for row in db.session.execute(query))
+    return links
 
 
 def lock_stream(dossier_id: int | None, campaign_id: int | None = None) -> None:
@@ -188,6 +248,17 @@ def lock_stream(dossier_id: int | None, campaign_id: int | None = None) -> None:
                            .execution_options(populate_existing=True)).one_or_none()
     elif campaign_id is not None:
         db.session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
+
+
+def lock_streams(dossier_ids: set[int], campaign_ids: set[int] = frozenset()) -> None:
+    """`lock_stream` for many owners: their rows locked in one statement each, lowest id first (one lock order,
+    so two writers of overlapping sets never deadlock). Rows already held are simply held again."""
+    from models import Campaign, Dossier
+
+    for model, ids in ((Dossier, dossier_ids), (Campaign, campaign_ids)):
+        for chunk in bulk.chunks(ids):
+            db.session.execute(select(model.id).where(bulk.among(model.id, chunk)).order_by(model.id)
+                               .with_for_update())
 
 
 SEAL_LOCK = 0x6B6D_5345  # PostgreSQL advisory lock: writers share it, a seal takes it alone

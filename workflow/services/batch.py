@@ -1,6 +1,7 @@
 """One step for many dossiers at once (accept registrations, submit a group's assessments, close notices, close
-reviews, decide): each dossier goes through `apply_transition` exactly as it would alone, in one lock order, and
-the batch is all-or-nothing — every dossier that blocks it is named with its reason, and then none moves.
+reviews, decide): each dossier is judged exactly as it would be alone (step_sets: the phases of `apply_transition`,
+read and written once for the set), in one lock order, and the batch is all-or-nothing — every dossier that blocks
+it is named with its reason, and then none moves.
 
 `candidates` answers the pages' question before anything is sent: which dossiers in the user's scope wait for
 this step, and for each, whether the policy (role, relation, state, guards) lets it move now or why not."""
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from models import Decision, Dossier, RoleAssignment, Unit, User
+from states import policy
 from states.enums import Action, Role, Trigger, VoteChoice
 from states.guards import meets_share
 from states.policy import roles_for, states_for
@@ -22,9 +24,9 @@ from states.text import T
 from workflow import clock, limits
 from workflow.extensions import db
 from workflow.services import permissions
-from workflow.services.dossiers import apply_transition
 from workflow.services.errors import NotFound, ServiceError
 from workflow.services.scope import reviewer_paths, unit_filter, visible_dossiers
+from workflow.services.step_sets import SetFacts, find_locked, move_set
 from workflow.services.validate import Fields
 
 
@@ -93,26 +95,18 @@ def apply_batch(actor: User, trigger: Any, items: Any, comment: Any = "", data: 
         fields.error("data", T("phải là đối tượng"))
     wanted = parse_items(items, fields)
     fields.done(T("Thao tác hàng loạt chưa hợp lệ."))
-    found = {d.id: d for d in db.session.scalars(visible_dossiers(actor).where(Dossier.id.in_(list(wanted))))}
+    found = find_locked(actor, wanted)  # in scope, locked in one statement, read as they now stand
     return move_all(actor, Trigger(name), wanted, found, comment, data or {}, now)
 
 
 def move_all(actor: User, trigger: Trigger, wanted: dict[int, int], found: dict[int, Dossier], comment: str,
              data: dict, now: datetime, decision: Decision | None = None) -> list[Dossier]:
-    """The batch's core: every wanted dossier through `apply_transition`, the lowest id first (one lock order,
-    so two batches never deadlock); every refusal collected; BatchBlocked if any, and the request rolls back."""
+    """The batch's core: every wanted dossier (found in scope and locked by `step_sets.find_locked`, lowest id
+    first, so two batches never deadlock) through the phases of `apply_transition`, as one set; every refusal
+    collected; BatchBlocked if any, and nothing written."""
     blocked: dict[int, ServiceError] = {i: NotFound(T("không tìm thấy hồ sơ")) for i in wanted if i not in found}
-    moved: list[Dossier] = []
-    for dossier_id in sorted(found):
-        if not db.session.is_active:  # a write failed under us (a race past the lock): the batch ends here
-            break
-        try:  # a refusal comes before the dossier changes, so the others can still be checked
-            apply_transition(actor, found[dossier_id], trigger, wanted[dossier_id], comment, data, now=now,
-                             decision=decision)
-        except ServiceError as error:
-            blocked[dossier_id] = error
-        else:
-            moved.append(found[dossier_id])
+    moved, refused = move_set(actor, trigger, wanted, found, comment, data, now, decision)
+    blocked.update(refused)
     if blocked:
         raise BatchBlocked(blocked, found)
     return moved
@@ -139,7 +133,8 @@ def candidates(actor: User, trigger: Trigger, *, unit_id: int | None = None, cam
                ids: Iterable[int] | None = None, now: datetime | None = None) -> list[Candidate]:
     """The dossiers in the actor's scope in a state the step starts from, under a unit where the actor holds a
     role of the step (a group or the ward), each checked by the policy with its guards — those the actor may
-    never move (own family, another role's unit) are left out."""
+    never move (own family, another role's unit) are left out. What the guards ask is read once for them all
+    (step_sets.SetFacts), as the step itself reads it."""
     now = now or clock.now()
     paths = reviewer_paths(actor, set(roles_for(trigger)))
     if not paths:
@@ -153,15 +148,19 @@ def candidates(actor: User, trigger: Trigger, *, unit_id: int | None = None, cam
         query = query.where(Dossier.campaign_id == campaign_id)
     if ids is not None:
         query = query.where(Dossier.id.in_(list(ids)))
+    dossiers = list(db.session.scalars(query))
+    facts = SetFacts(dossiers)
     found = []
-    for dossier in db.session.scalars(query):
-        verdict = permissions.verdict(actor, trigger, dossier, now)
+    for dossier in dossiers:
+        verdict = policy.may(actor, trigger, dossier, facts.context(dossier, now), now=now)
         if verdict.status == 403:  # not the actor's to move at all (own family): not offered
             continue
         found.append(Candidate(dossier, list(verdict.reasons), verdict.status))
     if trigger == Trigger.CLOSE_REVIEW:
+        facts.load("votes")
+        councils: dict[int, list[User]] = {}
         for candidate in found:
-            candidate.tally = review_tally(actor, candidate.dossier, now)
+            candidate.tally = review_tally(actor, candidate.dossier, now, councils)
     return found
 
 
@@ -173,10 +172,16 @@ def council_members(dossier: Dossier) -> list[User]:
                User.active.is_(True)).distinct().order_by(User.full_name)))
 
 
-def review_tally(actor: User, dossier: Dossier, now: datetime) -> dict[str, Any]:
+def review_tally(actor: User, dossier: Dossier, now: datetime,
+                 councils: dict[int, list[User]] | None = None) -> dict[str, Any]:
     """The council's votes so far: counts against the council's size, and — unless the policy hides who voted
-    (a secret ballot) — the names of those who have not voted yet."""
-    members = council_members(dossier)
+    (a secret ballot) — the names of those who have not voted yet. `councils`: the wards' councils already read
+    (by the ward's id), for a page of many dossiers."""
+    councils = {} if councils is None else councils
+    ward_id = dossier.campaign.unit_id
+    if ward_id not in councils:
+        councils[ward_id] = council_members(dossier)
+    members = councils[ward_id]
     counts = {choice.value: 0 for choice in VoteChoice}
     for vote in dossier.votes:
         counts[vote.choice] += 1

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from models import AuditEvent, Decision, Dossier
+from states.effects import new_certificate_code
 from states.enums import Outcome, State, Title, Trigger
 from states.labels import TITLE_LABELS
 from states.policy import local_day
@@ -27,6 +28,28 @@ from workflow.services.documents import in_text, official_date
 
 CODE_MAX = 20  # Dossier.certificate_code is String(20)
 _CODE_SHAPE = re.compile(r"^[0-9]{4}-[A-Z0-9]{1,15}$")
+
+
+def redraw_taken_codes(dossiers: list[Dossier]) -> dict[int, str]:
+    """Codes just drawn for these dossiers (not yet written) that another dossier holds, or that two of them drew
+    alike, drawn again: one query for the whole set (and one more for any redrawn). {dossier_id: new code}."""
+    redrawn: dict[int, str] = {}
+    pending = [d for d in dossiers if d.certificate_code]
+    held: set[str] = set()
+    while pending:
+        codes = sorted({d.certificate_code for d in pending})
+        with db.session.no_autoflush:  # the drawn codes are not written until none collides
+            taken = set(db.session.scalars(select(Dossier.certificate_code).where(Dossier.certificate_code.in_(codes))))
+        again = []
+        for dossier in pending:
+            if dossier.certificate_code in taken or dossier.certificate_code in held:
+                dossier.certificate_code = new_certificate_code(dossier.campaign.year)
+                redrawn[dossier.id] = dossier.certificate_code
+                again.append(dossier)
+            else:
+                held.add(dossier.certificate_code)
+        pending = again
+    return redrawn
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from workflow.services import permissions
 from workflow.services.batch import BatchBlocked, move_all
 from workflow.services.errors import Conflict, NotFound, ValidationFailed
 from workflow.services.scope import visible_dossiers
+from workflow.services.step_sets import find_locked
 from workflow.services.validate import Fields
 
 
@@ -44,7 +45,7 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
         fields.error("dossier_ids", T("mã hồ sơ bị lặp"))
     fields.done(T("Quyết định chưa hợp lệ."))
 
-    found = {d.id: d for d in db.session.scalars(visible_dossiers(actor).where(Dossier.id.in_(ids)))}
+    found = find_locked(actor, ids)  # in scope, locked in one statement, read as they now stand
     if not found:
         raise BatchBlocked({dossier_id: NotFound(T("không tìm thấy hồ sơ")) for dossier_id in ids})
     wards = {d.campaign.unit_id for d in found.values()}

@@ -16,7 +16,7 @@ from states.guards import GuardContext, evaluate
 from states.labels import STATE_LABELS, TRIGGER_LABELS
 from states.machine import GuardFailed, InputRejected, TransitionNotPossible, fire
 from states.policy import Verdict, local_day
-from states.table import RULES
+from states.table import RULES, Rule
 from states.text import T
 from workflow import clock, limits
 from workflow.extensions import db
@@ -225,6 +225,24 @@ def apply_transition(
     version; then the machine: the source state, the row's inputs, its guards and its effect. The state moves
     and the audit event is written in the caller's transaction — or nothing changes."""
     now = now or clock.now()
+    rule, comment, data = step_rule(trigger, comment, data)
+    allowed = permissions.require(actor, rule.trigger, dossier, now, check_state=False, check_guards=False)
+    version = require_version(version)
+    audit.lock_stream(dossier.id)  # before any write that references the dossier (see lock_stream)
+    check_version(dossier, version)
+    from_state = State(dossier.state)
+    step = step_context(guard_context(dossier, now), rule, actor, allowed, comment, data, decision)
+    run_step(dossier, rule, step)
+    touch(dossier, now)
+    record_step(dossier, rule.trigger, actor, allowed, now, {**step.inputs, **step.effects}, from_state=from_state,
+                to_state=dossier.state, comment=comment)
+    return dossier
+
+
+# The phases of a step, shared by one dossier's (above) and a set's (step_sets.move_set), so both judge alike.
+
+def step_rule(trigger: Any, comment: Any, data: Any) -> tuple[Rule, str, dict[str, Any]]:
+    """The table's row for `trigger`, with the step's comment and data checked as every step checks them."""
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise ValidationFailed(T("Trường data phải là một đối tượng JSON."), {"data": T("phải là đối tượng")})
@@ -237,14 +255,21 @@ def apply_transition(
         rule = RULES[Trigger(trigger)]
     except ValueError:
         raise ValidationFailed(T("Thao tác không hợp lệ."), {"trigger": T("không có thao tác này")}) from None
-    allowed = permissions.require(actor, rule.trigger, dossier, now, check_state=False, check_guards=False)
-    version = require_version(version)
-    audit.lock_stream(dossier.id)  # before any write that references the dossier (see lock_stream)
-    check_version(dossier, version)
-    from_state = State(dossier.state)
-    step = guard_context(dossier, now)
+    return rule, comment, data
+
+
+def step_context(step: GuardContext, rule: Rule, actor: User, allowed: Verdict, comment: str, data: dict[str, Any],
+                 decision: Decision | None) -> GuardContext:
+    """The dossier's guard context, made the context of this step (who, under which role, with what)."""
     step.trigger, step.actor, step.role, step.on_behalf_of = rule.trigger, actor, allowed.role, allowed.on_behalf_of
     step.comment, step.data, step.decision = comment, data, decision
+    return step
+
+
+def run_step(dossier: Dossier, rule: Rule, step: GuardContext) -> None:
+    """The machine moves the dossier in memory (source state, inputs, guards, effect), or raises the service error
+    that says why not and has changed nothing."""
+    from_state = State(dossier.state)
     # One step, one flush: queries made by guards and effects must not write the half-changed dossier.
     with db.session.no_autoflush:
         try:
@@ -260,11 +285,7 @@ def apply_transition(
                                    {"trigger": "; ".join(exc.reasons)})
             refusal.reasons = exc.reasons
             raise refusal from None
-        dossier.state_changed_at = now
-    touch(dossier, now)
-    record_step(dossier, rule.trigger, actor, allowed, now, {**step.inputs, **step.effects}, from_state=from_state,
-                to_state=dossier.state, comment=comment)
-    return dossier
+        dossier.state_changed_at = step.now
 
 
 def on_behalf(verdict: Verdict) -> dict[str, str]:
@@ -275,8 +296,14 @@ def on_behalf(verdict: Verdict) -> dict[str, str]:
 def record_step(dossier: Dossier, trigger: str, actor: User, allowed: Verdict, now: datetime, data: dict[str, Any],
                 **fields: Any) -> None:
     """The audit event of a step on a dossier, under the role the policy allowed it (and for whom)."""
-    audit.record(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id, trigger=trigger,
-                 actor=actor, role=allowed.role, at=now, data={**data, **on_behalf(allowed)}, **fields)
+    audit.record(**step_event(dossier, trigger, actor, allowed, now, data, **fields))
+
+
+def step_event(dossier: Dossier, trigger: str, actor: User, allowed: Verdict, now: datetime, data: dict[str, Any],
+               **fields: Any) -> dict[str, Any]:
+    """What `audit.record` (or `audit.record_many`) is given for a step's event."""
+    return dict(stream=stream_of(dossier), dossier_id=dossier.id, unit_id=dossier.unit_id, trigger=trigger,
+                actor=actor, role=allowed.role, at=now, data={**data, **on_behalf(allowed)}, **fields)
 
 
 def find_or_create_decision(step: GuardContext, dossier: Dossier, outcome: Outcome) -> Decision:
