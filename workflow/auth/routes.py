@@ -7,10 +7,10 @@ from models import User
 from workflow import limits
 from workflow.auth import bp
 from workflow.auth.forms import ChangePasswordForm, DelegationForm, LoginForm
-from workflow.extensions import db, login_manager
+from workflow.extensions import login_manager
 from workflow.filters import role_label
 from workflow.public.redirects import local_target
-from workflow.services import accounts
+from workflow.services import accounts, permissions
 from workflow.services import delegations as delegation_service
 from workflow.services.errors import ServiceError, TooManyAttempts
 from workflow.uow import keep_changes
@@ -31,7 +31,7 @@ def load_user(session_id: str) -> User | None:
         return None
     if not 1 <= int(user_id) <= limits.ID_MAX:
         return None
-    user = db.session.get(User, int(user_id))
+    user = permissions.identity(int(user_id))
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user

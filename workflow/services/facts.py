@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
 
-from models import AuditEvent, Campaign, Dossier, Objection, RoleAssignment, User
+from models import AuditEvent, Campaign, CriteriaSet, Dossier, Objection, RoleAssignment, Unit, User
 from states.enums import TERMINAL_STATES, EventName, Outcome, Role, State, Trigger, VoteChoice
 from states.guards import GuardContext
 from workflow import clock
@@ -18,6 +19,28 @@ from workflow.services.criteria import Score, score
 # What counts as work done on a dossier the ward returned to its group (before it may be sent again).
 REVISED_BY = frozenset({EventName.ASSESSMENT_SAVED.value, EventName.EDITED.value, EventName.ATTACHMENT_ADDED.value,
                         EventName.DISQUALIFIER_CLEARED.value, EventName.MEETING_RECORDED.value})
+
+
+# A step locks its dossier's row and reads it again (audit.lock_stream), letting go of the dossier's campaign, unit
+# and criteria set; the session holds objects weakly, so each was read again after every lock. The few rows of these
+# settings stay held until the transaction ends: the same objects the identity map gives, so nothing goes stale.
+KEPT = "kieumau.kept_settings"
+
+
+def _keep(instance, context) -> None:
+    session = context.session
+    if session is not None:
+        session.info.setdefault(KEPT, {})[inspect(instance).key] = instance
+
+
+for _setting in (Campaign, CriteriaSet, Unit):
+    event.listen(_setting, "load", _keep)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _let_go(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(KEPT, None)
 
 
 class DossierFacts:
@@ -95,14 +118,16 @@ class DossierFacts:
         """The ward returned the dossier to its group and nothing has been revised since."""
         if self.dossier.state != State.SELF_ASSESSMENT:
             return False
-        last = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.dossier_id == self.dossier.id, AuditEvent.from_state.is_not(None),
-                                     AuditEvent.to_state.is_not(None))
-            .order_by(AuditEvent.id.desc()).limit(1)).first()
-        if last is None or last.trigger != Trigger.RETURN_TO_GROUP:
-            return False
-        return not db.session.scalar(select(func.count(AuditEvent.id)).where(
-            AuditEvent.dossier_id == self.dossier.id, AuditEvent.id > last.id, AuditEvent.trigger.in_(REVISED_BY)))
+        dossier_id = self.dossier.id
+        last = (select(AuditEvent.id, AuditEvent.trigger)
+                .where(AuditEvent.dossier_id == dossier_id, AuditEvent.from_state.is_not(None),
+                       AuditEvent.to_state.is_not(None))
+                .order_by(AuditEvent.id.desc()).limit(1).subquery())
+        revisions = (select(func.count(AuditEvent.id))
+                     .where(AuditEvent.dossier_id == dossier_id, AuditEvent.id > last.c.id,
+                            AuditEvent.trigger.in_(REVISED_BY)).scalar_subquery())
+        found = db.session.execute(select(last.c.trigger, revisions)).first()  # one statement, not two
+        return found is not None and found[0] == Trigger.RETURN_TO_GROUP and not found[1]
 
     def vote_counts(self) -> dict[str, int]:
         counts = {choice.value: 0 for choice in VoteChoice}

@@ -3,17 +3,45 @@ the service error the page and the API show (403 who, 409 when, 422 a rule)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from models import Dossier, Unit, User
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
+
+from models import Delegation, Dossier, Unit, User
 from states import policy
 from states.policy import Option, Verdict, local_day
 from states.text import T
 from workflow import clock
+from workflow.extensions import db
 from workflow.services.errors import Forbidden, GuardRefused, InvalidTransition, ServiceError
 from workflow.services.facts import guard_context
 
 ERRORS: dict[int, type[ServiceError]] = {403: Forbidden, 409: InvalidTransition, 422: GuardRefused}
+
+
+def identity(user_id: int) -> User | None:
+    """The acting user with all the policy reads of them, in one statement: their roles (with units) and the
+    delegations lent to them that are not over (with units and givers; the givers' roles in a second one, only
+    when there are any).
+
+    Loaded once per request (the session cookie's loader, the API's token), this object is the request's memo: the
+    policy reads its collections and asks the database nothing more. A step that changes what it holds changes these
+    same objects or expires them (delegations.grant and end do), so the policy sees the change; the next request
+    loads afresh."""
+    return db.session.scalars(select(User).where(User.id == user_id).options(*identity_options())).unique().first()
+
+
+def identity_options() -> tuple:
+    """Loader options for `identity` (the API joins them to its token's row)."""
+    # The policy checks each delegation's dates against the ward's day itself: this only spares loading the ones
+    # over (a day's margin for a request near midnight).
+    since = local_day(clock.now()) - timedelta(days=1)
+    giver = joinedload(User.delegations_received.and_(Delegation.ended_at.is_(None), Delegation.ends_on >= since))
+    return (joinedload(User.roles),
+            giver.lazyload(Delegation.to_user),
+            giver.joinedload(Delegation.from_user).options(selectinload(User.roles),
+                                                          lazyload(User.delegations_received)))
 
 
 def verdict(user: User, action: str, dossier: Dossier, now: datetime | None = None, **checks) -> Verdict:

@@ -7,6 +7,9 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import delete
+from sqlalchemy.orm.attributes import set_committed_value
+
 from models import AssessmentItem, Dossier, InspectionItem, Objection, User, Vote
 from states.enums import Action, EventName, Recommendation, VoteChoice
 from states.policy import Verdict
@@ -69,6 +72,34 @@ def _parse_items(dossier: Dossier, raw: Any, *, points: bool, fields: Fields) ->
     return parsed
 
 
+VERDICT = ("met", "points", "note")
+
+
+def _save_items(dossier: Dossier, collection: str, model: type[AssessmentItem] | type[InspectionItem],
+                items: dict[str, dict]) -> None:
+    """Make the dossier's items (one row per criterion) exactly `items`, as a set: a row whose verdict changed is
+    updated, new criteria are inserted together, those no longer listed deleted in one statement, and an unchanged
+    row is not written."""
+    current = {row.criterion_id: row for row in getattr(dossier, collection)}
+    rows = []
+    for item in items.values():
+        row = current.pop(item["criterion"].id, None)
+        if row is None:
+            row = model(criterion=item["criterion"])
+        for name in VERDICT:
+            if getattr(row, name) != item[name]:
+                setattr(row, name, item[name])
+        rows.append(row)
+    if current:
+        # Not through the collection, where each orphaned row is deleted by a statement of its own.
+        db.session.execute(delete(model).where(model.id.in_([row.id for row in current.values()]))
+                           .execution_options(synchronize_session=False))
+        for row in current.values():
+            db.session.expunge(row)
+        set_committed_value(dossier, collection, [row for row in rows if row.id is not None])
+    setattr(dossier, collection, rows)  # in the order given; only the new rows are added
+
+
 def _parse_disqualifiers(dossier: Dossier, raw: Any, fields: Fields) -> list[str] | None:
     """Disqualifiers found by this step: they are added to those standing (clearing one takes its own step,
     with a reason)."""
@@ -112,11 +143,7 @@ def save_assessment(actor: User, dossier: Dossier, payload: Any, now: datetime |
         meetings.record_for_dossier(actor, dossier, figures, votes_for, now)
         meeting = {"held_on": figures.held_on, "invited": figures.invited, "attendees": figures.attendees,
                    "votes_for": votes_for}
-    dossier.assessment_items.clear()
-    db.session.flush()
-    for item in items.values():
-        dossier.assessment_items.append(AssessmentItem(criterion=item["criterion"], met=item["met"],
-                                                       points=item["points"], note=item["note"]))
+    _save_items(dossier, "assessment_items", AssessmentItem, items)
     if disqualifiers is not None:
         dossier.disqualifiers_found = disqualifiers
     touch(dossier, now)
@@ -152,11 +179,7 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
     disqualifiers = _parse_disqualifiers(dossier, payload.get("disqualifiers"), fields)
     fields.done(T("Kết quả kiểm tra chưa hợp lệ."))
 
-    dossier.inspection_items.clear()
-    db.session.flush()
-    for item in items.values():
-        dossier.inspection_items.append(InspectionItem(criterion=item["criterion"], met=item["met"],
-                                                       points=item["points"], note=item["note"]))
+    _save_items(dossier, "inspection_items", InspectionItem, items)
     if recommendation is not None:
         dossier.recommendation = recommendation
     if disqualifiers is not None:
