@@ -119,3 +119,33 @@ def test_who_sees_the_figures(api, client, auth, world):
     assert 'id="chart-stages"' in page and 'id="weak-criteria"' in page
     auth.login("applicant")
     assert client.get("/stats").status_code == 403
+
+
+def test_the_figures_are_aggregated_in_the_database(world):
+    """Each figure is one aggregate over the scope: the statements do not grow with the dossiers or their history."""
+    from tests.statements import counting
+    from workflow.services import stats
+
+    build(world)
+    chairman = world.users["chairman"]
+
+    def statements() -> int:
+        db.session.expire_all()
+        with counting() as sent:
+            stats.compute(chairman, {})
+        return len(sent)
+
+    before = statements()
+    world.dossier(State.AWAITING_DECISION)
+    world.dossier(State.SELF_ASSESSMENT, group="G2")
+    assert statements() <= before
+
+
+def test_the_page_s_unit_filter_lists_the_ward_and_its_groups(client, auth, world):
+    """The list's bounded unit filter (a province sees its wards, then one ward's groups), the chosen one kept."""
+    auth.login("chairman")
+    page = client.get(f"/stats?unit_id={world.units['G2'].id}").get_data(as_text=True)
+    options = page.split('name="unit_id"', 1)[1].split("</select>", 1)[0]
+    assert world.units["WARD"].name in options and world.units["G1"].name in options
+    assert f'value="{world.units["G2"].id}" selected' in options
+    assert world.units["G9"].name not in options  # another ward's group

@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import Campaign, Unit
 from states.enums import Action, State, Title, UnitKind
@@ -15,6 +16,7 @@ from workflow.services import permissions
 from workflow.services import stats as stats_service
 from workflow.services.errors import ValidationFailed
 from workflow.services.scope import visible_units
+from workflow.services.unit_choices import filter_choices
 from workflow.stats import bp
 from workflow.web import error_page
 
@@ -36,10 +38,10 @@ def index():
         error_text = translated(error.message) + " " + "; ".join(translated(m) for m in error.fields.values())
     else:
         error_text = ""
-    units = db.session.scalars(visible_units(current_user).where(
-        Unit.kind.in_([UnitKind.WARD.value, UnitKind.GROUP.value, UnitKind.AGENCY.value])).order_by(Unit.path)).all()
-    wards = [u for u in units if u.kind == UnitKind.WARD.value]
-    campaigns = [c for c in db.session.scalars(select(Campaign).order_by(Campaign.year.desc()))
+    units = filter_choices(current_user, args.get("unit_id"))  # the list's bounded unit filter
+    wards = db.session.scalars(visible_units(current_user).where(Unit.kind == UnitKind.WARD.value)).all()
+    campaigns = [c for c in db.session.scalars(select(Campaign).options(joinedload(Campaign.unit))
+                                               .order_by(Campaign.year.desc()))
                  if any(c.unit.path.startswith(w.path) or w.path.startswith(c.unit.path) for w in wards)] \
         if wards else []
     return render_template("stats/index.html", s=figures, args=args, units=units, campaigns=campaigns,
