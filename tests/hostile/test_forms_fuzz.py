@@ -20,6 +20,7 @@ constants mined from our source (conftest.py): the same requests on every run, a
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import traceback
@@ -63,6 +64,14 @@ def numbers(*plausible: int) -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from([str(p) for p in plausible] or ["1"]), st.integers(-5, 120).map(str),
                      st.sampled_from(["10" + "0" * 19, "-" + "9" * 30, "--5", "²", "1.5", " 7 ", "0x10", "1e3", "",
                                       "٣"]), hostile())
+
+
+def page_keys() -> st.SearchStrategy[str]:
+    """An `after` key of a public list: shaped like ours (base64 of JSON), or not at all."""
+    shaped = st.sampled_from(['["model_family",4,"A",1,1,2]', '[null,"A",1,2]', '["2026-02-30","A",1,2]', "[]",
+                              '["model_family",1e999,"\\ud800",1,1,2]', '"x"', "[" * 200])
+    keys = shaped.map(lambda text: base64.urlsafe_b64encode(text.encode()).decode().rstrip("="))
+    return st.one_of(keys, hostile())
 
 
 def dates() -> st.SearchStrategy[str]:
@@ -485,9 +494,14 @@ GET_FORMS: dict[str, FormSpec] = {
         [(None, None)], lambda ctx: "/lang/{code}", lambda ctx: {"code": one_of_or_hostile("vi", "en", "fr")},
         headers=lambda ctx: {"Referer": one_of_or_hostile("http://localhost/dossiers", "http://[::1", "http://[",
                                                           "//evil.example/x", "http://evil.example/", "")}),
+    "public.notices": FormSpec(
+        [(None, None)], lambda ctx: "/public/notices",
+        lambda ctx: {"ward": one_of_or_hostile("WARD", "ward2", "G1", "AG", "KHONG-CO")}, examples=12,
+        dossiers=["public_notice"]),
     "public.notice_board_page": FormSpec(
         [(None, None), ("resident", None)], lambda ctx: "/public/notices/{code}",
-        lambda ctx: {"code": one_of_or_hostile("G1", "g2", "WARD", "AG", "KHONG-CO")}, dossiers=["public_notice"]),
+        lambda ctx: {"code": one_of_or_hostile("G1", "g2", "WARD", "AG", "KHONG-CO"), "after": page_keys()},
+        dossiers=["public_notice"]),
     "public.certificate": FormSpec(
         [(None, None)], lambda ctx: "/public/certificates/{code}",
         lambda ctx: {"code": one_of_or_hostile(*column_values("dossiers", "certificate_code"), "2026-abcd efgh",
@@ -495,7 +509,9 @@ GET_FORMS: dict[str, FormSpec] = {
         dossiers=["recognized", "revoked"]),
     "public.recognized": FormSpec(
         [(None, None)], lambda ctx: "/public/recognized",
-        lambda ctx: {"campaign": numbers(*ctx.campaign_ids())}, examples=12, dossiers=["recognized", "revoked"]),
+        lambda ctx: {"campaign": numbers(*ctx.campaign_ids()), "unit": numbers(*ctx.unit_ids()),
+                     "q": one_of_or_hostile("nguyen", "Nguyễn Văn", "hk-"), "after": page_keys()},
+        examples=16, dossiers=["recognized", "revoked"]),
     "public.progress": FormSpec(
         [(None, None)], lambda ctx: "/public/progress",
         lambda ctx: {"campaign": numbers(*ctx.campaign_ids())}, examples=8,

@@ -91,3 +91,91 @@ def test_a_share_just_under_all_is_not_shown_as_all(client, world):
     with client.application.test_request_context("/public/progress"):
         html = render_template("public/progress.html", campaigns=[], found=page)
     assert "<strong>99%</strong>" in html and "100%" not in html
+
+
+# --- the figures do not depend on how they are computed ------------------------------------------------------------
+
+def figures_one_dossier_at_a_time(campaign, now):
+    """The figures as the page made them before it counted in the database: each dossier's history read in Python,
+    a deadline per stay (kept here as the reference the aggregate must agree with)."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+
+    from models import AuditEvent, Dossier
+    from workflow.services import calendar
+
+    today = calendar.local_date(now)
+    steps = {s: progress.Step(s) for s in progress.STEPS}
+    stays = defaultdict(list)
+    rows = db.session.execute(
+        select(AuditEvent.dossier_id, AuditEvent.to_state, AuditEvent.at)
+        .join(Dossier, Dossier.id == AuditEvent.dossier_id)
+        .where(Dossier.campaign_id == campaign.id, AuditEvent.to_state.is_not(None))
+        .order_by(AuditEvent.dossier_id, AuditEvent.seq))
+    for dossier_id, to_state, at in rows:
+        stays[dossier_id].append((State(to_state), at))
+    total, endings = 0, dict.fromkeys(progress.ENDINGS, 0)
+    for history in stays.values():
+        if not any(state in steps for state, _at in history):
+            continue
+        total += 1
+        if history[-1][0] in endings:
+            endings[history[-1][0]] += 1
+        for (state, entered), following in zip(history, [*history[1:], None], strict=True):
+            if state not in steps:
+                continue
+            last_day = progress.deadline(campaign, state, calendar.local_date(entered))
+            step = steps[state]
+            if following is None:
+                step.now += 1
+                step.now_late += last_day < today
+            elif following[0] != State.WITHDRAWN:
+                step.done += 1
+                step.done_on_time += calendar.local_date(following[1]) <= last_day
+    return total, [steps[s] for s in progress.STEPS], endings
+
+
+def test_the_figures_are_those_counted_dossier_by_dossier_in_every_state(world, frozen_clock):
+    from states.enums import Title, Trigger
+    from workflow import clock
+    from workflow.services.walkthrough import step
+
+    # Dossiers in every state, of both groups and the agency, started 17 hours apart: their steps fall at every
+    # hour of the day, so a step near midnight in Vietnam (the previous day in UTC) is counted on the right day.
+    made = []
+    for n, state in enumerate([*State, *State]):
+        frozen_clock.advance(hours=17)
+        group = "G2" if n % 3 == 2 else "G1"
+        title = Title.MODEL_AGENCY if group == "G1" and n % 5 == 4 else Title.MODEL_FAMILY
+        made.append(world.dossier(state, title=title, group=group, approve=n % 4 != 1,
+                                  decision_number=f"{n + 1}/QĐ-UBND"))
+    sent_back = world.dossier(State.WARD_INSPECTION)
+    step(world.users["ward_inspector"], sent_back, Trigger.RETURN_TO_GROUP, clock.now(), "Xác minh lại tiêu chí 3")
+    gone = world.dossier(State.PUBLIC_NOTICE)
+    step(world.users["applicant"], gone, Trigger.WITHDRAW, clock.now(), "Gia đình chuyển đi nơi khác")
+    elsewhere = world.dossier(State.COUNCIL_REVIEW)
+    elsewhere.campaign_id = world.campaign2.id
+    db.session.commit()
+
+    campaign, now = world.campaign, clock.now()
+    today = local_today()
+    checked = 0
+    for decision_days in (0, 1, 4, 10):
+        for shift in range(-36, 3, 3):
+            # Deadlines that pass through the weeks the dossiers moved in, so steps fall either side of them.
+            campaign.assessment_due = today + timedelta(days=shift - 6)
+            campaign.inspection_due = today + timedelta(days=shift)
+            campaign.decision_due = today + timedelta(days=shift + 4)
+            campaign.decision_days = decision_days
+            found = progress.progress(campaign, now)
+            total, steps, endings = figures_one_dossier_at_a_time(campaign, now)
+            assert (found.total, found.steps, found.endings) == (total, steps, endings), (decision_days, shift)
+            checked += sum(s.done + s.now for s in steps)
+    # Never registered: the drafts and those withdrawn from their draft; the one sent back and the one withdrawn
+    # from the notice were.
+    assert checked and found.total == sum(d.state not in (State.DRAFT, State.WITHDRAWN) for d in made) + 2
+    # Every state was reached and counted somewhere: the world is the one the test says it is.
+    assert {State(d.state) for d in made} == set(State)
+    assert all(found.endings[s] for s in progress.ENDINGS)
+    assert all(s.now or s.done for s in found.steps)

@@ -96,8 +96,9 @@ def test_the_list_is_by_title_then_group_then_name(ward):
         ("model_family", "Tổ dân phố 2", "Hộ ông Đỗ Văn Cường"),
         ("model_group", "Tổ dân phố 2", "Tổ dân phố 2"),
     ]
-    tables = publication.by_title(items)
-    assert [(t.title, len(t.items), t.groups) for t in tables] == [("model_family", 3, 2), ("model_group", 1, 1)]
+    tables = publication.recognized_page(ward.world.campaign.id).tables
+    assert [(t.title, t.count, [n for n, _item in t.lines]) for t in tables] == [
+        ("model_family", 3, [1, 2, 3]), ("model_group", 1, [1])]
 
 
 def test_the_list_carries_nothing_personal(ward):

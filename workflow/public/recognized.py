@@ -1,7 +1,8 @@
 """The public list of those recognized (danh sách được công nhận), per campaign: the page and its CSV, no sign-in.
 
 What is shown comes from services/publication.py only (names, titles, groups, decisions, certificate codes);
-lookups are limited per address like the other public pages.
+lookups are limited per address like the other public pages. The page shows PAGE_SIZE lines at a time (`after`:
+the key of the next page), a search by name and a group filter; the CSV is the whole list, streamed.
 """
 
 from __future__ import annotations
@@ -41,13 +42,16 @@ def asked_campaign(campaigns: list[Campaign]) -> tuple[Campaign | None, bool]:
 @bp.get("/public/recognized")
 def recognized():
     if not lookup_allowed("recognized"):
-        return render_template("public/recognized.html", campaigns=[], campaign=None, tables=[], count=0,
+        return render_template("public/recognized.html", campaigns=[], campaign=None, page=None,
                                error=too_many()), 429
     campaigns = publication.public_campaigns()
     campaign, unknown = asked_campaign(campaigns)
-    items = publication.recognized_list(campaign.id) if campaign is not None else []
-    return render_template("public/recognized.html", campaigns=campaigns, campaign=campaign,
-                           tables=publication.by_title(items), count=len(items),
+    page = None
+    if campaign is not None:
+        page = publication.recognized_page(campaign.id, after=request.args.get("after"),
+                                           unit_id=parse_id(request.args.get("unit")),
+                                           name=request.args.get("q", ""))
+    return render_template("public/recognized.html", campaigns=campaigns, campaign=campaign, page=page,
                            error=_("Không tìm thấy đợt thi đua này.") if unknown else None), 404 if unknown else 200
 
 
@@ -59,5 +63,5 @@ def recognized_csv():
     campaign, _unknown = asked_campaign(publication.public_campaigns())
     if campaign is None:
         return Response(_("Không tìm thấy đợt thi đua này.") + "\n", status=404, mimetype="text/plain")
-    return exports.csv_download(publication.recognized_list(campaign.id), COLUMNS,
+    return exports.csv_download(publication.recognized_lines(campaign.id), COLUMNS,
                                 f"danh-sach-cong-nhan-{campaign.year}-{campaign.id}")

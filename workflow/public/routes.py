@@ -54,13 +54,24 @@ def _too_many():
     when this address has asked too often this minute, None otherwise."""
     if lookup_allowed("notices"):
         return None
-    return render_template("public/notices.html", wards=[], error=too_many()), 429
+    return render_template("public/notices.html", wards=[], chosen=None, error=too_many()), 429
 
 
 @bp.get("/public/notices")
 def notices():
-    return _too_many() or render_template("public/notices.html",
-                                          wards=notice_board.current_groups(local_day(clock.now())))
+    """The wards with residential groups (a province's ~150), and the chosen ward's boards: the ward `?ward=`
+    names, or the only one."""
+    if refused := _too_many():
+        return refused
+    today = local_day(clock.now())
+    wards = notice_board.wards(today)
+    asked = request.args.get("ward", "")[:200]
+    ward = notice_board.find_ward(wards, asked) if asked.strip() else (wards[0] if len(wards) == 1 else None)
+    if asked.strip() and ward is None:
+        return render_template("public/notices.html", wards=wards, chosen=None,
+                               error=_("Không tìm thấy phường, xã này.")), 404
+    return render_template("public/notices.html", wards=wards,
+                           chosen=notice_board.ward_boards(ward, today) if ward is not None else None)
 
 
 @bp.get("/public/notices/<unit_code>")
@@ -74,14 +85,18 @@ def notice_board_page(unit_code: str):
 
 
 def _board(group: Unit, status: int = 200, failed: tuple[int, BoardObjectionForm] | None = None):
-    dossiers = notice_board.on_notice(group)
+    """The board's page (the page `?after=` names, so a form sent from it comes back to it)."""
+    after = request.args.get("after")
+    page = notice_board.on_notice_page(group, after)
+    dossiers = page.dossiers
     signed_in = current_user.is_authenticated
     may_object = {d.id for d in dossiers if signed_in and permissions.allows(current_user, Action.OBJECTION, d)}
     forms = {d.id: BoardObjectionForm(formdata=None) for d in dossiers if d.id in may_object}
     if failed is not None and failed[0] in forms:
         forms[failed[0]] = failed[1]
     return render_template(
-        "public/notice_board.html", group=group, ward=notice_board.ward_of(group), dossiers=dossiers, forms=forms,
+        "public/notice_board.html", group=group, ward=notice_board.ward_of(group), page=page,
+        after=after if after and not page.key_refused else None, dossiers=dossiers, forms=forms,
         signed_in=signed_in, ended=not group.exists_on(local_day(clock.now())),
         sent=notice_board.objections_by(current_user, dossiers) if signed_in else {},
         failed_id=failed[0] if failed else None, text_max=limits.OBJECTION), status
@@ -106,10 +121,17 @@ def object_on_board(unit_code: str, dossier_id: int):
             return _board(group, error.status, (dossier.id, form))
         flash(_("Đã gửi ý kiến của bạn về hồ sơ %(code)s (%(name)s). Ban chỉ đạo phường sẽ xác minh và trả lời "
                 "trước khi kết thúc niêm yết.", code=dossier.tracking_code, name=dossier.subject_name), "success")
-        return redirect(url_for("public.notice_board_page", unit_code=group.code))  # the confirmation at the top
+        # The confirmation at the top of the page the resident was reading.
+        return redirect(url_for("public.notice_board_page", unit_code=group.code, after=_kept_after()))
     flash(_("Chưa gửi được ý kiến về hồ sơ %(code)s: xem ghi chú ngay dưới hồ sơ.", code=dossier.tracking_code),
           "error")
     return _board(group, 422, (dossier.id, form))
+
+
+def _kept_after() -> str | None:
+    """The `after` of the board's page a form was sent from, when it is one of ours (else the first page)."""
+    after = request.args.get("after")
+    return after if after and notice_board.notice_key(after) is not None else None
 
 
 @bp.app_template_global()

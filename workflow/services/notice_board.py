@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
 
 from models import Dossier, Objection, Unit, User
 from states.enums import Action, State, Title, UnitKind
@@ -20,6 +20,7 @@ from states.labels import TITLE_LABELS
 from workflow import limits
 from workflow.extensions import db
 from workflow.services import permissions
+from workflow.services.publication import decode_key, encode_key, is_id, is_text, natural
 
 # A unit code as it may appear in a link or a query: no control character, slash or lone surrogate, and no
 # longer than the column (anything else names no unit, and never reaches the database).
@@ -44,10 +45,60 @@ def on_notice_query(unit: Unit) -> Select:
     return select(Dossier).where(Dossier.unit_id.in_(merged_in), Dossier.state == State.PUBLIC_NOTICE.value)
 
 
-def on_notice(unit: Unit) -> list[Dossier]:
-    """The group's dossiers on public notice now: the notice ending first comes first."""
-    return list(db.session.scalars(on_notice_query(unit).order_by(
-        Dossier.notice_ends_on.is_(None), Dossier.notice_ends_on, Dossier.subject_name, Dossier.id)))
+PAGE_SIZE = 100  # dossiers of a board per page
+
+
+@dataclass
+class NoticePage:
+    """A page of a group's board: the notice ending first comes first (then by name); `count` is the whole board."""
+
+    dossiers: list[Dossier]
+    count: int
+    number: int  # 1 for the first page (carried in the key, only shown)
+    next_key: str | None
+    key_refused: bool = False
+
+
+def notice_key(key: str | None) -> tuple[date | None, str, int, int] | None:
+    """(notice's last day, name, id, page number) of a key `on_notice_page` made; None for anything else."""
+    values = decode_key(key)
+    if values is None or len(values) != 4:
+        return None
+    day, name, dossier_id, number = values
+    if not (day is None or is_text(day, 10)) or not is_text(name, limits.NAME) or not is_id(dossier_id) \
+            or not is_id(number) or number < 2:
+        return None
+    try:
+        return (date.fromisoformat(day) if day is not None else None), name, dossier_id, number
+    except ValueError:
+        return None
+
+
+def on_notice_page(unit: Unit, after: str | None = None, size: int | None = None) -> NoticePage:
+    """A page of the group's dossiers on public notice now, after the dossier `after` names (the first page
+    without a key, or with one that is not ours)."""
+    size = size or PAGE_SIZE
+    query = on_notice_query(unit)
+    count = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    position = notice_key(after)
+    if position is not None:
+        day, name, dossier_id, _number = position
+        same_day_after = tuple_(Dossier.subject_name, Dossier.id) > tuple_(literal(name), literal(dossier_id))
+        if day is None:  # the boards list a dossier without a last day after every other
+            query = query.where(Dossier.notice_ends_on.is_(None), same_day_after)
+        else:
+            query = query.where(or_(Dossier.notice_ends_on.is_(None), Dossier.notice_ends_on > day,
+                                    and_(Dossier.notice_ends_on == day, same_day_after)))
+    rows = list(db.session.scalars(query.order_by(
+        Dossier.notice_ends_on.is_(None), Dossier.notice_ends_on, Dossier.subject_name, Dossier.id).limit(size + 1)))
+    number = position[3] if position is not None else 1
+    next_key = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_key = encode_key([last.notice_ends_on.isoformat() if last.notice_ends_on else None,
+                               last.subject_name, last.id, number + 1])
+    return NoticePage(rows, count, number, next_key, key_refused=bool(after) and position is None)
 
 
 def ward_of(unit: Unit) -> Unit | None:
@@ -84,21 +135,37 @@ class WardBoards:
         return sum(b.on_notice for b in self.boards)
 
 
-def current_groups(today: date) -> list[WardBoards]:
-    """Every residential group that exists today (merged or ended ones are left out), by ward, with how many of
-    its dossiers are on notice."""
-    every = list(db.session.scalars(select(Unit).where(Unit.kind == UnitKind.GROUP.value).order_by(Unit.path)))
-    groups = [g for g in every if g.exists_on(today)]
-    by_unit = _counts([g.id for g in every])
-    # A group's count includes the groups merged into it (below it in the tree).
-    counts = {g.id: sum(n for u in every if u.path.startswith(g.path) for n in [by_unit.get(u.id, 0)])
-              for g in groups}
-    by_ward: dict[int | None, WardBoards] = {}
-    for group in groups:
-        ward = ward_of(group)
-        entry = by_ward.setdefault(ward.id if ward else None, WardBoards(ward, []))
-        entry.boards.append(Board(group, counts.get(group.id, 0)))
-    return sorted(by_ward.values(), key=lambda w: (w.ward.name if w.ward else ""))
+def _exists_on(today: date):
+    return and_(or_(Unit.valid_from.is_(None), Unit.valid_from <= today),
+                or_(Unit.valid_to.is_(None), Unit.valid_to >= today))
+
+
+def wards(today: date) -> list[Unit]:
+    """The wards (communes, or whatever unit the groups sit under) that have a residential group today: the
+    index's first choice — a province's ~150, never its ~8,000 groups at once."""
+    parents = select(Unit.parent_id).where(Unit.kind == UnitKind.GROUP.value, _exists_on(today))
+    found = db.session.scalars(select(Unit).where(Unit.id.in_(parents)))
+    return sorted(found, key=lambda u: (natural(u.name), u.id))
+
+
+def find_ward(wards_today: list[Unit], code: str | None) -> Unit | None:
+    """The one of `wards_today` a code names (people type codes any way); None for any other code."""
+    code = (code or "").strip()
+    if not _CODE.fullmatch(code):
+        return None
+    return next((w for w in wards_today if w.code == code.upper()), None)
+
+
+def ward_boards(ward: Unit, today: date) -> WardBoards:
+    """The ward's residential groups that exist today (merged or ended ones are left out), each with how many
+    dossiers it has on notice, those of the groups merged into it (below it in the tree) included."""
+    under = list(db.session.scalars(select(Unit).where(Unit.path.like(ward.path + "%"), Unit.path != ward.path,
+                                                       Unit.kind == UnitKind.GROUP.value)))
+    groups = sorted((g for g in under if g.parent_id == ward.id and g.exists_on(today)),
+                    key=lambda g: (natural(g.name), g.id))
+    by_unit = _counts([u.id for u in under])
+    return WardBoards(ward, [Board(g, sum(by_unit.get(u.id, 0) for u in under if u.path.startswith(g.path)))
+                             for g in groups])
 
 
 def boards_for(user: User) -> list[Board]:
