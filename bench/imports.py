@@ -1,12 +1,14 @@
-"""Prints how long the committee's Excel list takes on SQLite, through the same service as the page and the API:
-the preview of N rows (each tried in a savepoint, nothing kept) and creating them (one transaction), and how long
-the three exports of the result take (dossier list XLSX and CSV, audit log XLSX).
+"""Prints how long the committee's Excel list takes, through the same service as the page and the API: the preview
+of N rows (nothing kept) and creating them (one transaction), and how long the three exports of the result take
+(dossier list XLSX and CSV, audit log XLSX). On a fresh SQLite file, or on an empty PostgreSQL database given by
+`--database-url` (migrated here; the bench's world is built in it).
 
-Usage: .venv/bin/python bench/imports.py [ROWS]
+Usage: .venv/bin/python bench/imports.py [ROWS] [--database-url postgresql://…]
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 import time
@@ -14,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import bench_app  # noqa: E402
+from common import app_for, bench_app  # noqa: E402
 
 from workflow.extensions import db  # noqa: E402
 
@@ -35,8 +37,18 @@ def registration_list(rows: int) -> bytes:
     return out.getvalue()
 
 
-def main(rows: int) -> None:
-    app = bench_app()
+def migrated_app(database_url: str):
+    """The app on an empty database, migrated as production is (SQLite's bench file is migrated by bench_app)."""
+    app = app_for(database_url)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    return app
+
+
+def main(rows: int, database_url: str | None = None) -> None:
+    app = migrated_app(database_url) if database_url else bench_app()
     with app.app_context():
         from tests.factories import build_world
         from workflow import clock
@@ -49,7 +61,7 @@ def main(rows: int) -> None:
         data = registration_list(rows)
         committee, unit = world.users["group_committee"], world.units["G1"]
         inspector_id, auditor_id = world.users["ward_inspector"].id, world.users["auditor"].id
-        print(f"{rows} rows, {len(data) / 1024:.0f} KB")
+        print(f"{rows} rows, {len(data) / 1024:.0f} KB, on {db.engine.dialect.name}")
         started = time.perf_counter()
         preview = imports.run(committee, world.campaign.id, unit.id, data, dry_run=True)
         db.session.rollback()
@@ -83,4 +95,8 @@ def main(rows: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", nargs="?", type=int, default=5000)
+    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: a fresh SQLite file)")
+    arguments = parser.parse_args()
+    main(arguments.rows, arguments.database_url)

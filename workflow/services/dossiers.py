@@ -92,12 +92,10 @@ def _set_members(dossier: Dossier, members: list[dict[str, str]]) -> None:
                                              relation=member["relation"]))
 
 
-def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = None, *,
-                   event_data: dict[str, Any] | None = None) -> Dossier:
-    """A new dossier: in `draft` when an applicant registers herself; in `registered` when the group's committee
-    types in a resident's signed paper form (`on_behalf`) — the resident is its applicant, the typist is noted.
-    `event_data` is added to its CREATED event (a renewal names the dossier it came from)."""
-    now = now or clock.now()
+def parse_registration(payload: Any) -> tuple[Fields, int | None, int | None, str, dict[str, str],
+                                               list[dict[str, str]], bool]:
+    """A new dossier's payload read as `create_dossier` reads it, before any database read: (the fields, campaign
+    id, unit id, title, subject fields, members, on behalf), or ValidationFailed naming each field's problem."""
     fields = Fields(payload)
     campaign_id = fields.integer("campaign_id", maximum=ID_MAX)
     unit_id = fields.integer("unit_id", maximum=ID_MAX)
@@ -108,13 +106,12 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
     members = _members(fields, payload.get("members") if isinstance(payload, dict) else None) or []
     on_behalf = fields.boolean("on_behalf") or False
     fields.done()
-    campaign = db.session.get(Campaign, campaign_id)
-    unit = db.session.get(Unit, unit_id)
-    if campaign is None:
-        fields.error("campaign_id", T("không có đợt thi đua này"))
-    if unit is None:
-        fields.error("unit_id", T("không có đơn vị này"))
-    fields.done()
+    return fields, campaign_id, unit_id, title, values, members, on_behalf
+
+
+def registration_target(fields: Fields, campaign: Campaign, unit: Unit, title: str, now: datetime):
+    """The criteria set a new dossier of `title` in `unit` for `campaign` is assessed under, or ValidationFailed:
+    the unit is not of the title's kind, not in the campaign's ward, no longer exists, or the title has no set."""
     wanted_kind = UnitKind.AGENCY if title == Title.MODEL_AGENCY else UnitKind.GROUP
     if unit.kind != wanted_kind:
         fields.error("unit_id", T("danh hiệu cơ quan kiểu mẫu thuộc một cơ quan, đơn vị")
@@ -131,6 +128,24 @@ def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = 
     if criteria_set is None:
         fields.error("title", T("danh hiệu chưa có bộ tiêu chí"))
     fields.done()
+    return criteria_set
+
+
+def create_dossier(actor: User, payload: dict[str, Any], now: datetime | None = None, *,
+                   event_data: dict[str, Any] | None = None) -> Dossier:
+    """A new dossier: in `draft` when an applicant registers herself; in `registered` when the group's committee
+    types in a resident's signed paper form (`on_behalf`) — the resident is its applicant, the typist is noted.
+    `event_data` is added to its CREATED event (a renewal names the dossier it came from)."""
+    now = now or clock.now()
+    fields, campaign_id, unit_id, title, values, members, on_behalf = parse_registration(payload)
+    campaign = db.session.get(Campaign, campaign_id)
+    unit = db.session.get(Unit, unit_id)
+    if campaign is None:
+        fields.error("campaign_id", T("không có đợt thi đua này"))
+    if unit is None:
+        fields.error("unit_id", T("không có đơn vị này"))
+    fields.done()
+    criteria_set = registration_target(fields, campaign, unit, title, now)
     allowed = permissions.require_at(actor, Action.REGISTER_ON_BEHALF if on_behalf else Action.REGISTER, unit, now)
     applicant = actor
     if on_behalf:  # the resident who signed the form, when she has an account

@@ -1,9 +1,11 @@
 """Excel in: the ward's registration list (paper forms the committee collected) read from an XLSX file.
 
-Every row is tried through the very same creation path as one paper registration typed in by hand
-(`create_dossier(..., on_behalf)`), each inside a savepoint: the preview (`dry_run`) rolls every savepoint back and
-says per row "will create", "duplicate" (the same person and title already registered in this campaign, or twice
-in the file) or "error" with the reason; confirming keeps the good rows — all of them in one transaction, or none.
+Every row is judged as one paper registration typed in by hand (`create_dossier(..., on_behalf)`) would be: the
+preview (`dry_run`) says per row "will create", "duplicate" (the same person and title already registered in this
+campaign, or twice in the file) or "error" with the reason, and keeps nothing; confirming keeps the good rows — all of
+them in one transaction, or none. The rows are judged and written as one set (services/registrations.py, the same
+checks read once for the file); should that module not know the rules of the day (`registrations.set_based`), each
+row goes through create_dossier itself, in its own savepoint.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from sqlalchemy import select
 from models import Campaign, Dossier, Unit, User
 from states.enums import Action, State, Title
 from states.labels import TITLE_LABELS
+from states.policy import Verdict
 from states.text import T
 from workflow import clock, limits
 from workflow.extensions import db
-from workflow.services import permissions, xlsx_guard
+from workflow.services import permissions, registrations, xlsx_guard
 from workflow.services.errors import NotFound, ServiceError, ValidationFailed
 
 HEADERS = ("STT", "Họ và tên / Tên hộ", "Số định danh cá nhân", "Địa chỉ", "Danh hiệu đăng ký")
@@ -160,14 +163,13 @@ def run(actor: User, campaign_id: int, unit_id: int, data: bytes, *, dry_run: bo
     unit = db.session.get(Unit, unit_id) if 0 < unit_id <= limits.ID_MAX else None
     if campaign is None or unit is None:
         raise NotFound(T("Không tìm thấy đợt thi đua hoặc tổ dân phố."))
-    permissions.require_at(actor, Action.REGISTER_ON_BEHALF, unit, now)
+    allowed = permissions.require_at(actor, Action.REGISTER_ON_BEHALF, unit, now)
     rows = read_sheet(data)
-    from workflow.services.dossiers import create_dossier
-
     taken = {(ref, title) for ref, title in db.session.execute(
         select(Dossier.subject_ref, Dossier.title).where(Dossier.campaign_id == campaign.id,
                                                          Dossier.state.not_in(ENDED)))}
     result, seen = ImportResult(), {}
+    tried: list[tuple[RowResult, dict[str, Any]]] = []  # the rows create_dossier is asked about, with its payload
     for number, cells in rows:
         _, name, personal_id, address, title_text = cells
         name, address = cell_text(name), cell_text(address)
@@ -196,11 +198,48 @@ def run(actor: User, campaign_id: int, unit_id: int, data: bytes, *, dry_run: bo
         if key in taken:
             line.status, line.reasons = "duplicate", [T("người này đã đăng ký danh hiệu này trong đợt thi đua")]
             continue
+        tried.append((line, {"campaign_id": campaign.id, "unit_id": unit.id, "title": title.value,
+                             "subject_name": name, "subject_ref": pid, "subject_address": address,
+                             "on_behalf": True}))
+    if registrations.set_based():
+        _register_set(actor, allowed, campaign, unit, tried, now, dry_run, result)
+    else:
+        _register_each(actor, tried, now, dry_run, result)
+    return result
+
+
+def _register_set(actor: User, allowed: Verdict, campaign: Campaign, unit: Unit,
+                  tried: list[tuple[RowResult, dict[str, Any]]], now: datetime, dry_run: bool,
+                  result: ImportResult) -> None:
+    """The rows judged and written as one set; a preview writes them in a savepoint it then rolls back, so that it
+    answers exactly what confirming would."""
+    savepoint = db.session.begin_nested() if dry_run else None
+    try:
+        outcomes = registrations.register_on_behalf(
+            actor, allowed, campaign, unit, [payload for _line, payload in tried], now,
+            [{"imported_row": line.row} for line, _payload in tried])
+    finally:
+        if savepoint is not None:
+            savepoint.rollback()
+    for (line, _payload), outcome in zip(tried, outcomes, strict=True):
+        if isinstance(outcome, ServiceError):
+            line.reasons = list(outcome.fields.values()) or [outcome.message]
+            continue
+        line.status = "create"
+        if not dry_run:
+            line.dossier_id = outcome.dossier_id
+            result.created += 1
+
+
+def _register_each(actor: User, tried: list[tuple[RowResult, dict[str, Any]]], now: datetime, dry_run: bool,
+                   result: ImportResult) -> None:
+    """Each row through create_dossier itself, in its own savepoint (rolled back by a preview)."""
+    from workflow.services.dossiers import create_dossier
+
+    for line, payload in tried:
         savepoint = db.session.begin_nested()
         try:
-            dossier = create_dossier(actor, {"campaign_id": campaign.id, "unit_id": unit.id, "title": title.value,
-                                             "subject_name": name, "subject_ref": pid, "subject_address": address,
-                                             "on_behalf": True}, now, event_data={"imported_row": number})
+            dossier = create_dossier(actor, payload, now, event_data={"imported_row": line.row})
         except ServiceError as error:
             savepoint.rollback()
             line.reasons = list(error.fields.values()) or [error.message]
@@ -212,7 +251,6 @@ def run(actor: User, campaign_id: int, unit_id: int, data: bytes, *, dry_run: bo
             savepoint.commit()
             line.dossier_id = dossier.id
             result.created += 1
-    return result
 
 
 def template() -> bytes:
