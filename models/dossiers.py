@@ -23,6 +23,9 @@ class Dossier(Base):
                       Index("ix_dossiers_unit_updated", "unit_id", "updated_at", "id"),
                       Index("ix_dossiers_state_updated", "state", "updated_at", "id"),
                       Index("ix_dossiers_ward_state_updated", "ward_id", "state", "updated_at", "id"),
+                      # The API's pages, by ascending id: a ward's, and a ward's in one state.
+                      Index("ix_dossiers_ward_id", "ward_id", "id"),
+                      Index("ix_dossiers_ward_state_id", "ward_id", "state", "id"),
                       # Overdue and due soon, per ward (the province's leaders read across wards).
                       Index("ix_dossiers_ward_due", "ward_id", "due_on"),
                       Index("ix_dossiers_due", "due_on"))

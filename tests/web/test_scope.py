@@ -99,3 +99,27 @@ def test_decisions_list_shows_only_decisions_about_the_users_scope(client, auth,
     assert "77/QĐ-UBND" in page
     auth.login("applicant2")  # their group has no recognized dossier
     assert "77/QĐ-UBND" not in html(client.get("/review/decisions"))
+
+
+def test_a_reviewers_own_dossier_in_another_ward_is_seen_once_and_nothing_else_of_that_ward(client, auth, world,
+                                                                                            secret):
+    """A ward inspector is also a resident: her family's dossier in the next ward is hers to follow (list, count,
+    page), though she reviews only her own ward — and her own ward's dossiers are counted once, not twice."""
+    from tests.factories import Timeline
+    from workflow.extensions import db
+    from workflow.services.dossiers import create_dossier
+
+    inspector = world.users["ward_inspector"]
+    mine = create_dossier(world.users["applicant9"], {
+        "campaign_id": world.campaign2.id, "title": "model_family", "unit_id": world.units["G9"].id,
+        "subject_name": "Hộ bà Thanh Tra Về Quê", "subject_ref": "HK-MINE"}, now=Timeline(world.timeline.start).next())
+    mine.created_by_id = inspector.id
+    here = world.dossier(State.REGISTERED)
+    here.created_by_id = inspector.id
+    db.session.commit()
+    auth.login("ward_inspector")
+    listed = html(client.get("/dossiers"))
+    assert "Thanh Tra Về Quê" in listed and "Bí Mật" not in listed
+    assert '<strong class="total">2 hồ sơ</strong>' in listed
+    assert client.get(f"/dossiers/{mine.id}").status_code == 200
+    assert client.get(f"/dossiers/{secret.id}").status_code == 404

@@ -37,16 +37,24 @@ def unit_filter(column, paths: list[str]):
 def dossiers_under(units) -> list:
     """SQL conditions on the dossier's own columns, one per unit: its dossiers and those of every unit below it.
     A ward (or province, town) reads the `ward_id`s of the wards under it, a group or agency the `unit_id`s of
-    the units under it (itself and any merged into it): each a range of one of the list's indexes, so no page
-    walks the province to find a ward's rows."""
-    conditions = []
-    for unit in units:
-        below = Unit.path.like(unit.path + "%")  # a unit merged into this one hangs below it
-        if unit.kind in (UnitKind.GROUP, UnitKind.AGENCY):
-            conditions.append(Dossier.unit_id.in_(select(Unit.id).where(below)))
-        else:
-            conditions.append(Dossier.ward_id.in_(select(Unit.id).where(Unit.kind == UnitKind.WARD.value, below)))
-    return conditions
+    the units under it (itself and any merged into it), read here first: each condition is then a list of ids
+    the planner can weigh, and a range of one of the list's indexes — no page walks the province to find a
+    ward's rows."""
+    return [Dossier.unit_id.in_(ids) if column == "unit_id" else Dossier.ward_id.in_(ids)
+            for column, ids in (_ids_under(unit) for unit in units)]
+
+
+def _ids_under(unit: Unit) -> tuple[str, list[int]]:
+    """("unit_id" or "ward_id", the ids of the units under `unit` that a dossier's column names)."""
+    below = select(Unit.id).where(Unit.path.like(unit.path + "%"))  # a unit merged into this one hangs below it
+    if unit.kind in (UnitKind.GROUP, UnitKind.AGENCY):
+        return "unit_id", list(db.session.scalars(below))
+    return "ward_id", list(db.session.scalars(below.where(Unit.kind == UnitKind.WARD.value)))
+
+
+def _covered(ids: tuple[str, list[int]], row) -> bool:
+    column, values = ids
+    return getattr(row, column) in values
 
 
 def _outermost(units) -> list[Unit]:
@@ -62,15 +70,25 @@ def _outermost(units) -> list[Unit]:
 def visible_dossiers(user: User) -> Select:
     """Dossiers the user may see: their own (applicant or subject), those on public notice in the units where
     they are a resident, and all those under their reviewer roles."""
-    conditions = [Dossier.created_by_id == user.id]
+    mine = [Dossier.created_by_id == user.id]
     if user.personal_id:
-        conditions += [Dossier.subject_ref == user.personal_id,
-                       Dossier.id.in_(select(DossierMember.dossier_id)
-                                      .where(DossierMember.personal_id == user.personal_id))]
-    reviewing = _outermost(held_units(user, REVIEWERS, local_day(clock.now())))
-    conditions += dossiers_under(reviewing)
+        mine += [Dossier.subject_ref == user.personal_id,
+                 Dossier.id.in_(select(DossierMember.dossier_id).where(DossierMember.personal_id == user.personal_id))]
+    reviewer_units = _outermost(held_units(user, REVIEWERS, local_day(clock.now())))
+    reviewing = [_ids_under(unit) for unit in reviewer_units]
+    conditions = [Dossier.unit_id.in_(ids) if column == "unit_id" else Dossier.ward_id.in_(ids)
+                  for column, ids in reviewing]
+    if reviewing:
+        # A reviewer's own dossiers are nearly always under the units they review: named apart (by id) only when
+        # not, so that the scope stays one index range — "own OR ward" is an OR no index orders.
+        own = db.session.execute(select(Dossier.id, Dossier.unit_id, Dossier.ward_id).where(or_(*mine))).all()
+        outside = [row.id for row in own if not any(_covered(ids, row) for ids in reviewing)]
+        if outside:
+            conditions.append(Dossier.id.in_(outside))
+    else:
+        conditions += mine
     neighbours = [unit for unit in _outermost(role_units(user, Role.APPLICANT))
-                  if not any(unit.path.startswith(outer.path) for outer in reviewing)]
+                  if not any(unit.path.startswith(outer.path) for outer in reviewer_units)]
     if neighbours:
         conditions.append(and_(or_(*dossiers_under(neighbours)), Dossier.state == State.PUBLIC_NOTICE.value))
     # The join stays for callers that narrow by `Unit.path`, and fills each row's `unit` (no query per row); the
