@@ -57,8 +57,8 @@ GIVEN_NAMES = ["An", "Bình", "Cường", "Dũng", "Đạt", "Giang", "Hà", "H�
 # The columns written per table, in COPY order.
 COLUMNS = {
     "units": ["id", "code", "name", "kind", "parent_id", "path", "valid_from", "valid_to", "merged_into_id"],
-    "users": ["id", "username", "full_name", "personal_id", "email", "phone", "channels", "password_hash",
-              "active", "session_version", "must_change_password", "created_at"],
+    "users": ["id", "username", "full_name", "search_name", "personal_id", "email", "phone", "channels",
+              "password_hash", "active", "session_version", "must_change_password", "created_at"],
     "role_assignments": ["id", "user_id", "role", "unit_id"],
     "campaigns": ["id", "year", "unit_id", "name", "registration_opens", "registration_closes", "assessment_due",
                   "inspection_due", "decision_due", "group_quorum", "group_approval", "notice_days",
@@ -354,8 +354,8 @@ class Generator:
 
         def user(username: str, name: str, grants: list[tuple[str, int]]) -> tuple[int, str]:
             user_id = self.take("users")
-            self.add("users", (user_id, username, name, None, f"{username}@bench.invalid", None, "email",
-                               password_hash, True, 1, False, created))
+            self.add("users", (user_id, username, name, self.fold(name), None, f"{username}@bench.invalid", None,
+                               "email", password_hash, True, 1, False, created))
             for role, unit in grants:
                 self.add("role_assignments", (self.take("role_assignments"), user_id, role, unit))
             return user_id, username

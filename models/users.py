@@ -17,6 +17,10 @@ class User(UserMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(
+        String(200), default="", server_default="",
+        comment="full_name folded (lower case, no diacritics, đ → d), set at every write: the audit log's person "
+                "filter finds actors through it in SQL")
     personal_id: Mapped[str | None] = mapped_column(
         String(12), unique=True, comment="số định danh cá nhân (12 digits): how the system knows a subject"
     )

@@ -183,19 +183,14 @@ TRACKING_CODE = re.compile(r"[A-Z0-9]+")
 TRACKING_CODE_SHAPE = re.compile(r"KM[A-Z0-9]{8}")  # as new_tracking_code makes them
 
 
-def _name_matches(words: list[str], name: str) -> bool:
-    """Every word typed begins a word of the name, accents and case aside: "nguyen an" finds "Nguyễn Văn An"."""
-    name_words = fold(name).split()
-    return all(any(w.startswith(typed) for w in name_words) for typed in words)
-
-
 def _person_condition(person: str, paths: list[str]):
-    """Events whose actor's full name, or whose dossier's subject name, matches what was typed (folded). Actors'
-    names are folded here (neither database folds Vietnamese the same way); subjects through the dossier's folded
-    `search_text`, in SQL (a trigram index on PostgreSQL), each word at the start of one of its words."""
+    """Events whose actor's full name, or whose dossier's subject name, matches what was typed (folded): each word
+    at the start of one of the name's words, in SQL — actors through their folded `search_name`, subjects through
+    the dossier's folded `search_text` (trigram indexes on PostgreSQL)."""
     words = person.split()
-    actors = [user_id for user_id, name in db.session.execute(select(User.id, User.full_name))
-              if _name_matches(words, name)]
+    spaced_name = literal(" ") + User.search_name
+    actors = select(User.id).where(*[User.search_name.contains(w, autoescape=True) for w in words],
+                                   *[spaced_name.contains(" " + w, autoescape=True) for w in words])
     units = db.session.scalars(select(Unit).where(Unit.path.in_(paths))).all()
     spaced = literal(" ") + Dossier.search_text
     subjects = select(Dossier.id).where(or_(*dossiers_under(units)) if units else false(),
