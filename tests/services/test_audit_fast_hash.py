@@ -4,9 +4,11 @@ cannot match, `event_hash` decides, so tampering is still named and a legitimate
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select, text
 
 from models import AuditEvent
@@ -63,11 +65,11 @@ def test_fast_hash_equals_event_hash_for_every_event_the_services_write(world):
         fast = audit.fast_hash(*_values(event))
         assert fast == audit.event_hash(event) == event.hash, (event.stream, event.seq, event.data)
         assert audit.hash_matches(event)
-    # and as verify_all reads them (plain rows of only the hashed columns)
-    for stream, chain, hashes_ok in seals._chains():
-        assert all(hashes_ok), stream
-        for row in chain:
-            assert audit.fast_hash(*row[2:]) == row.hash == audit.event_hash(row)
+    # and as verify_all reads them (plain rows, the time and the document as text): each on the fast path alone
+    rechecked = []
+    for stream, _, hashes_ok in audit.verified_chains(seals._row_batches(), rechecked.append):
+        assert hashes_ok is None, (stream, hashes_ok)
+    assert rechecked == []
     report = seals.verify_all()
     assert report.valid, report.broken
     assert report.events_checked == len(events)
@@ -117,3 +119,67 @@ def test_a_tampered_event_is_still_reported(world, owner_sql, runner):
     assert all(p["dossier_id"] == dossier.id for p in report.broken), report.broken
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1
+
+
+def _victim_chain(world):
+    dossier = world.dossier(State.RECOGNIZED)
+    db.session.commit()
+    assert seals.verify_all().valid
+    return dossier.id, audit.stream_events(f"dossier:{dossier.id}")
+
+
+def _tamper(owner_sql, dossier_id: int, kind: str, events) -> None:
+    from tests.services.test_audit_seal import UNTIE, bypassing_triggers, postgresql
+
+    if kind == "data":
+        cast = "CAST(:v AS json)" if postgresql() else ":v"
+        statements = [f"UPDATE audit_events SET data = {cast} WHERE dossier_id = :d AND seq = 2"]
+        params = {"v": '{"changes":{"subject_name":"Kẻ gian"}}'}
+    elif kind == "at":  # one microsecond later
+        cast = "CAST(:v AS timestamp)" if postgresql() else ":v"
+        moved = events[1].at.replace(tzinfo=None) + timedelta(microseconds=1)
+        statements = [f"UPDATE audit_events SET at = {cast} WHERE dossier_id = :d AND seq = 2"]
+        params = {"v": moved.strftime("%Y-%m-%d %H:%M:%S.%f")}
+    elif kind == "deleted":
+        where = "dossier_id = :d AND seq = 3"
+        statements = [UNTIE.format(where=where), f"DELETE FROM audit_events WHERE {where}"]
+        params = {}
+    else:  # "reordered": events 2 and 3 swap places
+        statements = [f"UPDATE audit_events SET seq = {a} WHERE dossier_id = :d AND seq = {b}"
+                      for a, b in ((-2, 2), (2, 3), (3, -2))]
+        params = {}
+    bypassing_triggers(owner_sql, *statements, d=dossier_id, **params)
+
+
+@pytest.mark.parametrize(("kind", "named"), [
+    ("data", (2, "hash_mismatch")), ("at", (2, "hash_mismatch")), ("deleted", (4, "prev_hash_mismatch")),
+    ("reordered", (2, "hash_mismatch")),
+])
+def test_tampering_is_named_through_the_fast_path_as_check_chain_names_it(world, owner_sql, kind, named):
+    """Whatever path judged the rows (the database's hash, Python's text, event_hash), verify_all names exactly
+    what `check_chain` — the definition — names for the chain read as ORM events."""
+    dossier_id, events = _victim_chain(world)
+    _tamper(owner_sql, dossier_id, kind, events)
+    report = seals.verify_all()
+    assert not report.valid
+    found = [(p["seq"], p["reason"]) for p in report.broken]
+    assert named in found, found
+    assert found == audit.check_chain(audit.stream_events(f"dossier:{dossier_id}"))
+    assert all(p["dossier_id"] == dossier_id for p in report.broken), report.broken
+
+
+def test_a_document_stored_in_another_spelling_still_verifies(world, owner_sql):
+    """A legitimate document stored with spaces and keys out of order (not the canonical text the database can
+    hash) is judged by the Python path, which parses it as the ORM would: nothing is reported."""
+    from tests.services.test_audit_seal import bypassing_triggers, postgresql
+
+    dossier_id, events = _victim_chain(world)
+    event = next(e for e in events if len(e.data) > 1)
+    keys = list(reversed(sorted(event.data)))
+    spelled = "{ " + ", ".join(f'"{k}" : {json.dumps(event.data[k])}' for k in keys) + " }"
+    assert json.loads(spelled) == event.data
+    cast = "CAST(:v AS json)" if postgresql() else ":v"
+    bypassing_triggers(owner_sql, f"UPDATE audit_events SET data = {cast} WHERE id = :id", v=spelled, id=event.id)
+    report = seals.verify_all()
+    assert report.valid, report.broken
+    assert report.events_checked == len(events)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
@@ -120,6 +121,95 @@ def hash_matches(event: Any, values: tuple | None = None) -> bool:
     except Exception:  # noqa: BLE001  (anything unexpected: event_hash decides)
         pass
     return event_hash(event) == event.hash
+
+
+# --- verifying millions of events from plain rows -----------------------------------------------------------
+# A verifier reads each event as one row of VERIFY_COLUMNS, in stream then seq order, with `at` as the text
+# `format_at` writes (without its Z) and `data` as the stored JSON text: no datetime is built for any event, and
+# a document is parsed and written canonically once for all the events that store the same text (a ward's votes,
+# assessments and notices repeat a few thousand documents). Whatever does not verify this way goes to `recheck`
+# (event_hash of the row as the ORM reads it), and a chain that is not plainly whole goes to `check_chain`, so
+# both stay the definitions. (Hashing in PostgreSQL was measured and dropped: the app stores `data` as
+# json.dumps' default spelling, not the canonical text, so the database cannot write the hashed text.)
+
+VERIFY_COLUMNS = ("id", "hash", *HASHED_COLUMNS)
+ROW_ID, ROW_HASH, ROW_SEQ, ROW_DOSSIER_ID = (VERIFY_COLUMNS.index(c) for c in ("id", "hash", "seq", "dossier_id"))
+DOCUMENTS_KEPT = 4_000_000  # characters of stored documents whose canonical text is remembered (memory bound)
+NAMES_KEPT = 100_000  # quoted actors, roles, states and triggers remembered
+
+
+def verified_chains(batches: Iterable[Sequence[Sequence]], recheck: Callable[[Sequence], bool]
+                    ) -> Iterator[tuple[str, list, list[bool] | None]]:
+    """Each chain of the rows (batches of VERIFY_COLUMNS rows, stream then seq order): (stream, its rows, None)
+    when it is plainly whole — seq 1, 2, …, each prev_hash the hash before, every hash right, every event of this
+    hash version and none a re-seal, so that `check_chain` has nothing to say — else (stream, rows, each event's
+    `hash_matches`) for `check_chain` to judge."""
+    documents: dict[str, str] = {}  # stored text -> canonical text
+    kept = 0
+    names: dict[str | None, str] = {None: "null"}  # a name -> its JSON string (json.dumps writes None as null)
+    quote, encode, loads, sha256, canonical, resealed = _quote, _encode, json.loads, _sha256, _CANONICAL_V2, RESEALED
+    stream, stream_text, chain, hashes_ok, whole, previous = None, "", [], [], True, GENESIS
+    for batch in batches:
+        for row in batch:
+            (_, stored, seq, row_stream, dossier_id, trigger, from_state, to_state, actor, role, at, comment, data,
+             prev_hash, version, unit_id, actor_id, campaign_id) = row
+            if row_stream != stream:
+                if chain:
+                    yield stream, chain, None if whole else hashes_ok
+                stream, chain, hashes_ok, whole, previous = row_stream, [], [], True, GENESIS
+                stream_text = None
+            chain.append(row)
+            ok = False
+            try:
+                if stream_text is None:
+                    stream_text = quote(stream)
+                document = documents.get(data)
+                if document is None:
+                    document = encode(loads(data))
+                    if kept + len(data) > DOCUMENTS_KEPT:
+                        documents.clear()
+                        kept = 0
+                    documents[data] = document if document != data else data
+                    kept += len(data)
+                if len(names) > NAMES_KEPT:
+                    names = {None: "null"}
+                actor_text = names.get(actor) or names.setdefault(actor, quote(actor))
+                role_text = names.get(role) or names.setdefault(role, quote(role))
+                from_text = names.get(from_state) or names.setdefault(from_state, quote(from_state))
+                to_text = names.get(to_state) or names.setdefault(to_state, quote(to_state))
+                trigger_text = names.get(trigger) or names.setdefault(trigger, quote(trigger))
+                if version == 2:
+                    text = canonical % (
+                        actor_text, "null" if actor_id is None else repr(actor_id), at,
+                        "null" if campaign_id is None else repr(campaign_id), quote(comment) if comment else '""',
+                        document, "null" if dossier_id is None else repr(dossier_id), from_text, quote(prev_hash),
+                        role_text, repr(seq), stream_text, to_text, trigger_text, repr(unit_id), "2")
+                    ok = sha256(text.encode("utf-8")).hexdigest() == stored
+            except Exception:  # noqa: BLE001  (anything unexpected: recheck decides)
+                pass
+            if not ok:
+                ok = recheck(row)
+            hashes_ok.append(ok)
+            if whole and not (ok and seq == len(chain) and prev_hash == previous and version == HASH_VERSION
+                              and trigger != resealed):
+                whole = False
+            previous = stored
+    if chain:
+        yield stream, chain, None if whole else hashes_ok
+
+
+def row_events(rows: Sequence[Sequence]) -> list[SimpleNamespace]:
+    """VERIFY_COLUMNS rows as events `check_chain`, `legacy_events` and `attest` can read (`data` parsed)."""
+    data = VERIFY_COLUMNS.index("data")
+    events = []
+    for row in rows:
+        values = dict(zip(VERIFY_COLUMNS, row, strict=True))
+        try:
+            values["data"] = json.loads(row[data])
+        except (TypeError, ValueError):
+            values["data"] = None
+        events.append(SimpleNamespace(**values))
+    return events
 
 
 def attest(events: list[AuditEvent]) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import String, Text, func, select, text, type_coerce
 
 from models import AuditEvent, AuditSeal, AuditSealHead, AuditVerification, Dossier
 from states.labels import N_
@@ -119,31 +119,43 @@ def sealed_heads(seal_id: int) -> Iterator[tuple[str, int, str]]:
         yield row[0], row[1], row[2]
 
 
-def _chains() -> Iterator[tuple[str, list, list[bool]]]:
-    """Each chain in stream order with each event's `audit.hash_matches`, as plain rows of only the columns the
-    checks read (no ORM object per event), through a server-side cursor, so memory holds one batch and one chain
-    whatever the size of the audit. Hashes take the fast path; any that does not match is re-checked by
-    `audit.event_hash` before it is reported."""
+# `at` as the text format_at writes (without its Z) and `data` as stored, for `audit.verified_chains`.
+_PG_ROWS = ("SELECT " + ", ".join(
+    {"at": "to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "data": "data::text"}.get(c, c)
+    for c in audit.VERIFY_COLUMNS) + " FROM audit_events ORDER BY stream, seq")
+
+
+def _row_batches() -> Iterator[Sequence]:
+    """Every event as a VERIFY_COLUMNS row in stream order, a batch at a time through a server-side cursor, so
+    memory holds one batch whatever the size of the audit. On PostgreSQL straight from the driver (no row object
+    or type conversion per event, the time and the document left as text); elsewhere through SQLAlchemy Core."""
+    if _postgresql():
+        connection = db.session.connection().connection.driver_connection
+        with connection.cursor(name="audit_verify") as cursor:
+            cursor.execute(_PG_ROWS)
+            while batch := cursor.fetchmany(BATCH):
+                yield batch
+        return
     events = AuditEvent.__table__
-    columns = [events.c.id, events.c.hash, *(events.c[name] for name in audit.HASHED_COLUMNS)]
-    rows = db.session.execute(select(*columns).order_by(events.c.stream, events.c.seq),
-                              execution_options={"yield_per": BATCH})
-    fast_hash = audit.fast_hash
-    stream, chain, hashes_ok = None, [], []
-    for row in rows:
-        if row[3] != stream:  # the stream column
-            if chain:
-                yield stream, chain, hashes_ok
-            stream, chain, hashes_ok = row[3], [], []
-        values = row[2:]
-        try:
-            ok = fast_hash(*values) == row[1]
-        except Exception:  # noqa: BLE001  (anything unexpected: event_hash decides)
-            ok = False
-        chain.append(row)
-        hashes_ok.append(ok or audit.event_hash(row) == row[1])
-    if chain:
-        yield stream, chain, hashes_ok
+    as_text = {"at": func.replace(type_coerce(events.c.at, String), " ", "T"),
+               "data": type_coerce(events.c.data, Text)}
+    query = select(*(as_text.get(c, events.c[c]) for c in audit.VERIFY_COLUMNS)).order_by(events.c.stream,
+                                                                                          events.c.seq)
+    yield from db.session.execute(query, execution_options={"yield_per": BATCH}).partitions()
+
+
+def _recheck(row: Sequence) -> bool:
+    """`audit.event_hash` of the event as the ORM's types read it (the fast path did not match)."""
+    events = AuditEvent.__table__
+    event = db.session.execute(select(*(events.c[c] for c in audit.VERIFY_COLUMNS))
+                               .where(events.c.id == row[audit.ROW_ID])).first()
+    return event is not None and audit.event_hash(event) == event.hash
+
+
+def _chains() -> Iterator[tuple[str, Sequence, list[bool] | None]]:
+    """Each chain in stream order: (stream, its VERIFY_COLUMNS rows, None when plainly whole or else each
+    event's `audit.hash_matches`); see `audit.verified_chains`."""
+    return audit.verified_chains(_row_batches(), _recheck)
 
 
 def _merge(left: Iterable[tuple[str, object]], right: Iterable[tuple[str, object]]
@@ -216,36 +228,41 @@ def verify_all(published_root: str | None = None) -> Verification:
     seal = report.seal = _check_seals(report, published_root)
     heads = sealed_heads(seal.id) if seal is not None else iter(())
     chains = ((s, (chain, ok)) for s, chain, ok in _chains())
+    row_id, row_seq, row_hash = audit.ROW_ID, audit.ROW_SEQ, audit.ROW_HASH
     for stream, checked, sealed in _merge(chains, ((s, (n, h)) for s, n, h in heads)):
         chain = None
         if checked is not None:
             chain, hashes_ok = checked
+            dossier_id = chain[0][audit.ROW_DOSSIER_ID]
             report.streams_checked += 1
             report.events_checked += len(chain)
-            if chain[0].dossier_id is not None:
+            if dossier_id is not None:
                 report.dossiers_checked += 1
-            for seq, reason in audit.check_chain(chain, hashes_ok):
-                report.problem(reason, stream, chain[0].dossier_id, seq)
-            report.legacy_events += audit.legacy_events(chain)
+            if hashes_ok is not None:  # not plainly whole: check_chain says what is wrong
+                events = audit.row_events(chain)
+                for seq, reason in audit.check_chain(events, hashes_ok):
+                    report.problem(reason, stream, dossier_id, seq)
+                report.legacy_events += audit.legacy_events(events)
         if seal is None:
             continue
+        last_id = seal.last_event_id
         if sealed is None:
-            early = [e for e in chain if e.id <= seal.last_event_id]
+            early = [e for e in chain if e[row_id] <= last_id]
             if early:
-                report.problem("extended", stream, seq=early[0].seq)
+                report.problem("extended", stream, seq=early[0][row_seq])
             continue
         length, head = sealed
         if chain is None:
             report.problem("removed", stream, seq=length)
             continue
-        if chain[-1].seq < length:
-            report.problem("truncated", stream, seq=chain[-1].seq)
-        elif len(chain) >= length and chain[length - 1].hash != head:
+        if chain[-1][row_seq] < length:
+            report.problem("truncated", stream, seq=chain[-1][row_seq])
+        elif len(chain) >= length and chain[length - 1][row_hash] != head:
             report.problem("rewritten", stream, seq=length)
-        else:
-            early = [e for e in chain if e.seq > length and e.id <= seal.last_event_id]
+        elif chain[-1][row_seq] > length:  # events after the sealed head: none may be older than the seal
+            early = [e for e in chain if e[row_seq] > length and e[row_id] <= last_id]
             if early:
-                report.problem("extended", stream, seq=early[0].seq)
+                report.problem("extended", stream, seq=early[0][row_seq])
     without = select(Dossier.id).where(~select(AuditEvent.id).where(AuditEvent.dossier_id == Dossier.id).exists())
     for dossier_id in db.session.scalars(without.order_by(Dossier.id)):
         report.problem("no_events", f"dossier:{dossier_id}", dossier_id)
