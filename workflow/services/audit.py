@@ -77,6 +77,9 @@ _CANONICAL_V1 = ('{"actor":%s,"at":"%sZ","comment":%s,"data":%s,"dossier_id":%s,
 _CANONICAL_V2 = ('{"actor":%s,"actor_id":%s,"at":"%sZ","campaign_id":%s,"comment":%s,"data":%s,"dossier_id":%s,'
                  '"from":%s,"prev_hash":%s,"role":%s,"seq":%s,"stream":%s,"to":%s,"trigger":%s,"unit_id":%s,'
                  '"v":%s}')
+_CANONICAL_V2_BYTES = (b'{"actor":%b,"actor_id":%b,"at":"%bZ","campaign_id":%b,"comment":%b,"data":%b,"dossier_id":%b,'
+                       b'"from":%b,"prev_hash":%b,"role":%b,"seq":%a,"stream":%b,"to":%b,"trigger":%b,"unit_id":%a,'
+                       b'"v":2}')  # the same, for pieces already UTF-8 and integers as repr (verified_chains)
 _sha256 = hashlib.sha256
 
 # The columns `fast_hash` takes, in its order (a verifier selects exactly these).
@@ -138,17 +141,23 @@ DOCUMENTS_KEPT = 4_000_000  # characters of stored documents whose canonical tex
 NAMES_KEPT = 100_000  # quoted actors, roles, states and triggers remembered
 
 
-def verified_chains(batches: Iterable[Sequence[Sequence]], recheck: Callable[[Sequence], bool]
-                    ) -> Iterator[tuple[str, list, list[bool] | None]]:
+def verified_chains(batches: Iterable[Sequence[Sequence]], recheck: Callable[[Sequence], bool],
+                    documents_valid: bool = False) -> Iterator[tuple[str, list, list[bool] | None]]:
     """Each chain of the rows (batches of VERIFY_COLUMNS rows, stream then seq order): (stream, its rows, None)
     when it is plainly whole — seq 1, 2, …, each prev_hash the hash before, every hash right, every event of this
     hash version and none a re-seal, so that `check_chain` has nothing to say — else (stream, rows, each event's
-    `hash_matches`) for `check_chain` to judge."""
-    documents: dict[str, str] = {}  # stored text -> canonical text
+    `hash_matches`) for `check_chain` to judge.
+
+    `documents_valid`: the database guarantees each stored document is valid JSON (PostgreSQL's json type); a
+    document that looks compact is then first tried as it is stored, unparsed. Sound: the text hashed is then
+    valid JSON of the row's values, so it equals the text that was hashed only if it holds the very values that
+    were (an unparsed document that was not stored canonically just fails, and is parsed as any other)."""
+    documents: dict[str, bytes] = {}  # stored text -> canonical text, UTF-8
     kept = 0
-    names: dict[str | None, str] = {None: "null"}  # a name -> its JSON string (json.dumps writes None as null)
-    quote, encode, loads, sha256, canonical, resealed = _quote, _encode, json.loads, _sha256, _CANONICAL_V2, RESEALED
-    stream, stream_text, chain, hashes_ok, whole, previous = None, "", [], [], True, GENESIS
+    names: dict[str | None, bytes] = {None: b"null"}  # a name -> its JSON string (json.dumps writes None as null)
+    quote, encode, loads, sha256, resealed = _quote, _encode, json.loads, _sha256, RESEALED
+    canonical = _CANONICAL_V2_BYTES
+    stream, stream_text, chain, hashes_ok, whole, previous = None, b"", [], [], True, GENESIS
     for batch in batches:
         for row in batch:
             (_, stored, seq, row_stream, dossier_id, trigger, from_state, to_state, actor, role, at, comment, data,
@@ -161,30 +170,33 @@ def verified_chains(batches: Iterable[Sequence[Sequence]], recheck: Callable[[Se
             chain.append(row)
             ok = False
             try:
-                if stream_text is None:
-                    stream_text = quote(stream)
-                document = documents.get(data)
-                if document is None:
-                    document = encode(loads(data))
-                    if kept + len(data) > DOCUMENTS_KEPT:
-                        documents.clear()
-                        kept = 0
-                    documents[data] = document if document != data else data
-                    kept += len(data)
-                if len(names) > NAMES_KEPT:
-                    names = {None: "null"}
-                actor_text = names.get(actor) or names.setdefault(actor, quote(actor))
-                role_text = names.get(role) or names.setdefault(role, quote(role))
-                from_text = names.get(from_state) or names.setdefault(from_state, quote(from_state))
-                to_text = names.get(to_state) or names.setdefault(to_state, quote(to_state))
-                trigger_text = names.get(trigger) or names.setdefault(trigger, quote(trigger))
                 if version == 2:
-                    text = canonical % (
-                        actor_text, "null" if actor_id is None else repr(actor_id), at,
-                        "null" if campaign_id is None else repr(campaign_id), quote(comment) if comment else '""',
-                        document, "null" if dossier_id is None else repr(dossier_id), from_text, quote(prev_hash),
-                        role_text, repr(seq), stream_text, to_text, trigger_text, repr(unit_id), "2")
-                    ok = sha256(text.encode("utf-8")).hexdigest() == stored
+                    if stream_text is None:
+                        stream_text = quote(stream).encode()
+                    if len(names) > NAMES_KEPT:
+                        names = {None: b"null"}
+                    head = (names.get(actor) or names.setdefault(actor, quote(actor).encode()),
+                            b"null" if actor_id is None else repr(actor_id).encode(), at.encode(),
+                            b"null" if campaign_id is None else repr(campaign_id).encode(),
+                            quote(comment).encode() if comment else b'""')
+                    tail = (b"null" if dossier_id is None else repr(dossier_id).encode(),
+                            names.get(from_state) or names.setdefault(from_state, quote(from_state).encode()),
+                            quote(prev_hash).encode(),
+                            names.get(role) or names.setdefault(role, quote(role).encode()), seq, stream_text,
+                            names.get(to_state) or names.setdefault(to_state, quote(to_state).encode()),
+                            names.get(trigger) or names.setdefault(trigger, quote(trigger).encode()), unit_id)
+                    document = documents.get(data)
+                    if document is None:
+                        if documents_valid and '": ' not in data:  # json.dumps' default spelling has '": '
+                            ok = sha256(canonical % (*head, data.encode(), *tail)).hexdigest() == stored
+                        document = data.encode() if ok else encode(loads(data)).encode()
+                        if kept + len(data) > DOCUMENTS_KEPT:
+                            documents.clear()
+                            kept = 0
+                        documents[data] = document
+                        kept += len(data)
+                    if not ok:
+                        ok = sha256(canonical % (*head, document, *tail)).hexdigest() == stored
             except Exception:  # noqa: BLE001  (anything unexpected: recheck decides)
                 pass
             if not ok:

@@ -155,7 +155,7 @@ def _recheck(row: Sequence) -> bool:
 def _chains() -> Iterator[tuple[str, Sequence, list[bool] | None]]:
     """Each chain in stream order: (stream, its VERIFY_COLUMNS rows, None when plainly whole or else each
     event's `audit.hash_matches`); see `audit.verified_chains`."""
-    return audit.verified_chains(_row_batches(), _recheck)
+    return audit.verified_chains(_row_batches(), _recheck, documents_valid=_postgresql())  # json type: valid
 
 
 def _merge(left: Iterable[tuple[str, object]], right: Iterable[tuple[str, object]]
