@@ -18,6 +18,7 @@ from models.dossiers import (
     Vote,
 )
 from models.notifications import Delivery, Notification
+from models.reports import StatsSnapshot
 from models.throttles import RateLimitHit
 from models.units import Unit
 from models.users import ApiToken, Delegation, LoginFailure, RoleAssignment, User
@@ -28,5 +29,5 @@ __all__ = [
     "Criterion",
     "Decision", "Delegation", "Delivery", "Disqualifier", "Dossier", "DossierMember",
     "GroupMeeting", "InspectionItem", "MeetingVote", "LoginFailure", "Notification", "Objection",
-    "RateLimitHit", "RoleAssignment", "Standard", "Unit", "User", "Vote",
+    "RateLimitHit", "RoleAssignment", "Standard", "StatsSnapshot", "Unit", "User", "Vote",
 ]

@@ -1,4 +1,4 @@
-"""Command line: `flask --app wsgi init-db | load-demo | create-user | audit-verify | load-criteria`."""
+"""Command line: `flask --app wsgi init-db | load-demo | create-user | audit-verify | stats-refresh`."""
 
 from __future__ import annotations
 
@@ -161,6 +161,17 @@ def register(app: Flask) -> None:
         with unit_of_work():
             written = remind()
         click.echo(f"Đã ghi {written} tin nhắc việc. Chạy “flask send-outbox” để gửi.")
+
+    @app.cli.command("stats-refresh")
+    def stats_refresh() -> None:
+        """Compute the statistics of every province and town (every title and all) for their leaders' pages (run
+        hourly: at a million dossiers a province's figures take tens of seconds; a second run replaces the
+        first's)."""
+        from workflow.services.stats import refresh
+
+        with unit_of_work():
+            written = refresh()
+        click.echo(f"Đã tính {written} bảng thống kê cấp tỉnh, thị xã.")
 
     @app.cli.command("load-demo")
     def load_demo() -> None:

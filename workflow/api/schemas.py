@@ -1245,6 +1245,10 @@ class WeakGroup(Out):
 
 
 class StatsOut(Out):
+    as_of: str | None = Field(description="when a province's figures were computed by `flask stats-refresh` (UTC); "
+                                          "null: counted for this request")
+    pending: bool = Field(description="a province's figures not computed yet: every figure is 0 until the job runs")
+    by_ward: bool = Field(description="by_unit lists wards (a scope of several wards), not groups")
     total: int
     by_state: dict[str, int] = Field(description="dossiers per state")
     by_title: dict[str, ResultLine]

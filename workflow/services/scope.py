@@ -57,7 +57,7 @@ def _covered(ids: tuple[str, list[int]], row) -> bool:
     return getattr(row, column) in values
 
 
-def _outermost(units) -> list[Unit]:
+def outermost(units) -> list[Unit]:
     """The units not below another of them (a ward's role makes its groups' roles add nothing)."""
     ordered = sorted({unit.path: unit for unit in units}.values(), key=lambda unit: unit.path)
     kept: list[Unit] = []
@@ -74,7 +74,7 @@ def visible_dossiers(user: User) -> Select:
     if user.personal_id:
         mine += [Dossier.subject_ref == user.personal_id,
                  Dossier.id.in_(select(DossierMember.dossier_id).where(DossierMember.personal_id == user.personal_id))]
-    reviewer_units = _outermost(held_units(user, REVIEWERS, local_day(clock.now())))
+    reviewer_units = outermost(held_units(user, REVIEWERS, local_day(clock.now())))
     reviewing = [_ids_under(unit) for unit in reviewer_units]
     conditions = [Dossier.unit_id.in_(ids) if column == "unit_id" else Dossier.ward_id.in_(ids)
                   for column, ids in reviewing]
@@ -87,7 +87,7 @@ def visible_dossiers(user: User) -> Select:
             conditions.append(Dossier.id.in_(outside))
     else:
         conditions += mine
-    neighbours = [unit for unit in _outermost(role_units(user, Role.APPLICANT))
+    neighbours = [unit for unit in outermost(role_units(user, Role.APPLICANT))
                   if not any(unit.path.startswith(outer.path) for outer in reviewer_units)]
     if neighbours:
         conditions.append(and_(or_(*dossiers_under(neighbours)), Dossier.state == State.PUBLIC_NOTICE.value))
