@@ -46,9 +46,14 @@ def run(database_url: str | None = None, results_dir: str | Path | None = ROOT /
         from workflow.services import seals
 
         backend = db.engine.dialect.name
+        server = _server_process(db)
+        load_before = os.getloadavg()[0]
+        cpu_before, server_before = _cpu_seconds(), _process_seconds(server)
         started = time.perf_counter()
         report = seals.verify_all()
         seconds = time.perf_counter() - started
+        client_cpu, server_after = _cpu_seconds() - cpu_before, _process_seconds(server)
+        load_after = os.getloadavg()[0]
         db.session.rollback()
         db.session.remove()
         db.engine.dispose()
@@ -58,14 +63,47 @@ def run(database_url: str | None = None, results_dir: str | Path | None = ROOT /
         "dossiers": report.dossiers_checked, "valid": report.valid, "problems": len(report.broken),
         "seconds": round(seconds, 2), "events_per_second": round(report.events_checked / seconds) if seconds else None,
         "peak_rss_mb": round(peak_kb / 1024, 1),
+        # Where the time went: this process's CPU, the database server process's (when it runs on this machine),
+        # and the load average around the run (other processes on the machine make the figures approximate).
+        "client_cpu_seconds": round(client_cpu, 1),
+        "server_cpu_seconds": (round(server_after - server_before, 1)
+                               if server_before is not None and server_after is not None else None),
+        "load_average": [round(load_before, 1), round(load_after, 1)],
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if results_dir is not None:
         folder = Path(results_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"verify-{report.events_checked}.json").write_text(json.dumps(summary, indent=2) + "\n")
+        path = folder / f"verify-{report.events_checked}.json"
+        if path.exists():  # the previous run (and its own previous ones) kept as "before"
+            summary["before"] = json.loads(path.read_text())
+        path.write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _server_process(db) -> int | None:
+    """The PostgreSQL backend serving this session, when it is a process of this machine we may read."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+    return pid if _process_seconds(pid) is not None else None
+
+
+def _process_seconds(pid: int | None) -> float | None:
+    """User and system CPU seconds of a process of this machine (Linux /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -76,7 +114,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     summary = run(args.database_url, args.results)
     print(f"verified {summary['events']:,} events in {summary['streams']:,} chains on {summary['backend']} in "
           f"{summary['seconds']:.1f} s: {summary['events_per_second']:,} events/s, peak {summary['peak_rss_mb']} MB, "
-          f"{'valid' if summary['valid'] else str(summary['problems']) + ' problems'}")
+          f"{'valid' if summary['valid'] else str(summary['problems']) + ' problems'}; CPU: this process "
+          f"{summary['client_cpu_seconds']} s, database server {summary['server_cpu_seconds']} s; load average "
+          f"{summary['load_average'][0]} -> {summary['load_average'][1]}")
     return summary
 
 

@@ -183,3 +183,21 @@ def test_a_document_stored_in_another_spelling_still_verifies(world, owner_sql):
     report = seals.verify_all()
     assert report.valid, report.broken
     assert report.events_checked == len(events)
+
+
+def test_the_time_is_read_as_the_text_format_at_writes(world):
+    """The verifier's rows carry `at` as format_at's text (without its Z), to the microsecond, on both databases;
+    on PostgreSQL a time before Christ (which to_char writes as the same year after) can never match."""
+    from tests.services.test_audit_seal import postgresql
+
+    world.dossier(State.DRAFT)
+    _record_tricky(world)  # times with zero and non-zero microseconds
+    events = {e.id: e for e in db.session.scalars(select(AuditEvent))}
+    at = audit.VERIFY_COLUMNS.index("at")
+    for batch in seals._row_batches():
+        for row in batch:
+            assert row[at] + "Z" == audit.format_at(events[row[audit.ROW_ID]].at)
+    if postgresql():
+        moment = "timestamp '2025-05-01 10:00:00.5 BC'"
+        written = db.session.scalar(text(f"SELECT {seals._PG_AT} FROM (SELECT {moment} AS at) AS t"))
+        assert written == "2025-05-01T10:00:00.500000 BC"

@@ -128,7 +128,8 @@ def hash_matches(event: Any, values: tuple | None = None) -> bool:
 
 # --- verifying millions of events from plain rows -----------------------------------------------------------
 # A verifier reads each event as one row of VERIFY_COLUMNS, in stream then seq order, with `at` as the text
-# `format_at` writes (without its Z) and `data` as the stored JSON text: no datetime is built for any event, and
+# `format_at` writes (without its Z; written by the reader from the typed value, never stored text, as it is
+# spliced unquoted) and `data` as the stored JSON text: no datetime is built for any event, and
 # a document is parsed and written canonically once for all the events that store the same text (a ward's votes,
 # assessments and notices repeat a few thousand documents). Whatever does not verify this way goes to `recheck`
 # (event_hash of the row as the ORM reads it), and a chain that is not plainly whole goes to `check_chain`, so

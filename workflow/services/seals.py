@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, Text, func, select, text, type_coerce
+from sqlalchemy import Text, func, select, text, type_coerce
 
 from models import AuditEvent, AuditSeal, AuditSealHead, AuditVerification, Dossier
 from states.labels import N_
@@ -119,10 +119,11 @@ def sealed_heads(seal_id: int) -> Iterator[tuple[str, int, str]]:
         yield row[0], row[1], row[2]
 
 
-# `at` as the text format_at writes (without its Z) and `data` as stored, for `audit.verified_chains`.
-_PG_ROWS = ("SELECT " + ", ".join(
-    {"at": "to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", "data": "data::text"}.get(c, c)
-    for c in audit.VERIFY_COLUMNS) + " FROM audit_events ORDER BY stream, seq")
+# `at` as the text format_at writes (without its Z) and `data` as stored, for `audit.verified_chains`. to_char
+# writes a year before Christ as the same year after: such a time gets " BC" so its text can never match.
+_PG_AT = "to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || CASE WHEN at < '0001-01-01' THEN ' BC' ELSE '' END"
+_PG_ROWS = ("SELECT " + ", ".join({"at": _PG_AT, "data": "data::text"}.get(c, c) for c in audit.VERIFY_COLUMNS)
+            + " FROM audit_events ORDER BY stream, seq")
 
 
 def _row_batches() -> Iterator[Sequence]:
@@ -136,12 +137,14 @@ def _row_batches() -> Iterator[Sequence]:
             while batch := cursor.fetchmany(BATCH):
                 yield batch
         return
+    # SQLite's column holds any text: the time is read as the ORM reads it, then written as fast_hash writes it.
     events = AuditEvent.__table__
-    as_text = {"at": func.replace(type_coerce(events.c.at, String), " ", "T"),
-               "data": type_coerce(events.c.data, Text)}
-    query = select(*(as_text.get(c, events.c[c]) for c in audit.VERIFY_COLUMNS)).order_by(events.c.stream,
-                                                                                          events.c.seq)
-    yield from db.session.execute(query, execution_options={"yield_per": BATCH}).partitions()
+    query = (select(*(type_coerce(events.c.data, Text) if c == "data" else events.c[c] for c in audit.VERIFY_COLUMNS))
+             .order_by(events.c.stream, events.c.seq))
+    at = audit.VERIFY_COLUMNS.index("at")
+    for batch in db.session.execute(query, execution_options={"yield_per": BATCH}).partitions():
+        yield [(*row[:at], row[at].isoformat(timespec="microseconds")[:26] if type(row[at]) is datetime else None,
+                *row[at + 1:]) for row in batch]
 
 
 def _recheck(row: Sequence) -> bool:
