@@ -227,7 +227,8 @@ def oversight(user: User, limit: int = 8) -> Oversight | None:
     COUNT_LIMIT + 1); None for whoever reads no audit log."""
     if not permissions.may_somewhere(user, Action.READ_AUDIT):
         return None
-    recent = list(db.session.scalars(audit_query(user, {}).order_by(AuditEvent.id.desc()).limit(limit)))
+    recent = list(db.session.scalars(audit_query(user, {}).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                     .limit(limit)))
     overdue = db.session.scalar(_capped(dossier_query(user, {"overdue": "true"}))) or 0
     return Oversight(recent, overdue, people_of(recent), COUNT_LIMIT)
 
