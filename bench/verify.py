@@ -30,7 +30,8 @@ def _url(database_url: str | None) -> str | None:
     return database_url
 
 
-def run(database_url: str | None = None, results_dir: str | Path | None = ROOT / "bench" / "results") -> dict[str, Any]:
+def run(database_url: str | None = None, results_dir: str | Path | None = ROOT / "bench" / "results",
+        jobs: int = 1) -> dict[str, Any]:
     from config import Config, _database_url
     from workflow import create_app
 
@@ -50,7 +51,7 @@ def run(database_url: str | None = None, results_dir: str | Path | None = ROOT /
         load_before = os.getloadavg()[0]
         cpu_before, server_before = _cpu_seconds(), _process_seconds(server)
         started = time.perf_counter()
-        report = seals.verify_all()
+        report = seals.verify_all(jobs=jobs)
         seconds = time.perf_counter() - started
         client_cpu, server_after = _cpu_seconds() - cpu_before, _process_seconds(server)
         load_after = os.getloadavg()[0]
@@ -62,7 +63,9 @@ def run(database_url: str | None = None, results_dir: str | Path | None = ROOT /
         "backend": backend, "events": report.events_checked, "streams": report.streams_checked,
         "dossiers": report.dossiers_checked, "valid": report.valid, "problems": len(report.broken),
         "seconds": round(seconds, 2), "events_per_second": round(report.events_checked / seconds) if seconds else None,
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_mb": round(peak_kb / 1024, 1), "jobs": jobs,
+        "workers_peak_rss_mb": (round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+                                if jobs > 1 else None),
         # Where the time went: this process's CPU, the database server process's (when it runs on this machine),
         # and the load average around the run (other processes on the machine make the figures approximate).
         "client_cpu_seconds": round(client_cpu, 1),
@@ -75,7 +78,7 @@ def run(database_url: str | None = None, results_dir: str | Path | None = ROOT /
     if results_dir is not None:
         folder = Path(results_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"verify-{report.events_checked}.json"
+        path = folder / f"verify-{report.events_checked}{'' if jobs == 1 else f'-jobs{jobs}'}.json"
         if path.exists():  # the previous run (and its own previous ones) kept as "before"
             summary["before"] = json.loads(path.read_text())
         path.write_text(json.dumps(summary, indent=2) + "\n")
@@ -110,10 +113,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="default: DATABASE_URL")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results"), help="where verify-<events>.json goes")
+    parser.add_argument("--jobs", type=int, default=1, help="processes sharing the chains (flask audit-verify --jobs)")
     args = parser.parse_args(argv)
-    summary = run(args.database_url, args.results)
+    summary = run(args.database_url, args.results, args.jobs)
     print(f"verified {summary['events']:,} events in {summary['streams']:,} chains on {summary['backend']} in "
-          f"{summary['seconds']:.1f} s: {summary['events_per_second']:,} events/s, peak {summary['peak_rss_mb']} MB, "
+          f"{summary['seconds']:.1f} s with {summary['jobs']} job(s): {summary['events_per_second']:,} events/s, peak "
+          f"{summary['peak_rss_mb']} MB (largest worker {summary['workers_peak_rss_mb']} MB), "
           f"{'valid' if summary['valid'] else str(summary['problems']) + ' problems'}; CPU: this process "
           f"{summary['client_cpu_seconds']} s, database server {summary['server_cpu_seconds']} s; load average "
           f"{summary['load_average'][0]} -> {summary['load_average'][1]}")

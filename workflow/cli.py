@@ -64,13 +64,15 @@ def register(app: Flask) -> None:
     @app.cli.command("audit-verify")
     @click.option("--root", "published_root", default=None,
                   help="the Merkle root the ward published: verify against that seal")
-    def audit_verify(published_root: str | None) -> None:
+    @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
+                  help="processes that share the chains (PostgreSQL; the report is the same)")
+    def audit_verify(published_root: str | None, jobs: int) -> None:
         """Check every hash chain, each chain against the latest seal, the seals, and that every dossier has a
         history; exit 1 naming each dossier when anything is wrong. The outcome is kept for the auditor's page."""
         from workflow.services import seals
 
         with unit_of_work():
-            report = seals.verify_all(published_root)
+            report = seals.verify_all(published_root, jobs=jobs)
             seals.record_verification(report)
         sealed = (f"niêm phong số {report.seal.id} ({report.seal.root[:16]}…)" if report.seal
                   else "chưa có niêm phong nào")

@@ -201,3 +201,24 @@ def test_the_time_is_read_as_the_text_format_at_writes(world):
         moment = "timestamp '2025-05-01 10:00:00.5 BC'"
         written = db.session.scalar(text(f"SELECT {seals._PG_AT} FROM (SELECT {moment} AS at) AS t"))
         assert written == "2025-05-01T10:00:00.500000 BC"
+
+
+def test_processes_sharing_the_chains_write_the_very_same_report(world, owner_sql, runner):
+    """`verify_all(jobs=N)` (flask audit-verify --jobs N): on PostgreSQL ranges of streams in worker processes,
+    in the caller's snapshot; the report — problems in order, counts, the seal comparison — is the single one's."""
+    victims = [_victim_chain(world) for _ in range(3)]
+    world.dossier(State.DRAFT)
+    db.session.commit()
+    assert runner.invoke(args=["audit-seal"]).exit_code == 0
+    _tamper(owner_sql, victims[0][0], "data", victims[0][1])
+    _tamper(owner_sql, victims[2][0], "deleted", victims[2][1])
+    one = seals.verify_all()
+    assert not one.valid
+    for jobs in (2, 3):
+        many = seals.verify_all(jobs=jobs)
+        assert many.broken == one.broken
+        assert (many.events_checked, many.streams_checked, many.dossiers_checked, many.legacy_events) == (
+            one.events_checked, one.streams_checked, one.dossiers_checked, one.legacy_events)
+    result = runner.invoke(args=["audit-verify", "--jobs", "2"])
+    assert result.exit_code == 1
+    assert f"hồ sơ {victims[0][0]} " in result.output and f"hồ sơ {victims[2][0]} " in result.output

@@ -123,7 +123,24 @@ def sealed_heads(seal_id: int) -> Iterator[tuple[str, int, str]]:
 # writes a year before Christ as the same year after: such a time gets " BC" so its text can never match.
 _PG_AT = "to_char(at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || CASE WHEN at < '0001-01-01' THEN ' BC' ELSE '' END"
 _PG_ROWS = ("SELECT " + ", ".join({"at": _PG_AT, "data": "data::text"}.get(c, c) for c in audit.VERIFY_COLUMNS)
-            + " FROM audit_events ORDER BY stream, seq")
+            + " FROM audit_events{where} ORDER BY stream, seq")
+_PG_HEADS = ("SELECT DISTINCT ON (stream) stream, length, head FROM audit_seal_heads WHERE seal_id <= %(seal)s{also} "
+             "ORDER BY stream, seal_id DESC")
+
+
+def _pg_streams(low: str | None, high: str | None) -> list[str]:
+    """The conditions that keep streams in [low, high) (None: unbounded)."""
+    return [c for c, bound in (("stream >= %(low)s", low), ("stream < %(high)s", high)) if bound is not None]
+
+
+def _pg_row_batches(connection, low: str | None = None, high: str | None = None) -> Iterator[Sequence]:
+    """The rows of streams in [low, high), a batch at a time, from a psycopg connection's server-side cursor."""
+    conditions = _pg_streams(low, high)
+    with connection.cursor(name="audit_verify") as cursor:
+        cursor.execute(_PG_ROWS.format(where=" WHERE " + " AND ".join(conditions) if conditions else ""),
+                       {"low": low, "high": high} if conditions else None)
+        while batch := cursor.fetchmany(BATCH):
+            yield batch
 
 
 def _row_batches() -> Iterator[Sequence]:
@@ -131,11 +148,7 @@ def _row_batches() -> Iterator[Sequence]:
     memory holds one batch whatever the size of the audit. On PostgreSQL straight from the driver (no row object
     or type conversion per event, the time and the document left as text); elsewhere through SQLAlchemy Core."""
     if _postgresql():
-        connection = db.session.connection().connection.driver_connection
-        with connection.cursor(name="audit_verify") as cursor:
-            cursor.execute(_PG_ROWS)
-            while batch := cursor.fetchmany(BATCH):
-                yield batch
+        yield from _pg_row_batches(db.session.connection().connection.driver_connection)
         return
     # SQLite's column holds any text: the time is read as the ORM reads it, then written as fast_hash writes it.
     events = AuditEvent.__table__
@@ -224,15 +237,33 @@ def _check_seals(report: Verification, published_root: str | None) -> AuditSeal 
     return chosen
 
 
-def verify_all(published_root: str | None = None) -> Verification:
+def verify_all(published_root: str | None = None, jobs: int = 1) -> Verification:
     """Every chain's own hashes, every chain against the latest seal (or the one whose root was published),
-    the seals themselves, and every dossier's having a history. Streams in order, a batch at a time."""
+    the seals themselves, and every dossier's having a history. Streams in order, a batch at a time; on
+    PostgreSQL `jobs` processes may share the streams (ranges of streams, each its own connection in this
+    transaction's snapshot), and the report is the very one a single process writes."""
     report = Verification()
     seal = report.seal = _check_seals(report, published_root)
-    heads = sealed_heads(seal.id) if seal is not None else iter(())
-    chains = ((s, (chain, ok)) for s, chain, ok in _chains())
+    last_event_id = seal.last_event_id if seal is not None else None
+    if jobs > 1 and _postgresql():
+        _hold_in_parallel(report, seal.id if seal is not None else None, last_event_id, jobs)
+    else:
+        heads = sealed_heads(seal.id) if seal is not None else iter(())
+        _hold_chains(report, _chains(), heads, last_event_id)
+    without = select(Dossier.id).where(~select(AuditEvent.id).where(AuditEvent.dossier_id == Dossier.id).exists())
+    for dossier_id in db.session.scalars(without.order_by(Dossier.id)):
+        report.problem("no_events", f"dossier:{dossier_id}", dossier_id)
+    report.valid = not report.broken
+    return report
+
+
+def _hold_chains(report: Verification, chains: Iterable[tuple[str, Sequence, list[bool] | None]],
+                 heads: Iterable[tuple[str, int, str]], last_event_id: int | None) -> None:
+    """Each chain's own problems, then the chain against its sealed head (`last_event_id`: the seal's, None
+    without a seal), in stream order, into `report`."""
     row_id, row_seq, row_hash = audit.ROW_ID, audit.ROW_SEQ, audit.ROW_HASH
-    for stream, checked, sealed in _merge(chains, ((s, (n, h)) for s, n, h in heads)):
+    checked_chains = ((s, (chain, ok)) for s, chain, ok in chains)
+    for stream, checked, sealed in _merge(checked_chains, ((s, (n, h)) for s, n, h in heads)):
         chain = None
         if checked is not None:
             chain, hashes_ok = checked
@@ -246,11 +277,10 @@ def verify_all(published_root: str | None = None) -> Verification:
                 for seq, reason in audit.check_chain(events, hashes_ok):
                     report.problem(reason, stream, dossier_id, seq)
                 report.legacy_events += audit.legacy_events(events)
-        if seal is None:
+        if last_event_id is None:
             continue
-        last_id = seal.last_event_id
         if sealed is None:
-            early = [e for e in chain if e[row_id] <= last_id]
+            early = [e for e in chain if e[row_id] <= last_event_id]
             if early:
                 report.problem("extended", stream, seq=early[0][row_seq])
             continue
@@ -263,13 +293,69 @@ def verify_all(published_root: str | None = None) -> Verification:
         elif len(chain) >= length and chain[length - 1][row_hash] != head:
             report.problem("rewritten", stream, seq=length)
         elif chain[-1][row_seq] > length:  # events after the sealed head: none may be older than the seal
-            early = [e for e in chain if e[row_seq] > length and e[row_id] <= last_id]
+            early = [e for e in chain if e[row_seq] > length and e[row_id] <= last_event_id]
             if early:
                 report.problem("extended", stream, seq=early[0][row_seq])
-    without = select(Dossier.id).where(~select(AuditEvent.id).where(AuditEvent.dossier_id == Dossier.id).exists())
-    for dossier_id in db.session.scalars(without.order_by(Dossier.id)):
-        report.problem("no_events", f"dossier:{dossier_id}", dossier_id)
-    report.valid = not report.broken
+
+
+def _hold_in_parallel(report: Verification, seal_id: int | None, last_event_id: int | None, jobs: int) -> None:
+    """`_hold_chains` over `jobs` ranges of streams of about as many events, each in a process of its own that
+    reads this transaction's exported snapshot; their reports joined in stream order."""
+    import multiprocessing
+
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    snapshot = db.session.execute(text("SELECT pg_export_snapshot()")).scalar()
+    events = db.session.scalar(text("SELECT reltuples::bigint FROM pg_class WHERE oid = 'audit_events'::regclass"))
+    if not events or events < 0:
+        events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    cuts = []
+    for part in range(1, jobs):
+        cut = db.session.scalar(text("SELECT stream FROM audit_events ORDER BY stream, seq OFFSET :n LIMIT 1"),
+                                {"n": events * part // jobs})
+        if cut is not None and (not cuts or cut > cuts[-1]):
+            cuts.append(cut)
+    ranges = list(zip([None, *cuts], [*cuts, None], strict=True))
+    tasks = [(url, snapshot, seal_id, last_event_id, low, high) for low, high in ranges]
+    with multiprocessing.get_context("spawn").Pool(len(tasks)) as pool:
+        for part in pool.imap(_verify_range, tasks):
+            report.broken.extend(part.broken)
+            report.streams_checked += part.streams_checked
+            report.dossiers_checked += part.dossiers_checked
+            report.events_checked += part.events_checked
+            report.legacy_events += part.legacy_events
+
+
+def _verify_range(task: tuple) -> Verification:
+    """One process of `verify_all(jobs=N)`: the chains of streams in [low, high) held to their sealed heads, through
+    a psycopg connection of its own in the caller's snapshot (the same events the caller sees)."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.rows import namedtuple_row
+
+    url, snapshot, seal_id, last_event_id, low, high = task
+    report = Verification()
+    with psycopg.connect(url, prepare_threshold=None) as connection:
+        connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        connection.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        typed = connection.cursor(row_factory=namedtuple_row)
+        select_event = f"SELECT {', '.join(audit.VERIFY_COLUMNS)} FROM audit_events WHERE id = %s"
+
+        def recheck(row: Sequence) -> bool:
+            event = typed.execute(select_event, (row[audit.ROW_ID],)).fetchone()
+            return event is not None and audit.event_hash(event) == event.hash
+
+        def heads() -> Iterator[tuple[str, int, str]]:
+            if seal_id is None:
+                return
+            conditions = _pg_streams(low, high)
+            with connection.cursor(name="audit_verify_heads") as cursor:
+                cursor.execute(_PG_HEADS.format(also="".join(" AND " + c for c in conditions)),
+                               {"seal": seal_id, "low": low, "high": high})
+                while batch := cursor.fetchmany(BATCH):
+                    yield from batch
+
+        chains = audit.verified_chains(_pg_row_batches(connection, low, high), recheck, documents_valid=True)
+        _hold_chains(report, chains, heads(), last_event_id)
     return report
 
 
