@@ -26,6 +26,8 @@ class Dossier(Base):
                       # The API's pages, by ascending id: a ward's, and a ward's in one state.
                       Index("ix_dossiers_ward_id", "ward_id", "id"),
                       Index("ix_dossiers_ward_state_id", "ward_id", "state", "id"),
+                      # A campaign's dossiers, and those of one state (its public list, its progress).
+                      Index("ix_dossiers_campaign_state", "campaign_id", "state"),
                       # Overdue and due soon, per ward (the province's leaders read across wards).
                       Index("ix_dossiers_ward_due", "ward_id", "due_on"),
                       Index("ix_dossiers_due", "due_on"))
@@ -33,7 +35,7 @@ class Dossier(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
     title: Mapped[str] = mapped_column(String(30), comment="Title value")
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), comment="residential group or agency")
     ward_id: Mapped[int | None] = mapped_column(
         ForeignKey("units.id"), comment="the campaign's ward, kept on the row so a ward's scope is one index range"

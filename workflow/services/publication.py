@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Text, and_, case, func, literal, or_, select, tuple_, update
+from sqlalchemy import Text, and_, case, func, literal, or_, select, true, tuple_, update
 from sqlalchemy.orm import joinedload
 
 from models import Campaign, Decision, Dossier, Unit, User
@@ -32,7 +32,7 @@ from states.policy import local_day
 from states.text import T
 from workflow import clock, limits
 from workflow.extensions import db
-from workflow.services import audit, calendar, permissions
+from workflow.services import audit, bulk, calendar, permissions
 from workflow.services.decisions import decision_for
 from workflow.services.dossiers import on_behalf
 from workflow.services.errors import Conflict, NotFound, ValidationFailed
@@ -359,8 +359,15 @@ def public_campaigns() -> list[Campaign]:
     """The campaigns whose list is public: those with at least one dossier standing recognized; newest first."""
     standing = (select(Dossier.id).join(Decision, Dossier.decision_id == Decision.id)
                 .where(Dossier.campaign_id == Campaign.id, Dossier.state == State.RECOGNIZED.value,
-                       Decision.outcome == Outcome.RECOGNIZE.value).exists())
-    found = db.session.scalars(select(Campaign).options(joinedload(Campaign.unit)).where(standing))
+                       Decision.outcome == Outcome.RECOGNIZE.value))
+    query = select(Campaign).options(joinedload(Campaign.unit))
+    if bulk.on_postgresql():
+        # One probe of (campaign_id, state) per campaign that stops at its first recognized dossier; as EXISTS
+        # PostgreSQL reads every recognized dossier of the province (1.9 s at a million).
+        query = query.join(standing.limit(1).lateral("standing"), true())
+    else:
+        query = query.where(standing.exists())
+    found = db.session.scalars(query)
     return sorted(found, key=lambda c: (-c.year, natural(c.unit.name), c.id))
 
 
