@@ -151,3 +151,18 @@ def test_batch_decides_and_moves_every_dossier_asked(app, tmp_path, monkeypatch)
                                                        Dossier.state == State.RECOGNIZED,
                                                        Dossier.decision.has(Decision.number.contains("-B")))).all()
     assert len(decided) == decision["size"] and all(d.certificate_code for d in decided)
+
+
+def test_papers_downloads_a_wards_certificates_as_one_pdf(app, tmp_path, monkeypatch):
+    from workflow.services import certificates
+
+    _province(app, tmp_path)
+    whole = certificates.certificates_of
+    # Three sheets stand for the decision's hundreds: the script's path, not WeasyPrint's speed, is under test.
+    monkeypatch.setattr(certificates, "certificates_of", lambda decision: (whole(decision)[0][:3], whole(decision)[1]))
+
+    figures = _load("papers").measure(app, results_dir=tmp_path, out=_quiet)
+
+    assert figures["all_ok"], figures
+    assert figures["content_type"] == "application/pdf" and figures["bytes"] > 1000
+    assert figures["sheets"] > 3 and figures["seconds"] > 0 and (tmp_path / f"papers-{N}.json").exists()
