@@ -158,8 +158,12 @@ def test_papers_downloads_a_wards_certificates_as_one_pdf(app, tmp_path, monkeyp
 
     _province(app, tmp_path)
     whole = certificates.certificates_of
-    # Three sheets stand for the decision's hundreds: the script's path, not WeasyPrint's speed, is under test.
-    monkeypatch.setattr(certificates, "certificates_of", lambda decision: (whole(decision)[0][:3], whole(decision)[1]))
+
+    def first_three(decision):  # three sheets stand for hundreds: the script's path is under test, not WeasyPrint
+        found, revoked = whole(decision)
+        return found[:3], revoked
+
+    monkeypatch.setattr(certificates, "certificates_of", first_three)
 
     figures = _load("papers").measure(app, results_dir=tmp_path, out=_quiet)
 

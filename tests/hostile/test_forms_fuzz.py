@@ -476,6 +476,10 @@ GET_FORMS: dict[str, FormSpec] = {
                      "campaign_id": numbers(*ctx.campaign_ids()), "q": hostile(),
                      "overdue": one_of_or_hostile("true", "1", ""), "sort": one_of_or_hostile("updated", "subject"),
                      "page": numbers(1, 2), "format": one_of_or_hostile("csv", "xlsx", "pdf")}),
+    "stats.index": FormSpec(
+        [("chairman", None), ("auditor", None)], lambda ctx: "/stats",
+        lambda ctx: {"campaign_id": numbers(*ctx.campaign_ids()), "unit_id": numbers(*ctx.unit_ids()),
+                     "title": one_of_or_hostile(*[t.value for t in Title])}, examples=12),
     "audit.events": FormSpec(
         [("auditor", None)], lambda ctx: "/audit/events",
         lambda ctx: {"since": dates(), "until": dates(), "actor": one_of_or_hostile("chairman", "applicant"),

@@ -40,8 +40,7 @@ def dossiers_under(units) -> list:
     the units under it (itself and any merged into it), read here first: each condition is then a list of ids
     the planner can weigh, and a range of one of the list's indexes — no page walks the province to find a
     ward's rows."""
-    return [Dossier.unit_id.in_(ids) if column == "unit_id" else Dossier.ward_id.in_(ids)
-            for column, ids in (_ids_under(unit) for unit in units)]
+    return [_condition(_ids_under(unit)) for unit in units]
 
 
 def _ids_under(unit: Unit) -> tuple[str, list[int]]:
@@ -52,9 +51,16 @@ def _ids_under(unit: Unit) -> tuple[str, list[int]]:
     return "ward_id", list(db.session.scalars(below.where(Unit.kind == UnitKind.WARD.value)))
 
 
-def _covered(ids: tuple[str, list[int]], row) -> bool:
-    column, values = ids
-    return getattr(row, column) in values
+def _condition(under: tuple[str, list[int]]):
+    """`_ids_under`'s answer as a condition on the dossier's column it names."""
+    column, ids = under
+    return getattr(Dossier, column).in_(ids)
+
+
+def _covered(under: tuple[str, list[int]], row) -> bool:
+    """Whether a dossier's row (its unit_id and ward_id) lies among `_ids_under`'s answer."""
+    column, ids = under
+    return getattr(row, column) in ids
 
 
 def outermost(units) -> list[Unit]:
@@ -76,13 +82,12 @@ def visible_dossiers(user: User) -> Select:
                  Dossier.id.in_(select(DossierMember.dossier_id).where(DossierMember.personal_id == user.personal_id))]
     reviewer_units = outermost(held_units(user, REVIEWERS, local_day(clock.now())))
     reviewing = [_ids_under(unit) for unit in reviewer_units]
-    conditions = [Dossier.unit_id.in_(ids) if column == "unit_id" else Dossier.ward_id.in_(ids)
-                  for column, ids in reviewing]
+    conditions = [_condition(under) for under in reviewing]
     if reviewing:
         # A reviewer's own dossiers are nearly always under the units they review: named apart (by id) only when
         # not, so that the scope stays one index range — "own OR ward" is an OR no index orders.
         own = db.session.execute(select(Dossier.id, Dossier.unit_id, Dossier.ward_id).where(or_(*mine))).all()
-        outside = [row.id for row in own if not any(_covered(ids, row) for ids in reviewing)]
+        outside = [row.id for row in own if not any(_covered(under, row) for under in reviewing)]
         if outside:
             conditions.append(Dossier.id.in_(outside))
     else:
