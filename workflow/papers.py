@@ -38,6 +38,7 @@ def paper(template: str, filename: str, status: int = 200, *, sheets: str | None
         return error_page(400, _("Định dạng không hỗ trợ: chỉ có trang web hoặc PDF (format=pdf)."))
     if fmt != PDF or status != 200:
         return render_template(template, **context), status
+    context["bare"] = True  # the paper without the app's menu and screen styles: a third less work for WeasyPrint
     try:
         if sheets is not None and len(context[sheets]) > SHEETS_PER_PART:
             return _pdf_response(_joined_pdf(template, sheets, context), filename)
