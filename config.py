@@ -29,6 +29,10 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # a 10 MB evidence file and its form; larger bodies get 413
     CRITERIA_DIR = str(BASE_DIR / "data" / "criteria")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(BASE_DIR / "instance" / "uploads"))
+    # The certificates of a decision past PAPERS_INLINE_MAX sheets are made by `flask render-papers` into
+    # PAPERS_FOLDER (shared by the app servers, as UPLOAD_FOLDER is) while the page says they are being prepared.
+    PAPERS_FOLDER = os.environ.get("PAPERS_FOLDER", str(BASE_DIR / "instance" / "papers"))
+    PAPERS_INLINE_MAX = int(os.environ.get("PAPERS_INLINE_MAX", "100"))
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "12"))
     # Sign-in: failures are counted per (username, address). After LOGIN_FAILURES_BEFORE_BACKOFF of them the pair

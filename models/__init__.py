@@ -18,7 +18,7 @@ from models.dossiers import (
     Vote,
 )
 from models.notifications import Delivery, Notification
-from models.reports import StatsSnapshot
+from models.reports import PaperJob, StatsSnapshot
 from models.throttles import RateLimitHit
 from models.units import Unit
 from models.users import ApiToken, Delegation, LoginFailure, RoleAssignment, User
@@ -28,6 +28,6 @@ __all__ = [
     "Base", "CalendarDay", "Campaign", "CriteriaSet",
     "Criterion",
     "Decision", "Delegation", "Delivery", "Disqualifier", "Dossier", "DossierMember",
-    "GroupMeeting", "InspectionItem", "MeetingVote", "LoginFailure", "Notification", "Objection",
+    "GroupMeeting", "InspectionItem", "MeetingVote", "LoginFailure", "Notification", "Objection", "PaperJob",
     "RateLimitHit", "RoleAssignment", "Standard", "StatsSnapshot", "Unit", "User", "Vote",
 ]

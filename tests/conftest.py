@@ -152,6 +152,7 @@ def app(database_url, frozen_clock, tmp_path):
         database_url = f"sqlite:///{tmp_path / 'test.sqlite'}"
     app = create_app(_config(database_url))
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    app.config["PAPERS_FOLDER"] = str(tmp_path / "papers")
     # No limiter to reset: TestConfig counts in this test's own database (rate_limit_hits starts empty).
     with app.app_context():
         yield app

@@ -155,6 +155,21 @@ def register(app: Flask) -> None:
         for line in report.errors[:50]:
             click.echo(f"LỖI: {line}")
 
+    @app.cli.command("render-papers")
+    @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
+                  help="Processes that render a paper's parts side by side.")
+    @click.option("--limit", default=None, type=click.IntRange(1), help="Make at most this many papers, then stop.")
+    def render_papers(jobs: int, limit: int | None) -> None:
+        """Make the big papers asked for (a decision's certificates as one PDF), then stop; cron every minute."""
+        from workflow.services import paper_jobs
+
+        report = paper_jobs.render_pending(jobs=jobs, limit=limit)
+        click.echo(f"Đã tạo {len(report.made)} tệp, lỗi {len(report.failed)}.")
+        for line in report.errors:
+            click.echo(f"  {line}", err=True)
+        if report.failed:
+            raise SystemExit(1)
+
     @app.cli.command("send-reminders")
     def send_reminders() -> None:
         """Write today's deadline reminders for reviewers (run daily; a second run the same day adds nothing)."""

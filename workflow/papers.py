@@ -81,18 +81,28 @@ def _pdf_response(data, filename: str):
 
 
 def render_pdf(html: str) -> bytes:
+    """The PDF of a page rendered in this request."""
+    return html_to_pdf(html, *static_source())
+
+
+def static_source() -> tuple[str, str, str]:
+    """What html_to_pdf needs to read the app's static files: (the site's root URL, the static folder, its URL
+    prefix) — plain strings, so a worker process can render without the app."""
+    static = current_app.static_folder or "static"
+    prefix = (current_app.static_url_path or "/static").strip("/") + "/"
+    return request.url_root, static, prefix
+
+
+def html_to_pdf(html: str, root: str, static: str, prefix: str) -> bytes:
+    """WeasyPrint's PDF of a paper's HTML, fetching only the app's static files under `root` + `prefix`."""
     from weasyprint import HTML  # imported here: its Pango libraries are needed only for a PDF
 
-    return HTML(string=html, base_url=request.url_root, url_fetcher=_static_fetcher(),
+    return HTML(string=html, base_url=root, url_fetcher=_static_fetcher(root, Path(static), prefix),
                 media_type="print").write_pdf()
 
 
-def _static_fetcher():
+def _static_fetcher(root: str, static: Path, prefix: str):
     from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    root = request.url_root
-    static = Path(current_app.static_folder or "static")
-    prefix = (current_app.static_url_path or "/static").strip("/") + "/"
 
     class StaticOnly(URLFetcher):
         """The app's static files and `data:` URLs; anything else is refused (WeasyPrint skips it)."""

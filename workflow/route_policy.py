@@ -104,6 +104,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "dossiers.attachment": (),  # reading in scope
     "dossiers.certificate": (),  # reading in full (scope loader's 404): a recognized dossier's certificate
     "dossiers.decision_certificates": (),  # reading in scope (decision_for's 404): a decision's certificates
+    "dossiers.decision_certificates_again": (),  # reading in scope: a failed PDF of them queued again
     "dossiers.registration": (),  # reading in scope (in full): the Mẫu 01 registration form, page or PDF
     "dossiers.inspection_minutes": (),  # reading in scope (in full): the ward's inspection minutes
     "dossiers.print_dossier": (),  # reading in scope (in full): the whole dossier for the paper archive

@@ -408,6 +408,9 @@ FORMS: dict[str, FormSpec] = {
         [("chairman", "recognized"), ("council_secretary", "recognized")],
         lambda ctx: f"/review/decisions/{_dossier(ctx).decision_id}/publish",
         lambda ctx: {"published_on": st.one_of(dates(), one_of_or_hostile(ctx.today()))}),
+    "dossiers.decision_certificates_again": FormSpec(
+        [("chairman", "recognized"), ("applicant", "recognized")],
+        lambda ctx: f"/decisions/{_dossier(ctx).decision_id}/certificates/again", lambda ctx: {}, examples=6),
     "admin.units": FormSpec(
         [("admin", None)], lambda ctx: "/admin/units",
         lambda ctx: {"code": one_of_or_hostile("TDP-X", "G1"), "name": one_of_or_hostile("Tổ mới"),

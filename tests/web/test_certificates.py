@@ -281,8 +281,8 @@ def test_markup_in_a_name_or_address_prints_as_text_and_fetches_nothing(client, 
     asked: list[str] = []
     make_fetcher = papers._static_fetcher
 
-    def recording_fetcher():
-        fetcher = make_fetcher()
+    def recording_fetcher(*source):
+        fetcher = make_fetcher(*source)
         fetch = fetcher.fetch
 
         def noted(url, headers=None):

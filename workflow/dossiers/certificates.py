@@ -1,32 +1,21 @@
 """The certificates (giấy công nhận) as papers: one dossier's, and every one of a decision for a batch print;
-each the page for the browser's print or, on `?format=pdf`, its PDF."""
+each the page for the browser's print or, on `?format=pdf`, its PDF. A decision past PAPERS_INLINE_MAX sheets gets
+its PDF from a job (`flask render-papers`): the page says it is being prepared, then serves the file."""
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from workflow.dossiers import bp
-from workflow.papers import paper
-from workflow.services import certificates
+from workflow.papers import paper, wants_pdf
+from workflow.services import certificates, paper_jobs
 from workflow.services.decisions import decision_for
 from workflow.services.scope import get_dossier_in_full
 from workflow.web import error_page
 
-
-def verification_url(code: str) -> str:
-    """The absolute address of the code's public check, as the QR code carries it: under PUBLIC_URL when the
-    ward set one (the address residents reach), else where this page was asked."""
-    base = (current_app.config.get("PUBLIC_URL") or "").strip().rstrip("/")
-    if base:
-        return base + url_for("public.certificate", code=code)
-    return url_for("public.certificate", code=code, _external=True)
-
-
-def _qr(certificate: certificates.Certificate) -> dict:
-    url = verification_url(certificate.code)
-    return {"url": url, "svg": certificates.qr_svg(url)}
+PREPARING_REFRESH_SECONDS = 5
 
 
 @bp.get("/dossiers/<int:dossier_id>/certificate")
@@ -38,7 +27,8 @@ def certificate(dossier_id: int):
     if found is None:
         return error_page(404, _(
             "Hồ sơ chưa được công nhận nên chưa có giấy công nhận."))
-    return paper("dossiers/certificate.html", f"giay-cong-nhan-{found.code}", certificate=found, qr=_qr(found))
+    return paper("dossiers/certificate.html", f"giay-cong-nhan-{found.code}", certificate=found,
+                 qr=certificates.qr_of(found))
 
 
 @bp.get("/decisions/<int:decision_id>/certificates")
@@ -48,15 +38,41 @@ def decision_certificates(decision_id: int):
     decision = decision_for(current_user, decision_id)
     if decision is None:
         return error_page(404, _("Không tìm thấy quyết định."))
+    if wants_pdf() and paper_jobs.standing_count(decision) > current_app.config["PAPERS_INLINE_MAX"]:
+        return _prepared_pdf(decision)
     found, revoked = certificates.certificates_of(decision)
     if not found:
         return error_page(404, _(
             "Quyết định này không có giấy công nhận nào để in."))
     return paper("review/certificates.html", f"giay-cong-nhan-qd-{decision.number}", decision=decision,
-                 certificates=[(c, _qr(c)) for c in found], revoked=revoked, sheets="certificates")
+                 certificates=[(c, certificates.qr_of(c)) for c in found], revoked=revoked, sheets="certificates")
+
+
+def _prepared_pdf(decision):
+    """The file once a worker made it; until then a page that says so and looks again by itself."""
+    job = paper_jobs.request_certificates(decision, current_user)
+    if job.status == "done":
+        safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in decision.number)
+        return send_file(paper_jobs.folder() / job.file_name, mimetype="application/pdf", max_age=0,
+                         download_name=f"giay-cong-nhan-qd-{safe}.pdf", as_attachment=False)
+    waiting = job.status in ("queued", "running")
+    return render_template("review/certificates_preparing.html", decision=decision, job=job,
+                           ahead=paper_jobs.ahead_of(job) if job.status == "queued" else 0,
+                           refresh=PREPARING_REFRESH_SECONDS if waiting else None), 202 if waiting else 200
+
+
+@bp.post("/decisions/<int:decision_id>/certificates/again")
+@login_required
+def decision_certificates_again(decision_id: int):
+    """"Tạo lại": a failed PDF of the decision's certificates queued again."""
+    decision = decision_for(current_user, decision_id)
+    if decision is None:
+        return error_page(404, _("Không tìm thấy quyết định."))
+    paper_jobs.retry(paper_jobs.request_certificates(decision, current_user))
+    return redirect(url_for("dossiers.decision_certificates", decision_id=decision.id, format="pdf"))
 
 
 @bp.app_template_global()
 def printable_certificates(decision) -> int:
-    """For the decision page: how many certificates its batch print holds (none for a refusal)."""
-    return len(certificates.certificates_of(decision)[0])
+    """For the decision page: how many certificates its batch print holds (none for a refusal), by one count."""
+    return paper_jobs.standing_count(decision)

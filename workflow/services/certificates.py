@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import segno
+from flask import current_app, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -128,6 +129,21 @@ def certificates_of(decision: Decision) -> tuple[list[Certificate], int]:
                       key=lambda d: (d.unit.name, d.subject_name, d.id))
     standing = [d for d in dossiers if d.state != State.REVOKED]
     return [c for c in map(certificate_of, standing) if c is not None], len(dossiers) - len(standing)
+
+
+def verification_url(code: str) -> str:
+    """The absolute address of the code's public check, as the QR code carries it: under PUBLIC_URL when the
+    ward set one (the address residents reach), else where the paper was asked."""
+    base = (current_app.config.get("PUBLIC_URL") or "").strip().rstrip("/")
+    if base:
+        return base + url_for("public.certificate", code=code)
+    return url_for("public.certificate", code=code, _external=True)
+
+
+def qr_of(certificate: Certificate) -> dict:
+    """What a sheet prints of its check: {"url", "svg"}."""
+    url = verification_url(certificate.code)
+    return {"url": url, "svg": qr_svg(url)}
 
 
 def qr_code(url: str) -> segno.QRCode:
