@@ -342,13 +342,21 @@ def lock_stream(dossier_id: int | None, campaign_id: int | None = None) -> None:
 
     A step must take this lock before it writes anything that references the row (a vote's foreign key
     takes a weaker lock, and two writers upgrading from it deadlock), so services call it first."""
+    from sqlalchemy.orm import lazyload
+
     from models import Campaign, Dossier
 
     if dossier_id is not None:
+        held = db.session.info.setdefault(_HELD, set())
+        if dossier_id in held:  # locked (and refreshed) earlier in this transaction: the step, then its event
+            return
         # populate_existing: once we hold the lock, the dossier in memory is refreshed to what the previous
-        # writer committed, so the state and version checks that follow judge the current row.
+        # writer committed, so the state and version checks that follow judge the current row. Its members are
+        # read again only if something asks (they were read for the policy already).
         db.session.scalars(select(Dossier).where(Dossier.id == dossier_id).with_for_update()
+                           .options(lazyload(Dossier.members))
                            .execution_options(populate_existing=True)).one_or_none()
+        held.add(dossier_id)
     elif campaign_id is not None:
         db.session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
 
@@ -366,6 +374,7 @@ def lock_streams(dossier_ids: set[int], campaign_ids: set[int] = frozenset()) ->
 
 SEAL_LOCK = 0x6B6D_5345  # PostgreSQL advisory lock: writers share it, a seal takes it alone
 _SHARED = "kieumau.seal_lock_shared"
+_HELD = "kieumau.dossiers_locked"  # dossier rows this transaction locked by lock_stream
 
 
 def share_seal_lock() -> None:
@@ -380,6 +389,10 @@ def share_seal_lock() -> None:
 
 @orm_event.listens_for(Session, "after_transaction_end")
 def _lock_released(session: Session, transaction) -> None:
+    # A savepoint's end too (a row lock taken in a savepoint rolled back is gone, so lock_stream locks again); not
+    # a flush's inner transaction.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_HELD, None)
     if transaction.parent is None:
         session.info.pop(_SHARED, None)
 
