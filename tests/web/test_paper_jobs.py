@@ -81,7 +81,8 @@ def test_a_revocation_makes_a_new_file_and_the_old_one_goes(big, client, auth, w
 
     served = get(client, pdf_url(decision))
     assert served.status_code == 200 and len(PdfReader(BytesIO(served.data)).pages) == 3
-    assert not in_pdf_text(listed[0].certificate_code, " ".join(p.extract_text() for p in PdfReader(BytesIO(served.data)).pages))
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(served.data)).pages)
+    assert not in_pdf_text(listed[0].certificate_code, text)
     assert not old_file.exists() and db.session.scalar(select(func.count(PaperJob.id))) == 1
 
 

@@ -191,20 +191,22 @@ def make(job: PaperJob, worker: str, jobs: int = 1) -> None:
     db.session.commit()
     if done:
         _drop_superseded(job_id)
-    else:  # another worker took it meanwhile: its own file will be the job's
-        (target / name).unlink(missing_ok=True) if not _owner_of(name) else None
+    elif not _owner_of(name):  # another worker took it meanwhile: its own file will be the job's
+        (target / name).unlink(missing_ok=True)
 
 
 def _owner_of(name: str) -> bool:
-    return db.session.scalar(select(PaperJob.id).where(PaperJob.file_name == name, PaperJob.status == "done")) is not None
+    done = select(PaperJob.id).where(PaperJob.file_name == name, PaperJob.status == "done")
+    return db.session.scalar(done) is not None
 
 
 def _drop_superseded(job_id: int) -> None:
     """Older files of the same decision's certificates: removed, their jobs with them (a new request would make
     the paper as it stands now anyway)."""
     job = db.session.get(PaperJob, job_id)
-    older = db.session.scalars(select(PaperJob).where(PaperJob.kind == job.kind, PaperJob.decision_id == job.decision_id,
-                                                      PaperJob.id < job.id, PaperJob.status.in_(("done", "failed"))))
+    older = db.session.scalars(select(PaperJob).where(
+        PaperJob.kind == job.kind, PaperJob.decision_id == job.decision_id, PaperJob.id < job.id,
+        PaperJob.status.in_(("done", "failed"))))
     for old in list(older):
         if old.file_name:
             (folder() / old.file_name).unlink(missing_ok=True)
@@ -234,7 +236,8 @@ def _write(parts: list[str], path: Path, jobs: int, renew) -> int:
 
     source = static_source()
     writer = PdfWriter()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) if jobs > 1 and len(parts) > 1 else None
+    pool = (ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) if jobs > 1 and len(parts) > 1
+            else None)
     try:
         pdfs = (pool.map(_pdf_of, [(html, *source) for html in parts]) if pool is not None
                 else (html_to_pdf(html, *source) for html in parts))
