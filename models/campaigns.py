@@ -9,7 +9,7 @@ from models.base import Base, UTCDateTime, utcnow
 from models.units import Unit
 
 # The per-campaign numbers of DOMAIN.md, with their defaults (shares as fractions).
-DEFAULT_SETTINGS: dict[str, float | int | bool] = {
+DEFAULT_SETTINGS: dict[str, float | int | bool | str] = {
     "group_quorum": 0.6,
     "group_approval": 0.6,
     "notice_days": 10,
@@ -20,7 +20,12 @@ DEFAULT_SETTINGS: dict[str, float | int | bool] = {
     "notice_working_days": False,
     "decision_days": 10,
     "publication_days": 15,
+    "decision_working_days": False,
+    "decision_authority": "chairman",
 }
+# Who signs the decisions (DOMAIN.md "Documents"): the chairman's own power — authority line "CHỦ TỊCH ỦY BAN NHÂN
+# DÂN PHƯỜNG …", block "CHỦ TỊCH" — or the People's Committee as a collective body ("TM. ỦY BAN NHÂN DÂN").
+DECISION_AUTHORITIES = ("chairman", "committee")
 
 
 class Campaign(Base):
@@ -50,7 +55,13 @@ class Campaign(Base):
     notice_working_days: Mapped[bool] = mapped_column(
         Boolean, default=False, comment="count the public notice in working days (else calendar days)"
     )
-    decision_days: Mapped[int] = mapped_column(Integer, default=10, comment="working days to decide a complete dossier")
+    decision_days: Mapped[int] = mapped_column(Integer, default=10, comment="days to decide a complete dossier")
+    decision_working_days: Mapped[bool] = mapped_column(
+        Boolean, default=False, comment="count the chairman's days in working days (else calendar days, Decree 86)"
+    )
+    decision_authority: Mapped[str] = mapped_column(
+        String(10), default="chairman", comment="who signs: chairman (CHỦ TỊCH) or committee (TM. ỦY BAN NHÂN DÂN)"
+    )
     publication_days: Mapped[int] = mapped_column(Integer, default=15, comment="days to publish those recognized")
     grounds: Mapped[str] = mapped_column(
         Text, default="", comment="the decision's Căn cứ, one per line; empty: the standard grounds"
@@ -60,5 +71,5 @@ class Campaign(Base):
     unit: Mapped[Unit] = relationship()
 
     @property
-    def settings(self) -> dict[str, float | int | bool]:
+    def settings(self) -> dict[str, float | int | bool | str]:
         return {key: getattr(self, key) for key in DEFAULT_SETTINGS}

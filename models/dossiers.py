@@ -230,6 +230,8 @@ class Decision(Base):
     signed_on: Mapped[date] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(String(10), comment="Outcome value")
     comment: Mapped[str] = mapped_column(Text, default="")
+    reasons: Mapped[dict | None] = mapped_column(
+        JSON, comment="a refusal notice: each dossier's reasons, {dossier_id: text}")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), comment="who signed")
     on_behalf_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), comment="the chairman, when signed under delegation (KT. CHỦ TỊCH)"

@@ -63,7 +63,10 @@ def event_label(value: str) -> str:
 
 
 def register(app: Flask) -> None:
+    from workflow.services.documents import signature_of
+
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["signature_of"] = signature_of  # who signs a decision, and how (papers)
     app.jinja_env.filters.update(
         dt=local_datetime, d=local_date, event_label=event_label, reason=translated, translated=translated,
         state_label=_label(STATE_LABELS), trigger_label=_label(TRIGGER_LABELS), role_label=role_label,

@@ -214,9 +214,17 @@ def test_a_notice_posted_before_the_column_existed_is_counted_from_when_it_was_p
 # --- due dates ------------------------------------------------------------------------------------------------------
 
 def test_awaiting_decision_is_due_within_the_decision_days_or_the_campaigns_deadline(world, frozen_clock):
+    world.campaign.decision_due = D(2099, 1, 1)
     dossier = world.dossier(State.AWAITING_DECISION)
     complete_on = calendar.local_date(dossier.state_changed_at)
+    # Decree 86/2023: the chairman's 10 days are calendar days (a last day off moves to the next working day).
+    assert due_date(dossier) == count(complete_on, 10, False).ends_on
+    world.campaign.decision_working_days = True  # a campaign may count them in working days
+    db.session.flush()
     expected = count(complete_on, 10, True).ends_on
+    assert expected > count(complete_on, 10, False).ends_on and due_date(dossier) == expected
+    world.campaign.decision_due = complete_on + timedelta(days=200)
+    db.session.flush()
     assert due_date(dossier) == min(expected, world.campaign.decision_due)
     world.campaign.decision_due = complete_on + timedelta(days=3)
     db.session.flush()  # stored with the campaign: its open dossiers' deadlines follow in the same transaction

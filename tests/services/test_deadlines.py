@@ -47,6 +47,7 @@ def test_changing_the_campaigns_date_moves_its_open_dossiers_in_the_same_step(wo
 def test_an_announced_day_off_moves_the_chairmans_working_days(world, frozen_clock):
     world.campaign.decision_due = local_today() + timedelta(days=200)
     world.campaign.decision_days = 10
+    world.campaign.decision_working_days = True  # a province that counts them in working days
     waiting = world.dossier(State.AWAITING_DECISION)
     before = stored(waiting)
     assert before == calendar.count(calendar.local_date(waiting.state_changed_at), 10, True).ends_on

@@ -61,8 +61,8 @@ def test_a_recognized_familys_certificate_reads_as_one(client, auth, world):
     for part in ("ỦY BAN NHÂN DÂN", "PHƯỜNG THỬ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                  "Độc lập - Tự do - Hạnh phúc", "GIẤY CÔNG NHẬN", f"Danh hiệu “Gia đình kiểu mẫu” năm {year}",
                  "Hộ gia đình ông Trần Văn Bình", "Tổ dân phố 1, phường Thử",
-                 f"Theo Quyết định số 135/QĐ-UBND {official_date(decision.signed_on)} của Chủ tịch UBND phường Thử",
-                 f"Thử, {official_date(decision.signed_on)}", "TM. ỦY BAN NHÂN DÂN",
+                 f"Theo Quyết định số 135/QĐ-UBND {official_date(decision.signed_on)} của Chủ tịch Ủy ban nhân dân "
+                 "phường Thử", f"Thử, {official_date(decision.signed_on)}", "<strong>CHỦ TỊCH</strong>",
                  world.users["chairman"].full_name, f"Số: <strong>{family.certificate_code}</strong>"):
         assert part in page, part
     assert re.fullmatch(rf"{year}-[A-Z2-9]{{8}}", family.certificate_code)

@@ -35,13 +35,24 @@ def test_the_decision_reads_as_the_state_layout(client, auth, world):
     for part in ("ỦY BAN NHÂN DÂN", "PHƯỜNG THỬ", "Số: 135/QĐ-UBND", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                  "Độc lập - Tự do - Hạnh phúc", f"Thử, {official_date(decision.signed_on)}", "QUYẾT ĐỊNH",
                  "Về việc công nhận danh hiệu “Gia đình kiểu mẫu” năm", "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG THỬ",
-                 "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;", "152/2025/NĐ-CP",
-                 "09/2019/QĐ-UBND", "Xét đề nghị của Hội đồng Thi đua – Khen thưởng phường", "QUYẾT ĐỊNH:",
+                 # each ground with its number, date, issuer and title (Decree 30/2020)
+                 "Căn cứ Luật Tổ chức chính quyền địa phương số 72/2025/QH15 ngày 16 tháng 6 năm 2025;",
+                 "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022;",
+                 "Căn cứ Nghị định số 86/2023/NĐ-CP ngày 07 tháng 12 năm 2023 của Chính phủ",
+                 "Căn cứ Quyết định số 09/2019/QĐ-UBND ngày 09 tháng 4 năm 2019 của Ủy ban nhân dân tỉnh Thanh Hóa",
+                 "Theo đề nghị của Hội đồng Thi đua - Khen thưởng phường", "QUYẾT ĐỊNH:",
                  "Điều 1.", "Điều 2.", "Điều 3.", "Văn phòng HĐND-UBND", "chịu trách nhiệm thi hành",
-                 "Nơi nhận:", "Như Điều 3;", "Lưu: VT.", "TM. ỦY BAN NHÂN DÂN", "Kèm theo Quyết định số 135/QĐ-UBND",
-                 world.users["chairman"].full_name):
+                 f"cho {len(listed):02d} hộ gia đình có tên trong danh sách",
+                 # Nơi nhận as a ward sends it
+                 "Nơi nhận:", "Như Điều 3;", "Đảng ủy phường (để báo cáo);", "Thường trực HĐND phường (để báo cáo);",
+                 "Ủy ban MTTQ Việt Nam phường;", "Lưu: VT.",
+                 "Kèm theo Quyết định số 135/QĐ-UBND", "của Chủ tịch Ủy ban nhân dân phường Thử)",
+                 f"Danh sách gồm {len(listed):02d} hộ gia đình./.", world.users["chairman"].full_name):
         assert part in page, part
-    assert "KT. CHỦ TỊCH" not in page and "không công nhận" not in page
+    # The chairman's own power (Decree 86/2023): signed CHỦ TỊCH, never the collective TM. ỦY BAN NHÂN DÂN.
+    signature = page.split('class="paper-signature"', 1)[1]
+    assert '<p class="sign-role"><strong>CHỦ TỊCH</strong></p>' in signature
+    assert "TM. ỦY BAN NHÂN DÂN" not in page and "KT. CHỦ TỊCH" not in page and "không công nhận" not in page
     annex = page.split('<table class="annex">', 1)[1].split("</table>", 1)[0]
     assert annex.count("<tr>") == 1 + len(listed)  # the header and one row per dossier
     for dossier in listed:
@@ -58,7 +69,7 @@ def test_the_decision_page_links_to_its_paper(client, auth, world):
     assert f'href="/decisions/{decision.id}/document"' in page  # API.md's path
     assert client.get(f"/decisions/{decision.id}/document").get_data(as_text=True) == \
         client.get(f"/review/decisions/{decision.id}/document").get_data(as_text=True)
-    assert "TM. ỦY BAN NHÂN DÂN" in page  # the shared signature block still on the decision page
+    assert '<p class="sign-role"><strong>CHỦ TỊCH</strong></p>' in page  # the shared block on the decision page
 
 
 def test_a_refusal_says_so_in_its_title(client, auth, world):
@@ -144,9 +155,10 @@ def test_the_decision_as_pdf_holds_the_same_paper(client, auth, world):
     assert response.data.startswith(b"%PDF-")
     text = " ".join(pdf_text(response.data).split())
     for part in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 135/QĐ-UBND", "Căn cứ Luật Thi đua, khen thưởng",
-                 "QUYẾT ĐỊNH:", "Điều 1.", "Nơi nhận:", "TM. ỦY BAN NHÂN DÂN", world.users["chairman"].full_name,
+                 "QUYẾT ĐỊNH:", "Điều 1.", "Nơi nhận:", "CHỦ TỊCH", world.users["chairman"].full_name,
                  *(d.subject_name for d in listed)):
         assert part in text, part
+    assert "TM. ỦY BAN NHÂN DÂN" not in text
     assert "In" not in text.split()[:3] and "Về trang quyết định" not in text  # no app chrome, no buttons
 
 
@@ -174,7 +186,7 @@ def _campaign_form(client, world) -> dict:
 def test_a_campaign_writes_its_own_grounds_and_the_decision_cites_them(client, auth, world):
     auth.login("admin")
     fields, page = _campaign_form(client, world)
-    assert "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;" in page  # the standard ones, to edit
+    assert "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022;" in page  # to edit
     own = ("Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;\r\n\r\n"
            "Căn cứ Quyết định số 22/2024/QĐ-UBND của Ủy ban nhân dân tỉnh Phú Thọ;\r\n"
            "  Xét đề nghị của Hội đồng Thi đua – Khen thưởng phường.  ")
@@ -199,3 +211,28 @@ def test_too_many_grounds_are_named_beside_the_field(client, auth, world):
     assert response.status_code == 422 and "nhiều nhất 12 căn cứ" in html(response)
     response = client.post(f"/admin/campaigns/{world.campaign.id}", data={**fields, "grounds": "x" * 501})
     assert response.status_code == 422 and "mỗi căn cứ dài nhất 500 ký tự" in html(response)
+
+
+def test_a_collective_decision_is_signed_for_the_committee(client, auth, world):
+    """A campaign whose decisions are the People's Committee's as a body: authority line without CHỦ TỊCH, block
+    TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH, and the annex says it is the committee's decision."""
+    world.campaign.decision_authority = "committee"
+    db.session.commit()
+    decision, _ = signed(world)
+    auth.login("chairman")
+    page = html(client.get(f"/review/decisions/{decision.id}/document"))
+    assert '<p class="paper-authority"><strong>ỦY BAN NHÂN DÂN PHƯỜNG THỬ</strong></p>' in page
+    signature = page.split('class="paper-signature"', 1)[1]
+    assert "TM. ỦY BAN NHÂN DÂN<br>CHỦ TỊCH" in signature
+    assert "của Ủy ban nhân dân phường Thử)" in page and "của Chủ tịch Ủy ban nhân dân" not in page
+
+
+def test_counts_are_split_by_kind_and_two_digits(world):
+    from workflow.services.documents import counted, place_of
+
+    citizen = world.dossier(State.AWAITING_DECISION, title=Title.MODEL_CITIZEN, subject_name="Nguyễn Văn An")
+    families = [world.dossier(State.AWAITING_DECISION) for _ in range(5)]
+    assert counted([citizen, *families]) == "01 công dân, 05 hộ gia đình"
+    assert counted(families * 3) == "15 hộ gia đình"
+    assert place_of("Phường Tân Dân") == "Tân Dân" and place_of("Phường 1") == "Phường 1"
+    assert place_of("Xã Quảng Phú") == "Quảng Phú" and place_of("Thị trấn 12") == "Thị trấn 12"

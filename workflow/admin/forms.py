@@ -6,6 +6,7 @@ from wtforms import (
     DecimalField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -76,8 +77,13 @@ class CampaignEditForm(Form):
     pass_points = IntegerField(_l("Điểm đạt (bộ tiêu chí chấm điểm)"),
                                validators=[InputRequired(), NumberRange(1, 100)])
     secret_ballot = BooleanField(_l("Hội đồng bỏ phiếu kín (chỉ công bố kết quả kiểm phiếu)"))
-    decision_days = IntegerField(_l("Số ngày làm việc để Chủ tịch quyết định khi hồ sơ đã đủ"),
+    decision_days = IntegerField(_l("Số ngày để Chủ tịch quyết định khi hồ sơ đã đủ"),
                                  validators=[InputRequired(), NumberRange(1, 90)])
+    decision_working_days = BooleanField(_l("Tính thời hạn quyết định theo ngày làm việc (không chọn: ngày theo lịch, "
+                                            "như Nghị định 86/2023)"))
+    decision_authority = RadioField(_l("Người ký quyết định công nhận"), default="chairman", choices=[
+        SelectChoice("chairman", _l("Chủ tịch UBND phường ký theo thẩm quyền của mình: “CHỦ TỊCH” (thông thường)")),
+        SelectChoice("committee", _l("Ủy ban nhân dân phường quyết định tập thể: “TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH”"))])
     publication_days = IntegerField(_l("Số ngày công bố danh sách được công nhận sau quyết định"),
                                     validators=[InputRequired(), NumberRange(1, 90)])
     grounds = TextAreaField(_l("Căn cứ của quyết định công nhận (mỗi dòng một căn cứ)"),

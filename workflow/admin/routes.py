@@ -232,7 +232,9 @@ def _campaign_payload(form: CampaignEditForm) -> dict:
                             "notice_days": form.notice_days.data, "pass_points": form.pass_points.data,
                             "secret_ballot": bool(form.secret_ballot.data),
                             "notice_working_days": bool(form.notice_working_days.data),
-                            "decision_days": form.decision_days.data, "publication_days": form.publication_days.data}}
+                            "decision_days": form.decision_days.data, "publication_days": form.publication_days.data,
+                            "decision_working_days": bool(form.decision_working_days.data),
+                            "decision_authority": form.decision_authority.data}}
     if isinstance(form, CampaignForm):
         payload.update(year=form.year.data, unit_id=form.unit_id.data)
     return payload
@@ -248,7 +250,7 @@ def _campaign_form(campaign: Campaign | None) -> CampaignEditForm:
         for name in SHARES:
             getattr(form, name).data = Decimal(str(round(values[name] * 100, 2)))
         if campaign is None:
-            for name in ("notice_days", "pass_points", "decision_days", "publication_days"):
+            for name in ("notice_days", "pass_points", "decision_days", "publication_days", "decision_authority"):
                 getattr(form, name).data = values[name]
         form.grounds.data = "\n".join(grounds_of(campaign))
     return form

@@ -15,7 +15,7 @@ import base64
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -268,6 +268,8 @@ class CampaignSettingsIn(Part):
     notice_working_days: Flag | None = None
     decision_days: Int(*INT_SETTINGS["decision_days"]) | None = None
     publication_days: Int(*INT_SETTINGS["publication_days"]) | None = None
+    decision_working_days: Flag | None = None
+    decision_authority: Literal["chairman", "committee"] | None = None
 
 
 def _closes_after_opens(value: date | None, info: ValidationInfo) -> date | None:
@@ -869,8 +871,12 @@ class CampaignSettingsOut(Out):
     pass_points: int
     secret_ballot: bool
     notice_working_days: bool = Field(description="the notice counts working days (else calendar days)")
-    decision_days: int = Field(description="working days to decide a complete dossier")
-    publication_days: int = Field(description="days to publish those recognized after the decision")
+    decision_days: int = Field(description="days to decide a complete dossier (working days when "
+                                           "decision_working_days, else calendar days)")
+    publication_days: int = Field(description="calendar days to publish those recognized after the decision")
+    decision_working_days: bool = Field(description="the chairman's days count working days (else calendar days)")
+    decision_authority: Literal["chairman", "committee"] = Field(
+        description="chairman: signed CHỦ TỊCH (his own power); committee: TM. ỦY BAN NHÂN DÂN")
 
 
 class CampaignOut(Out):

@@ -15,7 +15,7 @@ from states.text import T
 from workflow import clock
 from workflow.services import audit, dossier_view, meetings, permissions
 from workflow.services.criteria import Score
-from workflow.services.documents import in_text, official_date
+from workflow.services.documents import in_text, official_date, place_of
 from workflow.services.errors import NotFound
 from workflow.services.facts import assessment_score, inspection_score
 from workflow.services.scope import get_dossier_in_full
@@ -28,13 +28,7 @@ BLANK_DATE = "ngày … tháng … năm …"  # a paper not dated yet: the blank
 
 def place_name(unit: Unit | None) -> str:
     """'Phường Tân Dân' → 'Tân Dân': the place a paper is dated at names the ward, not its kind."""
-    if unit is None:
-        return ""
-    lowered = in_text(unit.name)  # the unit's kind, lower-cased, when the name starts with one
-    if lowered == unit.name:
-        return unit.name
-    kind = next(k for k in ("phường ", "xã ", "thị trấn ", "đặc khu ") if lowered.startswith(k))
-    return unit.name[len(kind):].strip() or unit.name
+    return place_of(unit.name) if unit is not None else ""
 
 
 def ward_of(unit: Unit | None) -> Unit | None:

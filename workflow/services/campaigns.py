@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from models import Campaign, Unit, User
-from models.campaigns import DEFAULT_SETTINGS
+from models.campaigns import DECISION_AUTHORITIES, DEFAULT_SETTINGS
+from workflow.services.documents import DEFAULT_GROUNDS, FORMER_GROUNDS
 from states.enums import Action, EventName, Role, UnitKind
 from states.text import T
 from workflow import clock
@@ -21,7 +22,8 @@ DATE_FIELDS = ("registration_opens", "registration_closes", "assessment_due", "i
 SHARE_SETTINGS = ("group_quorum", "group_approval", "council_quorum", "council_approval")
 INT_SETTINGS = {"notice_days": (1, 90), "pass_points": (1, 100), "decision_days": (1, 90),
                 "publication_days": (1, 90)}
-BOOL_SETTINGS = ("secret_ballot", "notice_working_days")
+BOOL_SETTINGS = ("secret_ballot", "notice_working_days", "decision_working_days")
+CHOICE_SETTINGS = {"decision_authority": DECISION_AUTHORITIES}
 GROUNDS_MAX_LINES, GROUNDS_LINE_MAX = 12, 500
 
 
@@ -34,6 +36,8 @@ def _grounds(fields: Fields) -> str:
         fields.error("grounds", T("nhiều nhất %(n)s căn cứ", n=GROUNDS_MAX_LINES))
     elif any(len(line) > GROUNDS_LINE_MAX for line in lines):
         fields.error("grounds", T("mỗi căn cứ dài nhất %(n)s ký tự", n=GROUNDS_LINE_MAX))
+    if tuple(lines) == DEFAULT_GROUNDS or tuple(lines) in FORMER_GROUNDS:
+        return ""  # the standard grounds as the form showed them: kept as "standard", so a corrected law follows
     return "\n".join(lines)
 
 
@@ -57,6 +61,12 @@ def _parse_settings(raw: Any, fields: Fields, *, partial: bool) -> dict[str, Any
     for key in BOOL_SETTINGS:
         if key in raw:
             out[key] = sub.boolean(key, required=True)
+    for key, choices in CHOICE_SETTINGS.items():
+        if key in raw:
+            if raw[key] in choices:
+                out[key] = raw[key]
+            else:
+                sub.error(key, T("phải là một trong: %(choices)s", choices=", ".join(choices)))
     for key, message in sub.errors.items():
         fields.error(f"settings.{key}", message)
     return out

@@ -25,7 +25,7 @@ from states.enums import Outcome, State, Title, Trigger
 from states.labels import TITLE_LABELS
 from states.policy import local_day
 from workflow.extensions import db
-from workflow.services.documents import in_text, official_date
+from workflow.services.documents import in_text, official_date, place_of, signature_of
 
 CODE_MAX = 20  # Dossier.certificate_code is String(20)
 _CODE_SHAPE = re.compile(r"^[0-9]{4}-[A-Z0-9]{1,15}$")
@@ -104,14 +104,14 @@ def certificate_of(dossier: Dossier) -> Certificate | None:
         return None
     ward = dossier.campaign.unit
     ward_name = ward.name if ward is not None else ""
-    place = ward_name.removeprefix("Phường ").removeprefix("Xã ").strip() or ward_name
+    place = place_of(ward_name)
     decision = dossier.decision
     subject = subject_line(dossier)
     group = dossier.unit.name
     group = in_text(ward_name) if group == dossier.subject_name else f"{group}, {in_text(ward_name)}"
     day = decision.signed_on if decision is not None else None
-    decision_line = (f"Theo Quyết định số {decision.number} {official_date(day)} của Chủ tịch UBND "
-                     f"{in_text(ward_name)}" if decision is not None else "")
+    decision_line = (f"Theo Quyết định số {decision.number} {official_date(day)} của "
+                     f"{signature_of(decision).issuer}" if decision is not None else "")
     return Certificate(
         dossier=dossier, code=dossier.certificate_code, ward=ward_name.upper(),
         title=TITLE_LABELS.get(dossier.title, dossier.title), year=dossier.campaign.year, subject=subject,

@@ -2,7 +2,8 @@
 "overdue" and "due soon" are indexed SQL conditions over the caller's scope instead of a count per dossier.
 
 The stored day is the campaign's date for the stage; awaiting the chairman's decision, the earlier of that and
-`decision_days` working days after the dossier became complete. It is set by one `before_flush` hook whenever a
+`decision_days` days (calendar days unless the campaign counts working days) after the dossier became complete. It
+is set by one `before_flush` hook whenever a
 dossier is created or its state (or campaign) changes, and recomputed for a whole campaign when the campaign's
 dates or `decision_days` change, or for every dossier awaiting a decision when the admin's calendar changes.
 """
@@ -30,8 +31,8 @@ DUE_FIELD = {
     State.COUNCIL_REVIEW: "decision_due",
     State.AWAITING_DECISION: "decision_due",
 }
-# What a campaign change can move: its dates and the chairman's working days.
-CAMPAIGN_FIELDS = frozenset(DUE_FIELD.values()) | {"decision_days"}
+# What a campaign change can move: its dates and the chairman's days (their number, and how they are counted).
+CAMPAIGN_FIELDS = frozenset(DUE_FIELD.values()) | {"decision_days", "decision_working_days"}
 
 
 def compute(state: str, campaign: Campaign, state_changed_at: datetime | None) -> date | None:
@@ -42,7 +43,8 @@ def compute(state: str, campaign: Campaign, state_changed_at: datetime | None) -
     deadline = getattr(campaign, field)
     if state == State.AWAITING_DECISION and campaign.decision_days and state_changed_at is not None:
         complete_on = calendar.local_date(state_changed_at)
-        deadline = min(deadline, calendar.count(complete_on, campaign.decision_days, True).ends_on)
+        counted = calendar.count(complete_on, campaign.decision_days, campaign.decision_working_days)
+        deadline = min(deadline, counted.ends_on)
     return deadline
 
 
@@ -119,7 +121,8 @@ def _refresh_awaiting(session: Session, query, campaigns: dict[int, Campaign]) -
     params = []
     for (campaign_id, day), ids in by_day.items():
         campaign = campaigns[campaign_id]
-        due = min(campaign.decision_due, calendar.count(day, campaign.decision_days, True).ends_on)
+        counted = calendar.count(day, campaign.decision_days, campaign.decision_working_days)
+        due = min(campaign.decision_due, counted.ends_on)
         params += [{"dossier_id": dossier_id, "due": due} for dossier_id in ids]
     if params:
         table = Dossier.__table__

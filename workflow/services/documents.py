@@ -1,18 +1,34 @@
 """Official papers in the state's document layout (Decree 30/2020/NĐ-CP): the chairman's decision, with its
-annex list. The paper is Vietnamese only (it is an official document); the page around it is translated."""
+annex list, and what every paper shares — who signs and how (the campaign's `decision_authority`: the chairman's own
+power, signed CHỦ TỊCH, by default), the grounds, the place. The paper is Vietnamese only (it is an official
+document); the page around it is translated."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from models import Campaign, Decision, Dossier, Unit
 from states.enums import Outcome, Title
 from states.labels import TITLE_LABELS
 from workflow.extensions import db
 
-# The standard grounds (Căn cứ) of a decision, in order; a campaign may write its own (admin, campaign page).
+# The standard grounds (Căn cứ) of a decision, in order, each with its number, date, issuer and title (Decree
+# 30/2020); a campaign may write its own (admin, campaign page).
 DEFAULT_GROUNDS: tuple[str, ...] = (
+    "Căn cứ Luật Tổ chức chính quyền địa phương số 72/2025/QH15 ngày 16 tháng 6 năm 2025;",
+    "Căn cứ Luật Thi đua, khen thưởng số 06/2022/QH15 ngày 15 tháng 6 năm 2022;",
+    "Căn cứ Nghị định số 86/2023/NĐ-CP ngày 07 tháng 12 năm 2023 của Chính phủ quy định về khung tiêu chuẩn và "
+    "trình tự, thủ tục, hồ sơ xét tặng danh hiệu “Gia đình văn hóa”, “Thôn, Tổ dân phố văn hóa”, “Xã, phường, "
+    "thị trấn tiêu biểu”;",
+    "Căn cứ Quyết định số 09/2019/QĐ-UBND ngày 09 tháng 4 năm 2019 của Ủy ban nhân dân tỉnh Thanh Hóa ban hành "
+    "tiêu chí và trình tự, thủ tục xét công nhận các danh hiệu kiểu mẫu;",
+    "Theo đề nghị của Hội đồng Thi đua - Khen thưởng phường.",
+)
+# The standard grounds of earlier versions: a campaign that stored them is read as using the standard ones.
+FORMER_GROUNDS: tuple[tuple[str, ...], ...] = ((
     "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025;",
     "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;",
     "Căn cứ Nghị định số 152/2025/NĐ-CP của Chính phủ quy định chi tiết và hướng dẫn thi hành Luật Thi đua, "
@@ -20,15 +36,86 @@ DEFAULT_GROUNDS: tuple[str, ...] = (
     "Căn cứ Quyết định số 09/2019/QĐ-UBND của Ủy ban nhân dân tỉnh Thanh Hóa ban hành tiêu chí và trình tự, "
     "thủ tục xét công nhận các danh hiệu kiểu mẫu;",
     "Xét đề nghị của Hội đồng Thi đua – Khen thưởng phường.",
+),)
+
+# Who a decision is sent to (Nơi nhận), as a ward sends a recognition: those who carry it out, the ward's party
+# committee, People's Council and Front, the council that proposed it, the archive.
+RECIPIENTS: tuple[str, ...] = (
+    "Như Điều 3;",
+    "Đảng ủy phường (để báo cáo);",
+    "Thường trực HĐND phường (để báo cáo);",
+    "Ủy ban MTTQ Việt Nam phường;",
+    "Hội đồng Thi đua - Khen thưởng phường;",
+    "Lưu: VT.",
 )
 
-# Who a title is given to, as Article 1 names them.
-_SUBJECTS: dict[str, str] = {
-    Title.MODEL_CITIZEN: "các công dân",
-    Title.MODEL_FAMILY: "các hộ gia đình",
-    Title.MODEL_GROUP: "các tổ dân phố",
-    Title.MODEL_AGENCY: "các cơ quan, đơn vị",
+# Who a title is given to, as Article 1 counts them ("01 công dân, 05 hộ gia đình").
+_NOUNS: dict[str, str] = {
+    Title.MODEL_CITIZEN: "công dân",
+    Title.MODEL_FAMILY: "hộ gia đình",
+    Title.MODEL_GROUP: "tổ dân phố",
+    Title.MODEL_AGENCY: "cơ quan, đơn vị",
 }
+_SUBJECTS: dict[str, str] = {title: f"các {noun}" for title, noun in _NOUNS.items()}
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How a decision is signed (Decree 30/2020, Decree 86/2023): the authority line under the title, the block
+    above the signer's name, and how other papers name the issuer."""
+
+    authority: str  # "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG TÂN DÂN" (the chairman's own) or "ỦY BAN NHÂN DÂN PHƯỜNG …"
+    block: tuple[str, ...]  # ("CHỦ TỊCH",) · ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH") · ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")
+    issuer: str  # "Chủ tịch Ủy ban nhân dân phường Tân Dân" or "Ủy ban nhân dân phường Tân Dân"
+    signer: str  # the signer's full name
+
+
+def authority_of(decision: Decision) -> str:
+    """'chairman' or 'committee': the setting of the campaign whose dossiers the decision lists — or, for a paper
+    listing none (a revocation), of the ward's latest campaign up to the decision's year."""
+    found = db.session.scalar(select(Campaign.decision_authority).join(Dossier, Dossier.campaign_id == Campaign.id)
+                              .where(Dossier.decision_id == decision.id).limit(1))
+    if found is None and decision.signed_on is not None:
+        found = db.session.scalar(select(Campaign.decision_authority).where(
+            Campaign.unit_id == decision.unit_id, Campaign.year <= decision.signed_on.year)
+            .order_by(Campaign.year.desc()).limit(1))
+    return found or "chairman"
+
+
+def signature_of(decision: Decision) -> Signature:
+    """Who signs the decision and how: CHỦ TỊCH (the chairman's own power) or KT. CHỦ TỊCH / PHÓ CHỦ TỊCH when the
+    vice chairman signs on his behalf; under a collective decision, TM. ỦY BAN NHÂN DÂN above either."""
+    ward = db.session.get(Unit, decision.unit_id)
+    ward_name = ward.name if ward is not None else ""
+    delegated = decision.on_behalf_of_id is not None
+    own = ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH") if delegated else ("CHỦ TỊCH",)
+    body = f"Ủy ban nhân dân {in_text(ward_name)}".strip()
+    if authority_of(decision) == "committee":
+        return Signature(authority=ward_name.upper() and f"ỦY BAN NHÂN DÂN {ward_name.upper()}",
+                         block=("TM. ỦY BAN NHÂN DÂN", *own), issuer=body, signer=decision.signed_by.full_name)
+    return Signature(authority=f"CHỦ TỊCH ỦY BAN NHÂN DÂN {ward_name.upper()}".strip(), block=own,
+                     issuer=f"Chủ tịch {body}", signer=decision.signed_by.full_name)
+
+
+def counted(dossiers: list[Dossier]) -> str:
+    """'01 công dân, 05 hộ gia đình': how many of each kind, in the titles' order, two digits at least."""
+    order = list(Title)
+    by_title: dict[str, int] = {}
+    for dossier in dossiers:
+        by_title[dossier.title] = by_title.get(dossier.title, 0) + 1
+    titles = sorted(by_title, key=lambda t: order.index(t) if t in order else len(order))
+    return ", ".join(f"{by_title[t]:02d} {_NOUNS.get(t, 'đối tượng')}" for t in titles)
+
+
+def place_of(ward_name: str) -> str:
+    """Where a paper is dated: 'Phường Tân Dân' → 'Tân Dân'; a ward known by its number keeps its kind ('Phường 1',
+    never '1, ngày …')."""
+    lowered = in_text(ward_name)
+    if lowered == ward_name:
+        return ward_name
+    kind = next(k for k in ("phường ", "xã ", "thị trấn ", "đặc khu ") if lowered.startswith(k))
+    rest = ward_name[len(kind):].strip()
+    return ward_name if not rest or rest.replace(" ", "").isdigit() else rest
 
 
 @dataclass(frozen=True)
@@ -53,14 +140,16 @@ class DecisionDocument:
     subjects: str  # "các hộ gia đình"
     grounds: tuple[str, ...]
     rows: list[Row]
-    delegated: bool
-    signer: str
+    counts: str  # "01 công dân, 05 hộ gia đình"
+    signature: Signature
+    recipients: tuple[str, ...]
 
 
 def grounds_of(campaign: Campaign | None) -> tuple[str, ...]:
-    """The campaign's own grounds, one per line, or the standard ones."""
+    """The campaign's own grounds, one per line, or the standard ones (also when it stored an earlier version's
+    standard grounds)."""
     own = tuple(line for line in (campaign.grounds if campaign is not None else "").splitlines() if line.strip())
-    return own or DEFAULT_GROUNDS
+    return DEFAULT_GROUNDS if not own or own in FORMER_GROUNDS else own
 
 
 def in_text(unit_name: str) -> str:
@@ -85,7 +174,7 @@ def decision_document(decision: Decision) -> DecisionDocument:
     """What the printed decision says, from the decision and the dossiers it lists."""
     ward = db.session.get(Unit, decision.unit_id)
     ward_name = ward.name if ward is not None else ""
-    place = ward_name.removeprefix("Phường ").removeprefix("Xã ").strip() or ward_name
+    place = place_of(ward_name)
     dossiers: list[Dossier] = sorted(decision.dossiers, key=lambda d: (d.unit.name, d.subject_name, d.id))
     order = list(Title)
     titles = sorted({d.title for d in dossiers}, key=lambda t: order.index(t) if t in order else len(order))
@@ -105,6 +194,7 @@ def decision_document(decision: Decision) -> DecisionDocument:
         subjects=_joined([_SUBJECTS.get(t, "các đối tượng") for t in titles]) if titles else "các đối tượng",
         grounds=grounds_of(dossiers[0].campaign if dossiers else None),
         rows=rows,
-        delegated=decision.on_behalf_of_id is not None,
-        signer=decision.signed_by.full_name,
+        counts=counted(dossiers),
+        signature=signature_of(decision),
+        recipients=RECIPIENTS,
     )

@@ -3,9 +3,9 @@ step, how many of those are past the step's deadline, and for the steps already 
 deadline — counts only, never a name, a code or a score, as one-stop shops publish their dossiers' progress.
 
 A step's deadline is the one the dossier list and the work lists use (listing.DUE_FIELD: the campaign's date for
-the stage; awaiting the decision, also `decision_days` working days after the dossier became complete). The draft
-is the resident's own, not the ward's handling: a dossier never registered is not counted at all, and a step the
-resident ended by withdrawing is not counted as one the ward took.
+the stage; awaiting the decision, also `decision_days` days — working days if the campaign says so — after the
+dossier became complete). The draft is the resident's own, not the ward's handling: a dossier never registered is
+not counted at all, and a step the resident ended by withdrawing is not counted as one the ward took.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ def deadline(campaign: Campaign, state: State, entered_on: date | None,
     if state == State.AWAITING_DECISION and campaign.decision_days and entered_on is not None:
         counted = {} if counted is None else counted
         if entered_on not in counted:
-            counted[entered_on] = calendar.count(entered_on, campaign.decision_days, True).ends_on
+            counted[entered_on] = calendar.count(entered_on, campaign.decision_days,
+                                                 campaign.decision_working_days).ends_on
         day = min(day, counted[entered_on])
     return day
 
