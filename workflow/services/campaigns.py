@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from models import Campaign, Unit, User
 from models.campaigns import DECISION_AUTHORITIES, DEFAULT_SETTINGS
-from workflow.services.documents import DEFAULT_GROUNDS, FORMER_GROUNDS
 from states.enums import Action, EventName, Role, UnitKind
 from states.text import T
 from workflow import clock
 from workflow.extensions import db
 from workflow.services import audit, calendar, permissions
+from workflow.services.documents import DEFAULT_GROUNDS, FORMER_GROUNDS
 from workflow.services.errors import Conflict, ValidationFailed
 from workflow.services.validate import Fields
 
