@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from states.enums import VoteChoice
+from states.enums import Trigger, VoteChoice
 from states.guards import GuardContext, local_date, meets_share
 
 Effect = Callable[[GuardContext], dict[str, Any]]
@@ -37,6 +37,9 @@ def link_decision(step: GuardContext) -> dict[str, Any]:
     if decision is None:
         return {}
     step.dossier.decision_id = decision.id
+    key = str(step.dossier.id)
+    if step.trigger == Trigger.REFUSE and key not in (decision.reasons or {}):  # the notice names each one's reason
+        decision.reasons = {**(decision.reasons or {}), key: step.comment}
     return {"decision_id": decision.id, "decision_number": decision.number, "signed_on": decision.signed_on}
 
 

@@ -51,8 +51,14 @@ class DecisionInput(StepInput):
     _signed_not_future = field_validator("signed_on")(_not_future)
 
 
+def is_notice_number(number: str) -> bool:
+    """A refusal is a notice (DOMAIN.md v3): its number carries the TB symbol ("12/TB-UBND")."""
+    symbol = number.split("/", 1)[1] if "/" in number else ""
+    return symbol.strip().upper().startswith("TB")
+
+
 class OptionalDecisionInput(StepInput):
-    """A refusal may cite the decision that refuses it (both fields, or neither)."""
+    """A refusal may cite the notice that tells it (both fields, or neither): a notice's number, "12/TB-UBND"."""
 
     decision_number: Short | None = None
     signed_on: date | None = None
@@ -68,6 +74,9 @@ class OptionalDecisionInput(StepInput):
         if bool(self.decision_number) != bool(self.signed_on):
             missing = "signed_on" if self.decision_number else "decision_number"
             raise InputRejected({missing: Text(N_("bắt buộc khi ghi số quyết định và ngày ký"))})
+        if self.decision_number and not is_notice_number(self.decision_number):
+            raise InputRejected({"decision_number": Text(N_(
+                "không công nhận được báo bằng thông báo: số mang ký hiệu TB, ví dụ 12/TB-UBND"))})
 
 
 class ReviewInput(StepInput):

@@ -108,6 +108,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "dossiers.registration": (),  # reading in scope (in full): the Mẫu 01 registration form, page or PDF
     "dossiers.inspection_minutes": (),  # reading in scope (in full): the ward's inspection minutes
     "dossiers.print_dossier": (),  # reading in scope (in full): the whole dossier for the paper archive
+    "dossiers.refusal_notice": (),  # reading in scope (in full): a refused household's own letter
     # --- the chairman's decisions --------------------------------------------------------------------------------
     "review.batch": DECIDE,
     "review.batch_step": (T.ACCEPT, T.SUBMIT_ASSESSMENT, T.CLOSE_NOTICE, T.CLOSE_REVIEW, A.SEE_VOTERS),

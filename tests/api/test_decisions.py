@@ -81,3 +81,19 @@ def test_a_decision_number_is_used_once(api, world, frozen_clock):
     assert api.as_("chairman").post("/decisions", json={**body, "dossier_ids": [first.id]}).status_code == 201
     again = api.as_("chairman").post("/decisions", json={**body, "dossier_ids": [second.id]})
     assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
+
+
+def test_a_refusal_notice_through_the_api_carries_each_households_reason(api, world, frozen_clock):
+    refused = [world.dossier(State.AWAITING_DECISION, approve=False) for _ in range(2)]
+    body = {"number": "07/TB-UBND", "signed_on": frozen_clock.now().date().isoformat(), "outcome": "refuse",
+            "dossier_ids": [d.id for d in refused],
+            "reasons": {str(refused[0].id): "Chưa đạt tiêu chí 3", str(refused[1].id): "Chưa đạt tiêu chí 7"}}
+    wrong = api.as_("chairman").post("/decisions", json={**body, "number": "07/QĐ-UBND"})
+    assert wrong.status_code == 422 and set(wrong.json["error"]["fields"]) == {"number"}
+    stray = api.as_("chairman").post("/decisions", json={**body, "reasons": {**body["reasons"], "999999": "x"}})
+    assert stray.status_code == 422 and "reasons" in stray.json["error"]["fields"]
+    response = api.as_("chairman").post("/decisions", json=body)
+    assert response.status_code == 201, response.json
+    for dossier, reason in zip(refused, ("Chưa đạt tiêu chí 3", "Chưa đạt tiêu chí 7"), strict=True):
+        last = api.as_("auditor").get(f"/dossiers/{dossier.id}/history").json["events"][-1]
+        assert last["trigger"] == "refuse" and last["comment"] == reason

@@ -1,5 +1,5 @@
-"""The ward's printed papers in a real browser, on the demo ward: last year's signed decisions 312/QĐ-UBND
-(recognized) and 313/QĐ-UBND (refused) as A4 papers in the Decree 30/2020 layout, opened from the decision page,
+"""The ward's printed papers in a real browser, on the demo ward: last year's decision 312/QĐ-UBND (recognized)
+and notice 41/TB-UBND (refused) as A4 papers in the Decree 30/2020 layout, opened from the decision page,
 on a desktop and on a phone, and as the browser prints them. Pictures in tests/e2e/artifacts. The clock is not moved."""
 
 import re
@@ -46,9 +46,10 @@ def test_the_chairman_prints_last_years_decisions(person):
     page.emulate_media(media="screen")
 
     page = chairman.open("/review/decisions")
-    open_paper(page, "313/QĐ-UBND")
+    open_paper(page, "41/TB-UBND")
+    expect(page.locator("article.paper")).to_contain_text("THÔNG BÁO")
     expect(page.locator("article.paper")).to_contain_text("Về việc không công nhận danh hiệu")
-    expect(page.locator("article.paper")).to_contain_text("Lý do:")
+    expect(page.locator("article.paper")).to_contain_text("Lý do không công nhận")
     chairman.shot("decision-document-refusal-1280")
 
     phone = person("chairman", width=360)

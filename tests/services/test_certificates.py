@@ -115,7 +115,7 @@ def test_a_decision_prints_its_standing_certificates_by_group_then_name(world):
 def test_a_refusal_has_no_certificates(world):
     dossier = world.dossier(State.AWAITING_DECISION)
     refusal = decisions.record_decision(world.users["chairman"], {
-        "number": "22/QĐ-UBND", "signed_on": clock.now().date().isoformat(), "outcome": "refuse",
+        "number": "22/TB-UBND", "signed_on": clock.now().date().isoformat(), "outcome": "refuse",
         "comment": "Không đủ tiêu chí", "dossier_ids": [dossier.id]})
     db.session.commit()
     assert certificates.certificates_of(refusal) == ([], 0)

@@ -175,7 +175,7 @@ def test_a_decision_out_of_scope_is_not_found(ward, world):
 def test_a_refusal_has_no_list_to_post(ward, world):
     dossier = ward.left_out["awaiting"]
     step(world.users["chairman"], dossier, Trigger.REFUSE, clock.now(), "Gia đình chưa hoàn thành cam kết",
-         {"decision_number": "02/QĐ-UBND", "signed_on": clock.now().date().isoformat()})
+         {"decision_number": "02/TB-UBND", "signed_on": clock.now().date().isoformat()})
     refused = db.session.get(Decision, dossier.decision_id)
     assert publication.due_on(refused) is None and publication.posting(world.users["chairman"], refused) is None
     with pytest.raises(Conflict, match="không có danh sách"):

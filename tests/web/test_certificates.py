@@ -202,7 +202,7 @@ def test_a_big_decisions_pdf_is_made_in_parts_and_joined_in_order(client, auth, 
 
 
 def test_a_refusal_has_no_certificates_and_outsiders_find_none(client, auth, world):
-    refusal, _ = signed(world, count=1, number="136/QĐ-UBND", outcome="refuse", comment="Không đủ tiêu chí")
+    refusal, _ = signed(world, count=1, number="136/TB-UBND", outcome="refuse", comment="Không đủ tiêu chí")
     decision, _ = signed(world, count=1)
     auth.login("chairman")
     assert "In giấy công nhận" not in html(client.get(f"/review/decisions/{refusal.id}"))

@@ -4,6 +4,10 @@ list of the decision's dossiers; a refusal says so in its title; nobody outside 
 
 from datetime import date
 
+import pytest
+from sqlalchemy import select
+
+from models import AuditEvent
 from states.enums import State, Title
 from workflow import clock
 from workflow.extensions import db
@@ -72,14 +76,90 @@ def test_the_decision_page_links_to_its_paper(client, auth, world):
     assert '<p class="sign-role"><strong>CHỦ TỊCH</strong></p>' in page  # the shared block on the decision page
 
 
-def test_a_refusal_says_so_in_its_title(client, auth, world):
-    decision, listed = signed(world, outcome="refuse", number="136/QĐ-UBND",
-                              comment="Hội đồng không đề nghị công nhận")
+def test_a_refusal_is_a_notice_with_each_households_reason(client, auth, world):
+    """Decree 86/2023: those not recognized are told in writing with the reasons — a THÔNG BÁO (TB), addressed to
+    the groups and households, each with its own reason; never a decision listing names."""
+    family = world.dossier(State.AWAITING_DECISION, approve=False)
+    other = world.dossier(State.AWAITING_DECISION, approve=False, subject_name="Hộ bà Lê Thị Hoa")
+    notice = decisions.record_decision(world.users["chairman"], {
+        "number": "12/TB-UBND", "signed_on": clock.now().date().isoformat(), "outcome": "refuse",
+        "dossier_ids": [family.id, other.id],
+        "reasons": {str(family.id): "Chưa đạt tiêu chí vệ sinh môi trường (đạt 70/100 điểm)",
+                    str(other.id): "Có người vi phạm quy định về trật tự công cộng trong năm"}})
+    db.session.commit()
     auth.login("chairman")
-    page = html(client.get(f"/review/decisions/{decision.id}/document"))
-    assert "Về việc không công nhận danh hiệu “Gia đình kiểu mẫu”" in page
-    assert "Không công nhận danh hiệu" in page and "Lý do: Hội đồng không đề nghị công nhận" in page
-    assert all(d.subject_name in page for d in listed)
+    page = html(client.get(f"/review/decisions/{notice.id}/document"))
+    for part in ("THÔNG BÁO", "Số: 12/TB-UBND", "Về việc không công nhận danh hiệu “Gia đình kiểu mẫu”",
+                 "Kính gửi:", "Trưởng Tổ dân phố 1;", "Các hộ gia đình có tên dưới đây.",
+                 "đối với 02 hộ gia đình", "Lý do không công nhận",
+                 "Chưa đạt tiêu chí vệ sinh môi trường (đạt 70/100 điểm)",
+                 "Có người vi phạm quy định về trật tự công cộng trong năm", "Nơi nhận:", "Như trên;"):
+        assert part in page, part
+    assert "QUYẾT ĐỊNH" not in page and "Điều 1." not in page and "TM. ỦY BAN NHÂN DÂN" not in page
+    assert '<p class="sign-role"><strong>CHỦ TỊCH</strong></p>' in page
+    # Each household's event carries its own reason.
+    events = {d.id: db.session.scalars(select(AuditEvent).where(AuditEvent.dossier_id == d.id)
+                                       .order_by(AuditEvent.seq.desc()).limit(1)).one() for d in (family, other)}
+    assert events[family.id].trigger == "refuse" and "70/100" in events[family.id].comment
+    assert "trật tự công cộng" in events[other.id].comment
+
+
+def test_a_household_reads_its_own_letter_and_not_its_neighbours(client, auth, world):
+    family = world.dossier(State.AWAITING_DECISION, approve=False)
+    neighbour = world.dossier(State.AWAITING_DECISION, approve=False, group="G2", subject_name="Hộ bà Lê Thị Hoa")
+    notice = decisions.record_decision(world.users["chairman"], {
+        "number": "13/TB-UBND", "signed_on": clock.now().date().isoformat(), "outcome": "refuse",
+        "dossier_ids": [family.id, neighbour.id], "comment": "Hội đồng không đề nghị công nhận",
+        "reasons": {str(family.id): "Chưa hoàn thành cam kết giữ gìn vệ sinh chung"}})
+    db.session.commit()
+    auth.login("applicant")  # the applicant of group 1: her own household only
+    detail = html(client.get(f"/dossiers/{family.id}"))
+    assert f'href="/dossiers/{family.id}/notice"' in detail
+    letter = html(client.get(f"/dossiers/{family.id}/notice"))
+    for part in ("THÔNG BÁO", "Số: 13/TB-UBND", "Kính gửi:", family.subject_name.replace("Hộ ông", "Hộ gia đình ông"),
+                 "chưa được công nhận danh hiệu “Gia đình kiểu mẫu”",
+                 "Lý do: Chưa hoàn thành cam kết giữ gìn vệ sinh chung"):
+        assert part in letter, part
+    assert "Lê Thị Hoa" not in letter
+    assert client.get(f"/review/decisions/{notice.id}/document").status_code == 404  # it names a neighbour
+    assert client.get(f"/dossiers/{neighbour.id}/notice").status_code == 404
+    auth.login("chairman")
+    whole = html(client.get(f"/review/decisions/{notice.id}/document"))
+    assert "Lê Thị Hoa" in whole and "Hội đồng không đề nghị công nhận" in whole  # the common reason for her
+
+
+def test_a_refusal_needs_a_notice_number_and_every_reason(client, auth, world):
+    from workflow.services.errors import ValidationFailed
+
+    family = world.dossier(State.AWAITING_DECISION, approve=False)
+    other = world.dossier(State.AWAITING_DECISION, approve=False)
+    base = {"signed_on": clock.now().date().isoformat(), "outcome": "refuse", "dossier_ids": [family.id, other.id]}
+    with pytest.raises(ValidationFailed) as wrong:
+        decisions.record_decision(world.users["chairman"], {**base, "number": "14/QĐ-UBND", "comment": "Không đạt"})
+    assert set(wrong.value.fields) == {"number"} and "TB-UBND" in str(wrong.value.fields["number"])
+    with pytest.raises(ValidationFailed) as missing:
+        decisions.record_decision(world.users["chairman"], {**base, "number": "14/TB-UBND",
+                                                            "reasons": {str(family.id): "Không đạt"}})
+    assert "reasons" in missing.value.fields and str(other.id) in str(missing.value.fields["reasons"])
+    with pytest.raises(ValidationFailed) as blank:
+        decisions.record_decision(world.users["chairman"], {**base, "number": "14/TB-UBND", "comment": "x",
+                                                            "reasons": {str(family.id): "   "}})
+    assert f"reasons.{family.id}" in blank.value.fields
+    db.session.rollback()
+    db.session.expire_all()
+    assert family.state == State.AWAITING_DECISION and other.state == State.AWAITING_DECISION
+
+
+def test_the_results_list_leaves_out_those_refused(client, auth, world):
+    family = world.dossier(State.AWAITING_DECISION, approve=False, subject_name="Hộ ông Phan Văn Khải")
+    decisions.record_decision(world.users["chairman"], {
+        "number": "15/TB-UBND", "signed_on": clock.now().date().isoformat(), "outcome": "refuse",
+        "dossier_ids": [family.id], "comment": "Không đạt"})
+    world.dossier(State.RECOGNIZED, subject_name="Hộ bà Trần Thị Lành")
+    db.session.commit()
+    auth.login("chairman")
+    csv = html(client.get(f"/dossiers/results?format=csv&campaign_id={world.campaign.id}"))
+    assert "Trần Thị Lành" in csv and "Phan Văn Khải" not in csv
 
 
 def test_a_decision_signed_under_delegation_carries_kt_chu_tich(client, auth, world):

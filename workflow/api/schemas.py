@@ -23,6 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -565,7 +566,7 @@ def _unique(ids: list[int]) -> list[int]:
 
 
 def _reason_to_refuse(value: str | None, info: ValidationInfo) -> str | None:
-    if info.data.get("outcome") == Outcome.REFUSE and not value:
+    if info.data.get("outcome") == Outcome.REFUSE and not value and not info.data.get("reasons"):
         raise refuse("bắt buộc ghi rõ lý do không công nhận")
     return value
 
@@ -644,6 +645,9 @@ class DecisionIn(Body):
     outcome: Choice(Outcome, "phải là recognize hoặc refuse")
     dossier_ids: Annotated[list[Id], Field(min_length=1, max_length=limits.DOSSIER_IDS_MAX,
                                            json_schema_extra={"uniqueItems": True}), AfterValidator(_unique)]
+    reasons: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}$")], Comment] | None = Field(
+        default=None, description="a refusal (a notice, number with the TB symbol): each dossier's reason, "
+                                  "{\"<dossier_id>\": \"…\"}; a dossier without one takes the comment")
     comment: Comment | None = Field(default=None, validate_default=True)
 
     _reason = field_validator("comment")(_reason_to_refuse)

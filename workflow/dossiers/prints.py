@@ -57,3 +57,18 @@ def print_dossier(dossier_id: int):
     except NotFound as error:
         return _not_found(error)
     return paper("papers/dossier.html", f"ho-so-{whole.dossier.tracking_code}", whole=whole, dossier=whole.dossier)
+
+
+@bp.get("/dossiers/<int:dossier_id>/notice")
+@login_required
+def refusal_notice(dossier_id: int):
+    """A refused household's own letter: the notice's words for it alone, with its reason."""
+    from workflow.services.decisions import refusal_letter
+    from workflow.services.documents import letter_of
+
+    try:
+        dossier, decision = refusal_letter(current_user, dossier_id)
+    except NotFound as error:
+        return _not_found(error)
+    return paper("papers/refusal_notice.html", f"thong-bao-{dossier.tracking_code}",
+                 letter=letter_of(dossier, decision), dossier=dossier, decision=decision)

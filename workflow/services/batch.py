@@ -100,12 +100,13 @@ def apply_batch(actor: User, trigger: Any, items: Any, comment: Any = "", data: 
 
 
 def move_all(actor: User, trigger: Trigger, wanted: dict[int, int], found: dict[int, Dossier], comment: str,
-             data: dict, now: datetime, decision: Decision | None = None) -> list[Dossier]:
+             data: dict, now: datetime, decision: Decision | None = None,
+             comments: dict[int, str] | None = None) -> list[Dossier]:
     """The batch's core: every wanted dossier (found in scope and locked by `step_sets.find_locked`, lowest id
     first, so two batches never deadlock) through the phases of `apply_transition`, as one set; every refusal
     collected; BatchBlocked if any, and nothing written."""
     blocked: dict[int, ServiceError] = {i: NotFound(T("không tìm thấy hồ sơ")) for i in wanted if i not in found}
-    moved, refused = move_set(actor, trigger, wanted, found, comment, data, now, decision)
+    moved, refused = move_set(actor, trigger, wanted, found, comment, data, now, decision, comments)
     blocked.update(refused)
     if blocked:
         raise BatchBlocked(blocked, found)

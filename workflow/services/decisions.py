@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Decision, Dossier, User
 from states.enums import Outcome, Trigger
+from states.inputs import is_notice_number
 from states.policy import local_day
 from states.text import T
 from workflow import clock, limits
@@ -32,8 +33,9 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
     if outcome and outcome not in set(Outcome):
         fields.error("outcome", T("phải là recognize hoặc refuse"))
     comment = fields.text("comment", max_length=limits.COMMENT)
-    if outcome == Outcome.REFUSE and not comment:
-        fields.error("comment", T("bắt buộc ghi rõ lý do không công nhận"))
+    reasons = _reasons(fields, outcome, comment)
+    if outcome == Outcome.REFUSE and number and not is_notice_number(number):
+        fields.error("number", T("không công nhận được báo bằng thông báo: số mang ký hiệu TB, ví dụ 12/TB-UBND"))
     if signed_on is not None and signed_on > local_day(now):  # the ward's today, not UTC's
         fields.error("signed_on", T("ngày ký không thể ở tương lai"))
     ids = fields.payload.get("dossier_ids")
@@ -43,6 +45,14 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
         ids = []
     elif len(set(ids)) != len(ids):
         fields.error("dossier_ids", T("mã hồ sơ bị lặp"))
+    if outcome == Outcome.REFUSE and ids:
+        if unknown := sorted(set(reasons) - set(ids)):
+            fields.error("reasons", T("hồ sơ %(ids)s không có trong danh sách", ids=", ".join(map(str, unknown))))
+        if not comment and not reasons:
+            fields.error("comment", T("bắt buộc ghi rõ lý do không công nhận"))
+        elif not comment and (missing := [i for i in ids if i not in reasons]):
+            fields.error("reasons", T("ghi lý do không công nhận cho từng hồ sơ (còn thiếu: %(ids)s), hoặc một lý "
+                                      "do chung ở ô Ghi chú", ids=", ".join(map(str, missing[:20]))))
     fields.done(T("Quyết định chưa hợp lệ."))
 
     found = find_locked(actor, ids)  # in scope, locked in one statement, read as they now stand
@@ -59,21 +69,68 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
     signer = permissions.verdict(actor, trigger, found[min(found)], now, check_state=False, check_guards=False)
     decision = Decision(unit_id=ward_id, number=number, signed_on=signed_on, outcome=outcome, comment=comment,
                         created_by_id=actor.id, created_at=now,
-                        on_behalf_of_id=signer.on_behalf_of.id if signer.on_behalf_of is not None else None)
+                        on_behalf_of_id=signer.on_behalf_of.id if signer.on_behalf_of is not None else None,
+                        reasons={str(i): reasons.get(i, comment) for i in ids} if outcome == Outcome.REFUSE else None)
     db.session.add(decision)
     db.session.flush()
     # Every dossier through the same step as alone, at its current version: all move, or none does.
     move_all(actor, trigger, {i: found[i].version if i in found else 0 for i in ids}, found, comment,
-             {"decision_number": number, "signed_on": signed_on.isoformat()}, now, decision)
+             {"decision_number": number, "signed_on": signed_on.isoformat()}, now, decision,
+             comments=reasons or None)  # a refused household's event carries its own reason
     return decision
+
+
+def _reasons(fields: Fields, outcome: str | None, comment: str) -> dict[int, str]:
+    """A refusal notice's reasons, one per dossier ({"<dossier_id>": "…"}), checked; {} when none were sent."""
+    raw = fields.payload.get("reasons")
+    if raw is None:
+        return {}
+    if outcome != Outcome.REFUSE:
+        fields.error("reasons", T("chỉ ghi lý do khi không công nhận"))
+        return {}
+    if not isinstance(raw, dict) or len(raw) > limits.DOSSIER_IDS_MAX:
+        fields.error("reasons", T("phải là một đối tượng {mã hồ sơ: lý do}"))
+        return {}
+    out: dict[int, str] = {}
+    for key, text in raw.items():
+        dossier_id = int(key) if isinstance(key, str) and key.isdigit() and len(key) < 10 else None
+        reason = " ".join(text.replace("\x00", "").split()) if isinstance(text, str) else ""
+        if dossier_id is None:
+            fields.error("reasons", T("mã hồ sơ phải là số: %(key)s", key=str(key)[:20]))
+        elif not reason:
+            fields.error(f"reasons.{dossier_id}", T("ghi lý do không công nhận"))
+        elif len(reason) > limits.COMMENT:
+            fields.error(f"reasons.{dossier_id}", T("dài quá %(n)s ký tự", n=limits.COMMENT))
+        else:
+            out[dossier_id] = reason
+    return out
 
 
 def decision_for(actor: User, decision_id: int) -> Decision | None:
-    """A decision the actor may read: one that lists at least one dossier in their scope."""
+    """A decision the actor may read: one that lists at least one dossier in their scope. A refusal notice names
+    households who are never made public (DOMAIN.md v3): only someone who sees every dossier it names reads it
+    whole; a household reads its own letter (`/dossiers/<id>/notice`)."""
     decision = db.session.get(Decision, decision_id)
     if decision is None:
         return None
+    if decision.created_by_id == actor.id:
+        return decision
+    if decision.outcome == Outcome.REFUSE:
+        named = select(func.count()).select_from(Dossier).where(Dossier.decision_id == decision_id)
+        seen = select(func.count()).select_from(visible_dossiers(actor).where(Dossier.decision_id == decision_id)
+                                                .subquery())
+        return decision if db.session.scalar(seen) == db.session.scalar(named) > 0 else None
     visible = db.session.scalars(visible_dossiers(actor).where(Dossier.decision_id == decision_id).limit(1)).first()
-    if visible is None and decision.created_by_id != actor.id:
-        return None
-    return decision
+    return decision if visible is not None else None
+
+
+def refusal_letter(actor: User, dossier_id: int) -> tuple[Dossier, Decision]:
+    """A refused household's own letter: its dossier (seen in full) and the notice that refused it; NotFound when
+    the dossier was not refused by a notice."""
+    from workflow.services.scope import get_dossier_in_full
+
+    dossier = get_dossier_in_full(actor, dossier_id)
+    decision = dossier.decision
+    if decision is None or decision.outcome != Outcome.REFUSE:
+        raise NotFound(T("Hồ sơ này không có thông báo không công nhận."))
+    return dossier, decision

@@ -415,9 +415,9 @@ def load_demo(criteria_dir: str) -> bool:
     agenda = Agenda(now)
     for year, plans, day, numbers in (
             (this_year - 1, last_year_plans(), working_on_or_after(date(this_year - 1, 12, 18)),
-             ("312/QĐ-UBND", "313/QĐ-UBND")),
+             ("312/QĐ-UBND", "41/TB-UBND")),
             (this_year, this_year_plans(), working_on_or_after(date(this_year, 12, 17)),
-             ("298/QĐ-UBND", "299/QĐ-UBND"))):
+             ("298/QĐ-UBND", "37/TB-UBND"))):
         for life in Year(demo_campaign(year), plans, day, numbers).lives():
             agenda.add(life)
     agenda.run()

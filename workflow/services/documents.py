@@ -49,6 +49,13 @@ RECIPIENTS: tuple[str, ...] = (
     "Lưu: VT.",
 )
 
+# Who a refusal notice is sent to: those it names and their groups, the council, the archive.
+NOTICE_RECIPIENTS: tuple[str, ...] = (
+    "Như trên;",
+    "Hội đồng Thi đua - Khen thưởng phường;",
+    "Lưu: VT.",
+)
+
 # Who a title is given to, as Article 1 counts them ("01 công dân, 05 hộ gia đình").
 _NOUNS: dict[str, str] = {
     Title.MODEL_CITIZEN: "công dân",
@@ -124,6 +131,7 @@ class Row:
     name: str
     group: str
     title: str
+    reason: str = ""  # a refusal notice: why this one was not recognized
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,7 @@ class DecisionDocument:
     counts: str  # "01 công dân, 05 hộ gia đình"
     signature: Signature
     recipients: tuple[str, ...]
+    groups: tuple[str, ...] = ()  # a refusal notice is addressed to the groups of those it names
 
 
 def grounds_of(campaign: Campaign | None) -> tuple[str, ...]:
@@ -179,8 +188,9 @@ def decision_document(decision: Decision) -> DecisionDocument:
     order = list(Title)
     titles = sorted({d.title for d in dossiers}, key=lambda t: order.index(t) if t in order else len(order))
     years = sorted({str(d.campaign.year) for d in dossiers}) or [str(decision.signed_on.year)]
-    rows = [Row(i, d.subject_name, d.unit.name, TITLE_LABELS.get(d.title, d.title)) for i, d in
-            enumerate(dossiers, start=1)]
+    reasons = decision.reasons or {}
+    rows = [Row(i, d.subject_name, d.unit.name, TITLE_LABELS.get(d.title, d.title),
+                reasons.get(str(d.id)) or decision.comment) for i, d in enumerate(dossiers, start=1)]
     return DecisionDocument(
         decision=decision,
         ward=ward_name.upper(),
@@ -196,5 +206,35 @@ def decision_document(decision: Decision) -> DecisionDocument:
         rows=rows,
         counts=counted(dossiers),
         signature=signature_of(decision),
-        recipients=RECIPIENTS,
+        recipients=RECIPIENTS if decision.outcome == Outcome.RECOGNIZE else NOTICE_RECIPIENTS,
+        groups=tuple(sorted({d.unit.name for d in dossiers})),
     )
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A refused household's own letter (Decree 86/2023: told in writing, with the reasons)."""
+
+    ward: str  # "PHƯỜNG TÂN DÂN"
+    ward_in_text: str
+    place_and_date: str
+    titles: str  # "“Gia đình kiểu mẫu”"
+    year: int
+    addressee: str  # "Hộ gia đình ông Lê Văn Hùng"
+    address: str
+    group: str
+    reason: str
+    signature: Signature
+
+
+def letter_of(dossier: Dossier, decision: Decision) -> Letter:
+    from workflow.services.certificates import subject_line
+
+    ward = db.session.get(Unit, decision.unit_id)
+    ward_name = ward.name if ward is not None else ""
+    return Letter(
+        ward=ward_name.upper(), ward_in_text=in_text(ward_name),
+        place_and_date=f"{place_of(ward_name)}, {official_date(decision.signed_on)}",
+        titles=f"“{TITLE_LABELS.get(dossier.title, dossier.title)}”", year=dossier.campaign.year,
+        addressee=subject_line(dossier), address=dossier.subject_address or "", group=dossier.unit.name,
+        reason=(decision.reasons or {}).get(str(dossier.id)) or decision.comment, signature=signature_of(decision))

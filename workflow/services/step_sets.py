@@ -69,10 +69,11 @@ def _let_go(session: Session, transaction) -> None:
 
 
 def move_set(actor: User, trigger: Any, wanted: dict[int, int], found: dict[int, Dossier], comment: Any, data: Any,
-             now: datetime, decision: Decision | None = None) -> tuple[list[Dossier], dict[int, ServiceError]]:
+             now: datetime, decision: Decision | None = None, comments: dict[int, str] | None = None,
+             ) -> tuple[list[Dossier], dict[int, ServiceError]]:
     """Fire `trigger` on every found dossier (`find_locked`) at its wanted version: (the dossiers moved, lowest id
     first, {}) when all may move — their rows and events then written — or ([], {dossier_id: why}) and nothing
-    written."""
+    written. `comments`: a dossier's own comment in place of the common one (a refused household's reason)."""
     try:
         rule, comment, data = step_rule(trigger, comment, data)
     except ServiceError as error:  # each dossier alone would be refused so: each is
@@ -97,8 +98,8 @@ def move_set(actor: User, trigger: Any, wanted: dict[int, int], found: dict[int,
         try:
             check_version(dossier, versions[dossier_id])
             from_state = State(dossier.state)
-            step = step_context(facts.context(dossier, now), rule, actor, allowed[dossier_id], comment, data,
-                                decision)
+            own = comments.get(dossier_id, comment) if comments else comment
+            step = step_context(facts.context(dossier, now), rule, actor, allowed[dossier_id], own, data, decision)
             run_step(dossier, rule, step)
         except ServiceError as error:
             refused[dossier_id] = error
