@@ -160,7 +160,7 @@ def dossier_columns(user) -> list[Column]:
         Column("Mã hồ sơ", lambda r: r[1].tracking_code, 14),
         Column("Họ và tên / Tên hộ", lambda r: r[1].subject_name, 32),
         # A neighbour sees a dossier on notice in her group as the board shows it: never its personal number.
-        Column("Số định danh / Số hộ khẩu", lambda r: r[1].subject_ref if in_full(r[1]) else "", 20),
+        Column("Số định danh cá nhân", lambda r: r[1].subject_ref if in_full(r[1]) else "", 20),
         Column("Tổ dân phố", lambda r: r[1].unit.name, 20),
         Column("Danh hiệu", lambda r: _label(TITLE_LABELS, r[1].title), 22),
         Column("Năm", lambda r: r[1].campaign.year, 8),

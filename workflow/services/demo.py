@@ -385,7 +385,8 @@ def demo_campaign(year: int) -> Campaign:
         "year": year, "unit_id": _unit("P-TANDAN").id, "name": f"Phong trào xây dựng danh hiệu kiểu mẫu năm {year}",
         "registration_opens": working_on_or_after(date(year, 1, 5)).isoformat(),
         "registration_closes": date(year, 1, 31).isoformat(),
-        "assessment_due": date(year, 11, 25).isoformat(), "inspection_due": date(year, 12, 11).isoformat(),
+        # "trước ngày 25/11" (Decree 86/2023): the 24th is the groups' last day
+        "assessment_due": date(year, 11, 24).isoformat(), "inspection_due": date(year, 12, 11).isoformat(),
         "decision_due": date(year, 12, 25).isoformat(),
     }, now=at(date(year, 1, 2), 9))
 
