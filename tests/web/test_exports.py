@@ -55,7 +55,8 @@ def test_the_dossier_list_as_excel_holds_every_row_the_list_counts(client, auth,
     auth.login("ward_inspector")
     rows = sheet(client.get("/dossiers/export?format=xlsx"))
     header, body = rows[0], rows[1:]
-    assert header[:5] == ["STT", "Mã hồ sơ", "Họ và tên / Tên hộ", "Số định danh cá nhân", "Tổ dân phố"]  # no "Số hộ khẩu": abolished in 2023
+    assert header[:5] == ["STT", "Mã hồ sơ", "Họ và tên / Tên hộ", "Số định danh cá nhân", "Tổ dân phố"]
+    # never "Số hộ khẩu": the household book was abolished in 2023
     assert "Trạng thái" in header and "Danh hiệu" in header
     listed = db.session.scalar(select(func.count(Dossier.id)))  # the inspector's ward sees them all
     assert len(body) == listed and [r[0] for r in body] == list(range(1, listed + 1))
