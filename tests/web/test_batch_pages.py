@@ -259,3 +259,26 @@ def test_only_the_committee_may_record_others_in_scope_only_read(client, auth, w
 
 def csrf_page(client) -> str:
     return html(client.get("/"))
+
+
+def test_the_chairman_refuses_by_a_notice_writing_each_households_reason(client, auth, world):
+    weak = [world.dossier(State.AWAITING_DECISION, approve=False) for _ in range(2)]
+    auth.login("chairman")
+    page = html(client.get("/review/decisions/new"))
+    form = {"csrf_token": csrf_from(page), "dossier_ids": [str(d.id) for d in weak], "outcome": "refuse",
+            "number": "21/TB-UBND", "signed_on": clock.now().date().isoformat(),
+            "comment": "Hội đồng không đề nghị công nhận"}
+    confirm = html(client.post("/review/decisions/new", data=form))
+    assert "Xác nhận thông báo không công nhận" in confirm and "Ký thông báo" in confirm
+    for dossier in weak:  # one reason box per household, filled with the common reason to edit
+        assert re.search(rf'<textarea id="reason-{dossier.id}" name="reason-{dossier.id}"[^>]*>Hội đồng không đề',
+                         confirm)
+    signed = client.post("/review/decisions/new", data={
+        **form, "confirmed": "yes", "csrf_token": csrf_from(confirm),
+        f"reason-{weak[0].id}": "Chưa đạt tiêu chí 4: giữ gìn vệ sinh môi trường", f"reason-{weak[1].id}": ""})
+    assert signed.status_code == 302, html(signed)
+    comments = [db.session.scalars(select(AuditEvent.comment).where(AuditEvent.dossier_id == d.id)
+                                   .order_by(AuditEvent.seq.desc()).limit(1)).one() for d in weak]
+    assert comments == ["Chưa đạt tiêu chí 4: giữ gìn vệ sinh môi trường", "Hội đồng không đề nghị công nhận"]
+    letter = html(client.get(f"/dossiers/{weak[0].id}/notice"))
+    assert "Số: 21/TB-UBND" in letter and "Lý do: Chưa đạt tiêu chí 4: giữ gìn vệ sinh môi trường" in letter

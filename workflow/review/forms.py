@@ -7,14 +7,15 @@ from workflow.formbase import Form
 
 
 class BatchDecisionForm(Form):
-    number = StringField(_l("Số quyết định"),
+    number = StringField(_l("Số quyết định (công nhận: QĐ-UBND) hoặc số thông báo (không công nhận: TB-UBND)"),
                          validators=[DataRequired(_l("Nhập số quyết định")), Length(max=limits.DECISION_NUMBER)])
     signed_on = DateField(_l("Ngày ký"), validators=[InputRequired(_l("Nhập ngày ký"))])
     outcome = RadioField(_l("Nội dung quyết định"),
                          choices=[SelectChoice("recognize", _l("Công nhận danh hiệu")),
                                   SelectChoice("refuse", _l("Không công nhận"))],
                          validators=[InputRequired(_l("Chọn nội dung quyết định"))])
-    comment = TextAreaField(_l("Ghi chú / lý do (bắt buộc khi không công nhận)"),
+    comment = TextAreaField(_l("Ghi chú / lý do chung (khi không công nhận: ghi lý do; sửa riêng từng hộ ở bước "
+                               "xác nhận)"),
                             validators=[Optional(), Length(max=limits.COMMENT)])
     confirmed = HiddenField()
 

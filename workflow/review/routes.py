@@ -130,9 +130,13 @@ def batch():
                         "Bỏ chọn các hồ sơ này hoặc xử lý trước.", n=len(reasons)), "error")
             else:
                 try:
-                    decision = record_decision(current_user, {
-                        "number": form.number.data, "signed_on": form.signed_on.data.isoformat(),
-                        "outcome": form.outcome.data, "comment": form.comment.data or "", "dossier_ids": chosen})
+                    payload = {"number": form.number.data, "signed_on": form.signed_on.data.isoformat(),
+                               "outcome": form.outcome.data, "comment": form.comment.data or "",
+                               "dossier_ids": chosen}
+                    if trigger == Trigger.REFUSE:  # each household's own reason, written on the confirmation
+                        own = {str(i): request.form.get(f"reason-{i}", "").strip() for i in chosen}
+                        payload["reasons"] = {key: text for key, text in own.items() if text}
+                    decision = record_decision(current_user, payload)
                 except BatchBlocked as error:
                     db.session.rollback()
                     blockers = _blockers({i: blocker_text(e) for i, e in error.blocked.items()}, known)
