@@ -58,7 +58,7 @@ def test_a_signed_decision_reads_as_intact_with_its_signer_and_time(client, auth
     assert answer.status_code == 200
     result = text(answer)
     assert "Văn bản còn nguyên vẹn" in result and "Văn bản đã bị sửa" not in result
-    assert f"<strong>{WARD}</strong>" in result and f"{CA} cấp" in result
+    assert f"<strong>{WARD}</strong>" in result and f"Nơi cấp chứng thư số</dt><dd>{CA}</dd>" in result
     assert "Thời điểm ký</dt><dd>" + signing.verify_pdf(data).signed_at.strftime("%d/%m/%Y") in result
     assert "10:00" in result  # the frozen clock's 03:00 UTC, read in Vietnam's time
 

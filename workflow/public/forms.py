@@ -18,4 +18,4 @@ class BoardObjectionForm(Form):
 class VerifyPdfForm(Form):
     """The public check of a signed paper: one PDF, read in memory and never kept."""
 
-    file = FileField(_l("Tệp PDF cần kiểm tra"))
+    file = FileField()  # labelled by the page, with the size limit
