@@ -15,7 +15,6 @@ from werkzeug.test import encode_multipart
 from tests.conftest import csrf_from
 from tests.signing_keys import CA, WARD
 from tests.web.test_certificates import signed
-from workflow.extensions import db
 from workflow.services import paper_jobs, signing
 
 UNSIGNED = "Bản in chưa ký số"
@@ -162,6 +161,10 @@ def test_a_key_that_cannot_be_read_gives_no_pdf(app, client, auth, world, ward_k
     assert response.status_code == 503 and "Chưa đọc được khóa ký số của phường" in text(response)
     page = client.get(f"/decisions/{decision.id}/document")
     assert page.status_code == 200 and "Chưa đọc được khóa ký số của phường" in text(page)
+    app.config["PAPERS_INLINE_MAX"] = 1  # a big decision: said at once, no job queued only to fail
+    big = client.get(f"/decisions/{decision.id}/certificates?format=pdf")
+    assert big.status_code == 503 and "Chưa đọc được khóa ký số của phường" in text(big)
+    assert paper_jobs.render_pending().made == []
 
 
 @pytest.mark.parametrize("content, status, said", [
@@ -209,10 +212,9 @@ def test_the_page_is_found_from_the_certificate_check(client):
     assert "Kiểm tra văn bản" in form and 'enctype="multipart/form-data"' in form and "tối đa 10 MB" in form
 
 
-def test_a_decision_is_a_paper_it_can_print_unsigned_in_the_browser(client, auth, world, ward_key):
-    """The page itself (the browser's print) never claims a signature: the signer line is not printed."""
+def test_the_browsers_print_never_claims_a_signature(client, auth, world, ward_key):
+    """The page's line about the signed PDF is hidden in print: a sheet from the browser is not the signed file."""
     decision, _ = signed(world)
     auth.login("chairman")
     page = text(client.get(f"/decisions/{decision.id}/document"))
-    assert 'class="no-print paper-hint signature-note"' in page
-    db.session.rollback()
+    assert f'<p class="no-print paper-hint signature-note">Bản PDF được ký số bởi {WARD}.' in page
