@@ -76,6 +76,27 @@ def test_an_unsigned_pdf_and_garbage_are_told_apart_and_never_raise(app, paper_p
         assert not found.intact and not found.chain_valid
 
 
+def test_a_compression_bomb_is_refused_without_inflating_it(app):
+    """A 20 KB upload whose cross-reference stream inflates to 32 MB: refused as unreadable, its bytes never grown
+    past the upload limits."""
+    import zlib
+
+    bomb = zlib.compress(b"\0" * (32 * 1024 * 1024), 9)
+    data = (b"%PDF-1.7\n1 0 obj <</Type /XRef /Size 2 /W [1 4 2] /Filter /FlateDecode /Length "
+            + str(len(bomb)).encode() + b">>\nstream\n" + bomb + b"\nendstream\nendobj\nstartxref\n9\n%%EOF\n")
+    assert len(data) < 64 * 1024
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        found = signing.verify_pdf(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not found.readable and not found.signed
+    assert peak < 8 * 1024 * 1024  # read without limits it takes over 80 MB
+
+
 def test_without_a_key_nothing_is_signed(app, paper_pdf):
     assert app.config["SIGNING_KEY_FILE"] == ""
     assert signing.identity() is None and signing.status() == {"signer": None, "broken": False}

@@ -32,6 +32,7 @@ with warnings.catch_warnings():
     # cryptography ≥ 51 deprecates DSA, which pyHanko still imports (we never sign with DSA)
     warnings.simplefilter("ignore", CryptographyDeprecationWarning)
     from asn1crypto import x509
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
@@ -40,6 +41,13 @@ with warnings.catch_warnings():
     from pyhanko_certvalidator import ValidationContext
 
 FIELD_NAME = "ChuKyUBND"
+MiB = 1024 * 1024
+# A stranger's upload may be a compression bomb: checking a signature needs only the file's structure (its cross-
+# references and the signature's objects), never pages, so what may be inflated is kept small.
+UPLOAD_LIMITS = DecodeLimits(per_stream=StreamDecodeLimits(max_output_size=16 * MiB),
+                             document_budget=DocumentDecodeBudget(base_allowance=32 * MiB, max_ratio=4))
+# Our own papers (a big decision's certificates run to tens of megabytes) are read whole to be signed.
+OWN_PAPERS = DecodeLimits.for_trusted_input()
 log = logging.getLogger(__name__)
 
 
@@ -105,7 +113,7 @@ def sign_pdf(data: bytes) -> bytes:
     if found is None:
         return data
     out = io.BytesIO()
-    _signer(found[0]).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), output=out)
+    _signer(found[0]).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data), decode_limits=OWN_PAPERS), output=out)
     return out.getvalue()
 
 
@@ -116,7 +124,7 @@ def sign_file(handle: BinaryIO) -> bool:
     if found is None:
         return False
     handle.seek(0)
-    _signer(found[0]).sign_pdf(IncrementalPdfFileWriter(handle), in_place=True)
+    _signer(found[0]).sign_pdf(IncrementalPdfFileWriter(handle, decode_limits=OWN_PAPERS), in_place=True)
     handle.flush()
     handle.seek(0)
     return True
@@ -171,7 +179,7 @@ def verify_pdf(data: bytes) -> Verification:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a stranger's PDF: its oddities are not our code's warnings
-            reader = PdfFileReader(io.BytesIO(data), strict=False)
+            reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=UPLOAD_LIMITS)
             embedded = reader.embedded_regular_signatures
     except Exception:  # noqa: BLE001 — a malformed upload is an answer ("not readable"), never a 500
         return Verification(readable=False, signed=False)
