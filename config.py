@@ -33,6 +33,12 @@ class Config:
     # PAPERS_FOLDER (shared by the app servers, as UPLOAD_FOLDER is) while the page says they are being prepared.
     PAPERS_FOLDER = os.environ.get("PAPERS_FOLDER", str(BASE_DIR / "instance" / "papers"))
     PAPERS_INLINE_MAX = int(os.environ.get("PAPERS_INLINE_MAX", "100"))
+    # The ward's digital signature (PKCS#12: key, certificate and its chain) on every PDF of a decision, notice,
+    # revocation and certificate; empty: the papers are unsigned and say so.
+    SIGNING_KEY_FILE = os.environ.get("SIGNING_KEY_FILE", "")
+    SIGNING_KEY_PASSWORD = os.environ.get("SIGNING_KEY_PASSWORD", "")
+    # The public check of a signed PDF reads the upload in memory, up to this size (under MAX_CONTENT_LENGTH).
+    VERIFY_PDF_MAX_BYTES = int(os.environ.get("VERIFY_PDF_MAX_BYTES", str(10 * 1024 * 1024)))
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "12"))
     # Sign-in: failures are counted per (username, address). After LOGIN_FAILURES_BEFORE_BACKOFF of them the pair
@@ -95,6 +101,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "kieumau+db://"  # the shared store, on both databases
+    SIGNING_KEY_FILE = ""  # unsigned unless a test makes its own CA and key (tests/signing_keys.py)
 
 
 class ProductionConfig(Config):

@@ -174,6 +174,18 @@ def app(database_url, frozen_clock, tmp_path):
 
 
 @pytest.fixture
+def ward_key(app, tmp_path):
+    """The ward's key (tests/signing_keys.py: a CA the suite makes) configured for this test's app: its papers
+    are signed."""
+    from tests.signing_keys import PASSWORD, make_pkcs12
+
+    path = make_pkcs12(tmp_path)
+    app.config["SIGNING_KEY_FILE"] = str(path)
+    app.config["SIGNING_KEY_PASSWORD"] = PASSWORD
+    return path
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

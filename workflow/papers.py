@@ -3,6 +3,10 @@
 The PDF is WeasyPrint's rendering of the same HTML with its print styles (A4, the decree's margins, no app
 chrome). WeasyPrint reads only the app's own static files and inline `data:` images: a paper never reaches the
 network, whatever its text holds.
+
+A paper the ward issues as a legal act (a decision, a notice, a revocation, a certificate) asks `paper(...,
+signed=True)`: its PDF is signed with the ward's key (workflow.services.signing) when one is configured, and says
+"Bản in chưa ký số" on every page when none is; its page says who the PDF is signed by.
 """
 
 from __future__ import annotations
@@ -17,35 +21,65 @@ from flask_babel import gettext as _
 from werkzeug.security import safe_join
 from werkzeug.wsgi import wrap_file
 
+from states.labels import N_
 from workflow.web import error_page
 
 PDF = "pdf"
+KEY_UNREADABLE = N_("Chưa đọc được khóa ký số của phường nên chưa tạo được bản PDF có ký số. Hãy báo quản trị hệ "
+                    "thống.")
 
 
 def wants_pdf() -> bool:
     return request.args.get("format", "").strip().lower() == PDF
 
 
-def paper(template: str, filename: str, status: int = 200, *, sheets: str | None = None, **context):
+def paper(template: str, filename: str, status: int = 200, *, sheets: str | None = None, signed: bool = False,
+          **context):
     """The page, or its PDF when the request asks `?format=pdf` (`filename` without extension). An unknown
     format is refused with a page saying which exist.
 
     `sheets` names a list in `context` of one-page items (a decision's certificates): its PDF is rendered
     SHEETS_PER_PART at a time and the parts joined in a temporary file, so a worker's memory and each layout stay
-    the size of one part, however many sheets the decision has."""
+    the size of one part, however many sheets the decision has.
+
+    `signed`: a paper the ward signs digitally (the template includes papers/_digital_signature.html): its PDF is
+    signed with the ward's key, or marked unsigned when no key is configured; a key that cannot be read is a 503,
+    never a paper passed off as signed or silently left unsigned."""
     fmt = request.args.get("format", "").strip().lower()
     if fmt not in ("", "html", PDF):
         return error_page(400, _("Định dạng không hỗ trợ: chỉ có trang web hoặc PDF (format=pdf)."))
+    if signed:
+        context["signing"] = signature_context(pdf=fmt == PDF and status == 200)
     if fmt != PDF or status != 200:
         return render_template(template, **context), status
+    if signed and context["signing"]["broken"]:
+        return error_page(503, _(KEY_UNREADABLE))
     context["bare"] = True  # the paper without the app's menu and screen styles: a third less work for WeasyPrint
     try:
         if sheets is not None and len(context[sheets]) > SHEETS_PER_PART:
-            return _pdf_response(_joined_pdf(template, sheets, context), filename)
-        return _pdf_response(render_pdf(render_template(template, **context)), filename)
+            joined = _joined_pdf(template, sheets, context)
+            if signed:
+                from workflow.services.signing import sign_file
+
+                sign_file(joined)
+            return _pdf_response(joined, filename)
+        data = render_pdf(render_template(template, **context))
+        if signed:
+            from workflow.services.signing import sign_pdf
+
+            data = sign_pdf(data)
+        return _pdf_response(data, filename)
     except OSError:  # WeasyPrint's system libraries (Pango) are missing on this server
         current_app.logger.exception("PDF rendering is not available")
         return error_page(503, _("Máy chủ chưa cài được phần tạo PDF. Hãy dùng nút In của trình duyệt."))
+
+
+def signature_context(pdf: bool) -> dict:
+    """What papers/_digital_signature.html needs: who signs the PDF (None: no key), whether a configured key
+    cannot be read, and whether this rendering is the PDF (marked unsigned when no key) or the page."""
+    from workflow.services.signing import status
+
+    return {**status(), "pdf": pdf}
 
 
 SHEETS_PER_PART = 50

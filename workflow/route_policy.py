@@ -29,6 +29,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "api.public_notices": (),  # public: a group's dossiers on notice (title, subject's name, last day, code)
     "api.public_recognized": (),  # public: a campaign's list of those recognized (name, title, group, decision)
     "api.public_certificate": (),  # public: whether a certificate's title stands (what the public list shows)
+    "api.public_verify_pdf": (),  # public: who signed an uploaded PDF and whether a byte changed (never kept)
     "api.me": (),  # reading one's own account
     "api.get_stats": (A.STATS,),  # ward leaders' figures, over their scope
     "api.my_inbox": (),  # one's own messages
@@ -157,5 +158,6 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "public.recognized_csv": (),  # public: the same list as CSV
     "public.progress": (),  # public: a campaign's counts per step and the share taken on time (no names)
     "public.certificate": (),  # public: a certificate code's check (valid or revoked), and the form to type one
+    "public.verify_pdf": (),  # public: who signed an uploaded PDF and whether a byte changed (read, never kept)
     "static": (),  # public: stylesheets, scripts, images
 }

@@ -24,7 +24,7 @@ from workflow.services.errors import ValidationFailed
 
 PUBLIC = {("/public/certificates/{certificate_code}", "get"),
           ("/auth/token", "post"), ("/track/{tracking_code}", "get"), ("/openapi.json", "get"),
-          ("/public/notices", "get"), ("/public/recognized", "get")}
+          ("/public/notices", "get"), ("/public/recognized", "get"), ("/public/verify-pdf", "post")}
 CONTRACT_PATHS = {  # API.md, as far as it is built
     "/auth/token", "/auth/logout", "/me", "/units", "/campaigns", "/campaigns/{id}", "/titles", "/dossiers",
     "/dossiers/{id}", "/dossiers/{id}/assessment", "/dossiers/{id}/inspection", "/dossiers/{id}/votes",
@@ -34,7 +34,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/dossiers/{id}/disqualifiers", "/delegations", "/delegations/{id}",
     "/units/{unit_id}/meetings/{campaign_id}", "/transitions/batch",
     "/public/notices", "/public/recognized",
-    "/public/certificates/{certificate_code}",
+    "/public/certificates/{certificate_code}", "/public/verify-pdf",
     "/calendar", "/calendar/days", "/calendar/days/{id}",
     "/streaks", "/dossiers/{id}/renew",
     "/me/inbox", "/me/inbox/{id}/read", "/imports/registrations", "/imports/registrations/template", "/stats",

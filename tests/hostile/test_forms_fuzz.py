@@ -468,6 +468,8 @@ FORMS: dict[str, FormSpec] = {
         lambda ctx: {}, examples=6),
     "admin.criteria": FormSpec([("admin", None)], lambda ctx: "/admin/criteria", lambda ctx: {},
                                files=lambda ctx: {"file": criteria_files()}),
+    "public.verify_pdf": FormSpec([(None, None), ("applicant", None)], lambda ctx: "/public/verify-pdf",
+                                  lambda ctx: {}, files=lambda ctx: {"file": evidence_files()}),
 }
 
 # The forms that filter or look up with GET (query or path), by endpoint.
@@ -526,6 +528,7 @@ GET_FORMS: dict[str, FormSpec] = {
     "public.recognized_csv": FormSpec(
         [(None, None)], lambda ctx: "/public/recognized.csv",
         lambda ctx: {"campaign": numbers(*ctx.campaign_ids())}, examples=8, dossiers=["recognized"]),
+    "public.verify_pdf": FormSpec([(None, None)], lambda ctx: "/public/verify-pdf", lambda ctx: {}, examples=4),
     "public.diagram": FormSpec([(None, None)], lambda ctx: "/workflow",
                                lambda ctx: {"state": one_of_or_hostile(*[s.value for s in State])}, examples=12),
     "review.batch": FORMS["review.batch"],

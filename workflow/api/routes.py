@@ -601,6 +601,27 @@ def public_certificate(certificate_code: str):
     return found.json()
 
 
+# --- the public check of a signed paper (issue 16) ---------------------------------------------------------------
+
+def _count_verify_pdf() -> dict:
+    """The lookup counted before the upload is read: an address over its limit costs no parsing."""
+    _public_lookup("verify_pdf")
+    return {}
+
+
+@bp.post("/public/verify-pdf")
+@operation(summary="Who signed a PDF (the ward's decisions, notices, revocations, certificates), when, and whether "
+                   "a byte of it changed since; the file is read in memory and never kept",
+           form=schemas.VerifyPdfForm, response=schemas.VerifyPdfOut, public=True, errors=(429,),
+           load=_count_verify_pdf)
+def public_verify_pdf(form: schemas.VerifyPdfForm):
+    from workflow.services.signing import verify_upload
+
+    found = verify_upload(form.file.stream, current_app.config["VERIFY_PDF_MAX_BYTES"])
+    return {"signed": found.signed, "intact": found.intact, "signer": found.signer or None,
+            "issuer": found.issuer or None, "signed_at": iso(found.signed_at), "chain_valid": found.chain_valid}
+
+
 # --- the public list of those recognized (issue 8) ---------------------------------------------------------------
 
 @bp.get("/public/recognized")

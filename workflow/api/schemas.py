@@ -1362,6 +1362,31 @@ class CertificateOut(Out):
     revoked_on: date | None = Field(description="the day (Vietnam's) the title was revoked; null while valid")
 
 
+# --- the public check of a signed paper (issue 16) ---------------------------------------------------------------
+
+class VerifyPdfForm(Body):
+    """multipart/form-data: the PDF to check (read in memory, never kept)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, arbitrary_types_allowed=True)
+    refusal: ClassVar[str] = "Tệp chưa hợp lệ."
+    file: Annotated[FileStorage, BeforeValidator(_upload),
+                    WithJsonSchema({"type": "string", "format": "binary",
+                                    "description": "PDF, tối đa VERIFY_PDF_MAX_BYTES (10 MB)"})]
+
+
+class VerifyPdfOut(Out):
+    """Who signed the PDF and whether it is still the file that was signed. The chain is checked only against the
+    certificates the file carries (no network): `chain_valid` is not trust in a government CA; read `issuer`."""
+
+    signed: bool = Field(description="the file carries a digital signature (PAdES / PDF signature)")
+    intact: bool = Field(description="the signature covers the whole file and no byte of it changed since")
+    signer: str | None = Field(description="the signing certificate's subject CN; null when unsigned")
+    issuer: str | None = Field(description="the CN of who issued the signing certificate; null when unsigned")
+    signed_at: datetime | None = Field(description="the signing time the signer wrote (UTC); null when unsigned")
+    chain_valid: bool = Field(description="the certificate chain checks out against the certificates embedded in "
+                                          "the file at the signing time")
+
+
 # --- the public list of those recognized (issue 8) ----------------------------------------------------------------
 
 class RecognizedQuery(Query):

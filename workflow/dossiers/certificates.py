@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from workflow.dossiers import bp
-from workflow.papers import paper, wants_pdf
+from workflow.papers import KEY_UNREADABLE, paper, signature_context, wants_pdf
 from workflow.services import certificates, paper_jobs
 from workflow.services.decisions import decision_for
 from workflow.services.scope import get_dossier_in_full
@@ -28,7 +28,7 @@ def certificate(dossier_id: int):
         return error_page(404, _(
             "Hồ sơ chưa được công nhận nên chưa có giấy công nhận."))
     return paper("dossiers/certificate.html", f"giay-cong-nhan-{found.code}", certificate=found,
-                 qr=certificates.qr_of(found))
+                 qr=certificates.qr_of(found), signed=True)
 
 
 @bp.get("/decisions/<int:decision_id>/certificates")
@@ -45,11 +45,14 @@ def decision_certificates(decision_id: int):
         return error_page(404, _(
             "Quyết định này không có giấy công nhận nào để in."))
     return paper("review/certificates.html", f"giay-cong-nhan-qd-{decision.number}", decision=decision,
-                 certificates=[(c, certificates.qr_of(c)) for c in found], revoked=revoked, sheets="certificates")
+                 certificates=[(c, certificates.qr_of(c)) for c in found], revoked=revoked, sheets="certificates",
+                 signed=True)
 
 
 def _prepared_pdf(decision):
     """The file once a worker made it; until then a page that says so and looks again by itself."""
+    if signature_context(pdf=True)["broken"]:  # the job would only fail: say so now
+        return error_page(503, _(KEY_UNREADABLE))
     job = paper_jobs.request_certificates(decision, current_user)
     if job.status == "done":
         safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in decision.number)

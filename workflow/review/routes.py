@@ -366,7 +366,8 @@ def decision_document(decision_id: int):
     if found is None:
         return error_page(404, _("Không tìm thấy quyết định."))
 
-    return paper("review/decision_document.html", f"quyet-dinh-{found.number}", doc=build(found), decision=found)
+    return paper("review/decision_document.html", f"quyet-dinh-{found.number}", doc=build(found), decision=found,
+                 signed=True)
 
 
 # --- Giấy khen: subjects recognized enough years in a row (issue 8) ----------------------------------------------

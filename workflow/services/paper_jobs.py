@@ -64,9 +64,16 @@ def fingerprint(decision: Decision) -> tuple[str, int]:
     rows = db.session.execute(
         select(Dossier.id, Dossier.certificate_code, Dossier.version, Dossier.state)
         .where(Dossier.decision_id == decision.id, Dossier.certificate_code.is_not(None)).order_by(Dossier.id)).all()
+    from workflow.services.signing import SigningUnavailable, identity
+
     signer = decision.signed_by.full_name if decision.signed_by is not None else ""
+    try:  # the ward's key (or none): a file made unsigned is made again, signed, once a key is configured
+        key = identity()
+    except SigningUnavailable:
+        key = None
     head = [decision.id, decision.number, str(decision.signed_on), signer,
-            current_app.config.get("PUBLIC_URL") or current_app.config.get("SITE_URL") or ""]
+            current_app.config.get("PUBLIC_URL") or current_app.config.get("SITE_URL") or "",
+            key.fingerprint if key is not None else "unsigned"]
     text = json.dumps([head, [list(map(str, row)) for row in rows]], separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest(), sum(1 for row in rows if row.state != State.REVOKED.value)
 
@@ -216,6 +223,7 @@ def _drop_superseded(job_id: int) -> None:
 
 def _parts(decision: Decision) -> Iterator[str]:
     """The HTML of the decision's certificates, SHEETS_PER_PART sheets a page, as the page renders them."""
+    from workflow.papers import signature_context
     from workflow.services import certificates
 
     found, revoked = certificates.certificates_of(decision)
@@ -224,15 +232,17 @@ def _parts(decision: Decision) -> Iterator[str]:
     for start in range(0, len(found), SHEETS_PER_PART):
         chunk = [(c, certificates.qr_of(c)) for c in found[start:start + SHEETS_PER_PART]]
         yield render_template("review/certificates.html", decision=decision, certificates=chunk, revoked=revoked,
-                              bare=True)
+                              bare=True, signing=signature_context(pdf=True))
 
 
 def _write(parts: list[str], path: Path, jobs: int, renew) -> int:
     """Each part's PDF (in `jobs` processes when more than one), joined in order by pypdf into a temporary file
-    beside `path`, then moved onto it: a reader never finds half a file. Returns its size."""
+    beside `path`, signed there with the ward's key (when one is configured), then moved onto it: a reader never
+    finds half a file, nor an unsigned one. Returns its size."""
     from pypdf import PdfWriter
 
     from workflow.papers import html_to_pdf, static_source
+    from workflow.services.signing import sign_file
 
     source = static_source()
     writer = PdfWriter()
@@ -247,8 +257,9 @@ def _write(parts: list[str], path: Path, jobs: int, renew) -> int:
                 raise LeaseLost
         handle, temporary = tempfile.mkstemp(suffix=".part", dir=path.parent)
         try:
-            with os.fdopen(handle, "wb") as out:
+            with os.fdopen(handle, "w+b") as out:
                 writer.write(out)
+                sign_file(out)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
