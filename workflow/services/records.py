@@ -258,7 +258,9 @@ def record_objection(actor: User, dossier: Dossier, text: Any, now: datetime | N
     fields = Fields({"text": text, "resident_name": resident_name})
     text = fields.text("text", required=True, max_length=limits.OBJECTION)
     resident_name = fields.text("resident_name", max_length=limits.NAME)
-    fields.done(T("Nội dung phản ánh là bắt buộc.") if "text" in fields.errors else T("Nội dung phản ánh chưa hợp lệ."))
+    if "text" in fields.errors:
+        fields.done(T("Nội dung phản ánh là bắt buộc."))
+    fields.done()
     objection = Objection(dossier_id=dossier.id, text=text, filed_by_id=actor.id, filed_at=now,
                           resident_name=resident_name or None)
     db.session.add(objection)
