@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -60,6 +60,11 @@ class Dossier(Base):
         ForeignKey("users.id"), comment="the committee member who typed a paper registration in"
     )
     recommendation: Mapped[str | None] = mapped_column(String(10), comment="inspection: pass | fail")
+    inspection_team: Mapped[list | None] = mapped_column(
+        JSON, comment="the steering committee's inspection team: [{name, role: head | member}]"
+    )
+    inspection_started_at: Mapped[time | None] = mapped_column(Time, comment="the inspection's start (Vietnam time)")
+    inspection_ended_at: Mapped[time | None] = mapped_column(Time, comment="the inspection's end (Vietnam time)")
     council_recommended: Mapped[bool | None] = mapped_column(Boolean, comment="set when the review closes")
     disqualifiers_found: Mapped[list] = mapped_column(JSON, default=list, comment="codes standing now")
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
@@ -133,6 +138,16 @@ class GroupMeeting(Base):
     attendees: Mapped[int] = mapped_column(Integer)
     chaired_by: Mapped[str] = mapped_column(String(200), default="", comment="who chaired it (chủ trì)")
     note: Mapped[str] = mapped_column(Text, default="", comment="the minutes' text")
+    started_at: Mapped[time | None] = mapped_column(Time, comment="when the meeting began (Vietnam time)")
+    ended_at: Mapped[time | None] = mapped_column(Time, comment="when it ended (Vietnam time)")
+    place: Mapped[str | None] = mapped_column(String(300), comment="where it was held")
+    secretary: Mapped[str | None] = mapped_column(String(200), comment="who wrote the minutes (thư ký)")
+    participants: Mapped[list | None] = mapped_column(
+        JSON, comment="who attended by name and role: [{name, role}] (party cell secretary, the Front, ...)"
+    )
+    vote_method: Mapped[str | None] = mapped_column(String(20), comment="VoteMethod value: show_of_hands | "
+                                                                        "secret_ballot")
+    opinions: Mapped[str | None] = mapped_column(Text, comment="what was said at the meeting")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -210,7 +225,11 @@ class Objection(Base):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     filed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id"), comment="the resident who filed it, or the inspector who wrote it down"
+        ForeignKey("users.id"), comment="the resident who filed it, or the committee member or inspector who wrote it "
+                                        "down"
+    )
+    resident_name: Mapped[str | None] = mapped_column(
+        String(200), comment="the resident who objected on paper or in person, when written down for them"
     )
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answer: Mapped[str | None] = mapped_column(Text)

@@ -82,6 +82,7 @@ class Action(StrEnum):
     RENEW = "renew"  # register again in the next campaign from an ended dossier (subject and unit copied)
     PUBLISH = "publish"  # record that a decision's list of those recognized was posted (a unit-level row)
     STATS = "stats"  # the statistics of a ward's campaigns (a unit-level row)
+    READ_PROPOSAL = "read_proposal"  # the group's proposal to the ward and its summary list (a unit-level row)
 
 
 class Parties(StrEnum):
@@ -123,6 +124,20 @@ class VoteChoice(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     ABSTAIN = "abstain"
+
+
+class VoteMethod(StrEnum):
+    """How the group's meeting voted."""
+
+    SHOW_OF_HANDS = "show_of_hands"
+    SECRET_BALLOT = "secret_ballot"
+
+
+class TeamRole(StrEnum):
+    """A place in the ward's inspection team (Đoàn kiểm tra)."""
+
+    HEAD = "head"
+    MEMBER = "member"
 
 
 class Recommendation(StrEnum):

@@ -96,12 +96,13 @@ POLICY: dict[str, Permission] = {p.action: p for p in (
     Permission(A.INSPECTION, N_("ghi kết quả kiểm tra"),
                (Clause(frozenset({R.WARD_INSPECTOR}), frozenset({S.WARD_INSPECTION})),)),
     Permission(A.VOTE, N_("bỏ phiếu"), (Clause(frozenset({R.COUNCIL_MEMBER}), frozenset({S.COUNCIL_REVIEW})),)),
-    # The inspector writes down what residents say; residents of the unit file their own.
+    # The group's committee, which collects what residents say (Decree 86/2023), and the ward's inspector write
+    # down an objection made on paper or in person; residents of the unit file their own.
     Permission(A.OBJECTION, N_("gửi ý kiến phản ánh"),
-               (Clause(frozenset({R.WARD_INSPECTOR, R.APPLICANT}), frozenset({S.PUBLIC_NOTICE}), P.NOT_PARTIES,
-                       True, (notice_running,)),)),
+               (Clause(frozenset({R.GROUP_COMMITTEE, R.WARD_INSPECTOR, R.APPLICANT}), frozenset({S.PUBLIC_NOTICE}),
+                       P.NOT_PARTIES, True, (notice_running,)),)),
     Permission(A.ANSWER, N_("trả lời ý kiến phản ánh"),
-               (Clause(frozenset({R.WARD_INSPECTOR}), frozenset({S.PUBLIC_NOTICE})),)),
+               (Clause(frozenset({R.GROUP_COMMITTEE, R.WARD_INSPECTOR}), frozenset({S.PUBLIC_NOTICE})),)),
     Permission(A.ATTACH, N_("đính kèm tệp"), (
         Clause(frozenset({R.APPLICANT}), frozenset({S.DRAFT, S.REGISTERED, S.SELF_ASSESSMENT}), P.APPLICANT_ONLY,
                False),
@@ -127,6 +128,11 @@ POLICY: dict[str, Permission] = {p.action: p for p in (
     # Ward leaders' statistics (issue 9): the chairman, the auditors and the admin of a ward.
     Permission(A.STATS, N_("xem thống kê"), (Clause(frozenset({R.CHAIRMAN, R.AUDITOR, R.ADMIN}), None, P.ANYONE),),
                on_dossier=False),
+    # The group's proposal to the ward (văn bản đề nghị): its committee, and the ward's reviewers and auditors
+    # who receive it, read it over their scope.
+    Permission(A.READ_PROPOSAL, N_("xem văn bản đề nghị của tổ"),
+               (Clause(frozenset({R.GROUP_COMMITTEE, R.WARD_INSPECTOR, R.COUNCIL_MEMBER, R.COUNCIL_SECRETARY,
+                                  R.CHAIRMAN, R.VICE_CHAIRMAN, R.AUDITOR}), None, P.ANYONE),), on_dossier=False),
     # The chairman (or his deputy under delegation) records that a decision's list was posted publicly.
     Permission(A.PUBLISH, N_("công bố danh sách được công nhận"), (Clause(frozenset({R.CHAIRMAN}), None, P.ANYONE),),
                on_dossier=False),

@@ -64,6 +64,7 @@ def create_app(config: object | None = None) -> Flask:
     from workflow.dossiers import bp as dossiers_bp
     from workflow.inbox import bp as inbox_bp
     from workflow.meetings import bp as meetings_bp
+    from workflow.meetings import groups_bp
     from workflow.public import bp as public_bp
     from workflow.review import bp as review_bp
     from workflow.services import (
@@ -80,6 +81,7 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(groups_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)
     # API.md's path for the decision paper (the chairman's other pages live under /review).

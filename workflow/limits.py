@@ -21,6 +21,8 @@ BATCH_MAX = 5000  # dossiers moved by one batch step (POST /transitions/batch, t
 MEETING_VOTES_MAX = 500  # dossiers one group meeting votes on
 MEETING_PEOPLE_MAX = 100_000  # people invited to (or attending) a group's meeting
 ITEMS_MAX = 500  # criteria in one assessment or inspection
+PARTICIPANTS_MAX = 50  # people named in a meeting's minutes (guests, the party cell, the Front, mass organisations)
+TEAM_MAX = 20  # members of the ward's inspection team
 DISQUALIFIERS_MAX = 50  # disqualifier codes in one body
 JSON_DEPTH = 32  # objects and arrays nested in a request body (the deepest body the API takes needs 4)
 
@@ -39,6 +41,8 @@ USERNAME = 80  # (String(80))
 PASSWORD = 200
 CODE = 50  # criterion, disqualifier and unit codes
 RELATION = 50  # a household member's relation to the head (String(50))
+PLACE = 300  # where a meeting was held (String(300))
+PERSON_ROLE = 200  # a participant's position ("Bí thư chi bộ"), as typed
 QUERY = 200  # the `q` search text of a list
 TRACKING_CODE = 16  # "KM" + 8 characters (String(16))
 

@@ -117,6 +117,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "meetings.index": (A.MEETING,),  # reading in scope; "record" offered as the row allows
     "meetings.meeting": (A.MEETING, A.ASSESSMENT),
     "meetings.minutes": (),  # reading in scope
+    "groups.proposal": (A.READ_PROPOSAL,),  # the group's proposal to the ward: its committee, the ward's reviewers
+    "api.get_proposal": (A.READ_PROPOSAL,),
     "review.decisions": (),  # reading in scope
     "review.decision": (),  # reading in scope
     "review.decision_document": (),  # reading in scope: the decision as an A4 paper

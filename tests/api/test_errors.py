@@ -238,8 +238,9 @@ def test_data_steps_refuse_the_wrong_state_role_or_a_missing_version(api, world)
     noticed = world.dossier(State.PUBLIC_NOTICE)
     objection = records.record_objection(world.users["ward_inspector"], noticed, "Ồn ào ban đêm")
     db.session.commit()
-    error_of(api.as_("group_committee").post(f"/dossiers/{noticed.id}/objections/{objection.id}/answer",
-                                             json={"answer": "Không", "upheld": False}), 403, "forbidden")
+    # the group's committee and the inspector answer objections (issue 16); a council member does not
+    error_of(api.as_("council1").post(f"/dossiers/{noticed.id}/objections/{objection.id}/answer",
+                                      json={"answer": "Không", "upheld": False}), 403, "forbidden")
     inspecting = world.dossier(State.WARD_INSPECTION)
     error_of(api.as_("ward_inspector").post(f"/dossiers/{inspecting.id}/objections", json={"text": "Muộn"}),
              409, "invalid_transition")

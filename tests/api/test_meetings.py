@@ -32,7 +32,8 @@ def test_a_meeting_of_twelve_by_the_api_then_the_guard_and_the_batch(api, world)
     assert response.status_code == 200, response.json
     meeting = response.json
     assert set(meeting) == {"id", "unit_id", "campaign_id", "held_on", "invited", "attendees", "chaired_by", "note",
-                            "votes"}
+                            "votes", "started_at", "ended_at", "place", "secretary", "participants", "vote_method",
+                            "opinions"}
     assert (meeting["unit_id"], meeting["campaign_id"], meeting["invited"], meeting["attendees"]) == (
         world.units["G1"].id, world.campaign.id, 40, 30)
     assert sorted((v["dossier_id"], v["votes_for"]) for v in meeting["votes"]) == sorted(

@@ -32,7 +32,7 @@ CONTRACT_PATHS = {  # API.md, as far as it is built
     "/dossiers/{id}/attachments", "/dossiers/{id}/attachments/{att_id}", "/dossiers/{id}/history", "/decisions",
     "/decisions/{id}", "/audit/events", "/audit/verify", "/track/{tracking_code}", "/openapi.json",
     "/dossiers/{id}/disqualifiers", "/delegations", "/delegations/{id}",
-    "/units/{unit_id}/meetings/{campaign_id}", "/transitions/batch",
+    "/units/{unit_id}/meetings/{campaign_id}", "/units/{unit_id}/proposals/{campaign_id}", "/transitions/batch",
     "/public/notices", "/public/recognized",
     "/public/certificates/{certificate_code}", "/public/verify-pdf",
     "/calendar", "/calendar/days", "/calendar/days/{id}",
@@ -105,7 +105,7 @@ def test_path_parameters_are_bounded_ids_or_codes(doc):
                 assert parameter["schema"] == {"type": "string", "pattern": "^[A-Za-z0-9-]{1,20}$"}
             else:
                 assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": limits.ID_MAX}
-    assert seen == 27  # one per path parameter of every operation
+    assert seen == 29  # one per path parameter of every operation
 
 
 def test_security_is_declared_per_operation(doc):

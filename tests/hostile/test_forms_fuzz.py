@@ -257,7 +257,11 @@ def criteria_fields(points: bool, meeting: bool) -> Fields:
             result |= {"held_on": dates(), "invited": numbers(10, 40), "attendees": numbers(8, 32),
                        "votes_for": numbers(6, 30)}
         else:
-            result["recommendation"] = one_of_or_hostile("pass", "fail", "")
+            result |= {"recommendation": one_of_or_hostile("pass", "fail", ""),
+                       "team-head": one_of_or_hostile("Hoàng Văn Đức", ""),
+                       "team-members": one_of_or_hostile("Vũ Thị Én\nNgô Văn Phúc", "", "\n\n" + "A" * 300),
+                       "started_at": one_of_or_hostile("08:00", "8h30", "25:99", ""),
+                       "ended_at": one_of_or_hostile("09:30", "07:00", "")}
         return result
 
     return fields
@@ -360,11 +364,14 @@ FORMS: dict[str, FormSpec] = {
     "dossiers.vote": FormSpec([("council1", "council_review")], dossier_url("/votes"),
                               lambda ctx: {"vote": one_of_or_hostile(*[v.value for v in VoteChoice]),
                                            "comment": one_of_or_hostile("Đồng ý", "")}),
-    "dossiers.objection": FormSpec([("ward_inspector", "public_notice"), ("applicant", "public_notice")],
-                                   dossier_url("/objections"), lambda ctx: {"text": one_of_or_hostile("Phản ánh")}),
+    "dossiers.objection": FormSpec([("ward_inspector", "public_notice"), ("applicant", "public_notice"),
+                                    ("group_committee", "public_notice")],
+                                   dossier_url("/objections"),
+                                   lambda ctx: {"text": one_of_or_hostile("Phản ánh"),
+                                                "resident_name": one_of_or_hostile("Bà Trần Thị Lan", "")}),
     "dossiers.answer": FormSpec(
-        [("ward_inspector", "public_notice")], lambda ctx: f"/dossiers/{ctx.dossier_id}/objections/"
-                                                            f"{ctx.objection_id()}/answer",
+        [("ward_inspector", "public_notice"), ("group_committee", "public_notice")],
+        lambda ctx: f"/dossiers/{ctx.dossier_id}/objections/{ctx.objection_id()}/answer",
         lambda ctx: {"answer": one_of_or_hostile("Đã xác minh"), "upheld": one_of_or_hostile("yes", "no"),
                      "disqualifier": one_of_or_hostile(*ctx.criteria()[1], "")}),
     "dossiers.disqualifier": FormSpec(
@@ -396,7 +403,13 @@ FORMS: dict[str, FormSpec] = {
         lambda ctx: {"held_on": dates(), "invited": numbers(40, 10), "attendees": numbers(30, 8),
                      "chaired_by": one_of_or_hostile("Nguyễn Văn Hùng", ""), "note": one_of_or_hostile("Họp tổ", ""),
                      f"votes-{ctx.dossier_id}": numbers(20, 5), f"version-{ctx.dossier_id}": numbers(ctx.version()),
-                     "votes-1": numbers(3)}),
+                     "votes-1": numbers(3), "started_at": one_of_or_hostile("19:30", "7h", "24:00", ""),
+                     "ended_at": one_of_or_hostile("21:00", "19:00", ""), "place": one_of_or_hostile("Nhà văn hóa", ""),
+                     "secretary": one_of_or_hostile("Phạm Thu Hà", ""),
+                     "participants": one_of_or_hostile("Nguyễn Văn An - Bí thư chi bộ\nLê Thị Bình", " - \n,",
+                                                       "x" * 300 + " - y", ""),
+                     "vote_method": one_of_or_hostile("show_of_hands", "secret_ballot", "raise"),
+                     "opinions": one_of_or_hostile("Không có ý kiến khác", "")}),
     "review.batch_step": FormSpec(
         [("group_committee", "registered"), ("group_committee", "self_assessment"),
          ("ward_inspector", "public_notice"), ("council_secretary", "council_review")], batch_url,
@@ -531,6 +544,10 @@ GET_FORMS: dict[str, FormSpec] = {
     "public.verify_pdf": FormSpec([(None, None)], lambda ctx: "/public/verify-pdf", lambda ctx: {}, examples=4),
     "public.diagram": FormSpec([(None, None)], lambda ctx: "/workflow",
                                lambda ctx: {"state": one_of_or_hostile(*[s.value for s in State])}, examples=12),
+    "groups.proposal": FormSpec(
+        [("group_committee", "public_notice"), ("committee2", "public_notice"), ("chairman", "public_notice")],
+        lambda ctx: f"/units/{_dossier(ctx).unit_id}/proposals/{_dossier(ctx).campaign_id}",
+        lambda ctx: {"format": one_of_or_hostile("html", "", "docx", "pdf")}, examples=8),
     "review.batch": FORMS["review.batch"],
     "review.batch_step": FORMS["review.batch_step"],
     "dossiers.renew_group": FORMS["dossiers.renew_group"],

@@ -54,6 +54,7 @@ from workflow.services import (
     notice_board,
     paging,
     permissions,
+    proposals,
     publication,
     records,
     renew,
@@ -348,8 +349,9 @@ def post_vote(id: int, dossier: Dossier, body: schemas.VoteIn):
 @operation(summary="Record an objection during the public notice", body=schemas.ObjectionIn,
            response=schemas.ObjectionOut, status=201, load=data_step(Action.OBJECTION))
 def post_objection(id: int, dossier: Dossier, body: schemas.ObjectionIn):
-    objection = records.record_objection(g.api_user, dossier, body.text)
-    return {"id": objection.id, "text": objection.text, "filed_at": iso(objection.filed_at)}
+    objection = records.record_objection(g.api_user, dossier, body.text, resident_name=body.resident_name)
+    return {"id": objection.id, "text": objection.text, "filed_at": iso(objection.filed_at),
+            "resident_name": objection.resident_name}
 
 
 @bp.post("/dossiers/<int:id>/objections/<int:objection_id>/answer")
@@ -456,6 +458,19 @@ def get_meeting(unit_id: int, campaign_id: int, unit: Unit, campaign: Campaign):
     if meeting is None:
         raise NotFound("Tổ chưa ghi biên bản họp bình xét của đợt thi đua này.")
     return meeting_json(meeting)
+
+
+@bp.get("/units/<int:unit_id>/proposals/<int:campaign_id>")
+@operation(summary="The group's proposal to the ward (văn bản đề nghị): the dossiers its meeting passed, each with "
+                   "its votes in favour, the objections residents made and how many were upheld",
+           response=schemas.ProposalOut)
+def get_proposal(unit_id: int, campaign_id: int):
+    found = proposals.proposal_for(g.api_user, unit_id, campaign_id)
+    return {"unit_id": found.unit.id, "campaign_id": found.campaign.id,
+            "meeting_id": found.meeting.id if found.meeting else None,
+            "items": [{"dossier_id": i.dossier_id, "subject_name": i.subject_name, "title": i.title,
+                       "votes_for": i.votes_for, "attendees": i.attendees, "objections": i.objections,
+                       "upheld": i.upheld, "state": i.state} for i in found.items]}
 
 
 @bp.put("/units/<int:unit_id>/meetings/<int:campaign_id>")

@@ -32,7 +32,17 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import FileStorage
 
-from states.enums import AttachmentKind, Outcome, Recommendation, State, Title, Trigger, VoteChoice
+from states.enums import (
+    AttachmentKind,
+    Outcome,
+    Recommendation,
+    State,
+    TeamRole,
+    Title,
+    Trigger,
+    VoteChoice,
+    VoteMethod,
+)
 from states.policy import LENDABLE
 from workflow import limits
 from workflow.api.inputs import vi
@@ -212,6 +222,31 @@ def _day(value: Any) -> date:
 
 
 Day = Annotated[date, BeforeValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+NOT_CLOCK = "giờ không hợp lệ, ghi dạng giờ:phút, ví dụ 19:30"
+
+
+def _clock(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    found = _CLOCK.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is None:
+        raise refuse(NOT_CLOCK)
+    return time(int(found[1]), int(found[2]))
+
+
+ClockTime = Annotated[time, BeforeValidator(_clock), WithJsonSchema(
+    {"type": "string", "maxLength": 5, "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+     "description": "HH:MM, Vietnam's time"})]
+
+
+def _times_in_order(started_at: time | None, ended_at: time | None) -> dict[str, str]:
+    if started_at is not None and ended_at is not None and ended_at < started_at:
+        return {"ended_at": vi("giờ kết thúc (%(end)s) không thể trước giờ bắt đầu (%(start)s)",
+                               end=f"{ended_at:%H:%M}", start=f"{started_at:%H:%M}")}
+    return {}
 
 
 def Choice(values: Any, reason: str | None = None) -> Any:
@@ -468,6 +503,11 @@ class InspectionItemIn(Part):
         return self
 
 
+class TeamMemberIn(Part):
+    name: Name
+    role: Choice(TeamRole, "phải là head (trưởng đoàn) hoặc member (thành viên)")
+
+
 class InspectionIn(Body):
     refusal: ClassVar[str] = "Kết quả kiểm tra chưa hợp lệ."
     version: Version
@@ -475,8 +515,19 @@ class InspectionIn(Body):
                      AfterValidator(_no_repeats)] | None = None
     recommendation: Choice(Recommendation, "phải là pass hoặc fail") | None = None
     disqualifiers: Disqualifiers | None = None
+    team: Annotated[list[TeamMemberIn], Field(max_length=limits.TEAM_MAX)] | None = Field(
+        None, description="the steering committee's inspection team (Đoàn kiểm tra): one head and its members")
+    started_at: ClockTime | None = None
+    ended_at: ClockTime | None = None
 
     _known = field_validator("disqualifiers")(_known_disqualifiers)
+
+    @model_validator(mode="after")
+    def _times_fit(self) -> InspectionIn:
+        problems = _times_in_order(self.started_at, self.ended_at)
+        if problems:
+            raise refuse_fields(problems)
+        return self
 
 
 class VoteIn(Body):
@@ -488,6 +539,9 @@ class VoteIn(Body):
 class ObjectionIn(Body):
     refusal: ClassVar[str] = "Nội dung phản ánh chưa hợp lệ."
     text: String(limits.OBJECTION, required=True, multiline=True)
+    resident_name: String(limits.NAME) | None = Field(
+        None, description="the resident who objected on paper or in person, when the committee or inspector writes "
+                          "it down for them")
 
 
 class AnswerIn(Body):
@@ -594,6 +648,11 @@ def _each_dossier_once(lines: list) -> list:
     return lines
 
 
+class ParticipantIn(Part):
+    name: Name
+    role: String(limits.PERSON_ROLE) | None = None
+
+
 class GroupMeetingIn(Body):
     """The group's one meeting of the campaign; `votes` not listed keep their figures."""
 
@@ -605,10 +664,18 @@ class GroupMeetingIn(Body):
     note: String(limits.MINUTES, multiline=True) | None = None
     votes: Annotated[list[MeetingVoteIn], Field(max_length=limits.MEETING_VOTES_MAX),
                      AfterValidator(_each_dossier_once)] | None = None
+    started_at: ClockTime | None = None
+    ended_at: ClockTime | None = None
+    place: String(limits.PLACE) | None = None
+    secretary: String(limits.NAME) | None = None
+    participants: Annotated[list[ParticipantIn], Field(max_length=limits.PARTICIPANTS_MAX)] | None = Field(
+        None, description="who attended by name and role (party cell secretary, the Front, mass organisations)")
+    vote_method: Choice(VoteMethod, "phải là show_of_hands (giơ tay) hoặc secret_ballot (bỏ phiếu kín)") | None = None
+    opinions: String(limits.MINUTES, multiline=True) | None = None
 
     @model_validator(mode="after")
     def _counts_fit(self) -> GroupMeetingIn:
-        problems: dict[str | tuple, str] = {}
+        problems: dict[str | tuple, str] = dict(_times_in_order(self.started_at, self.ended_at))
         if self.attendees > self.invited:
             problems["attendees"] = vi("số dự họp (%(attendees)s) không thể lớn hơn số được mời (%(invited)s)",
                                       attendees=self.attendees, invited=self.invited)
@@ -966,6 +1033,17 @@ class DossierListItemOut(Out):
     notice_ends_on: date | None = Field(description="in public_notice, the notice's last day (Vietnam's date)")
 
 
+class TeamMemberOut(Out):
+    name: str
+    role: str = Field(description="head | member")
+
+
+class InspectionOut(Out):
+    team: list[TeamMemberOut]
+    started_at: str | None = Field(description="HH:MM, Vietnam's time")
+    ended_at: str | None = Field(description="HH:MM, Vietnam's time")
+
+
 class DossierOut(DossierListItemOut):
     subject_address: str
     note: str
@@ -977,6 +1055,7 @@ class DossierOut(DossierListItemOut):
     decision_id: int | None
     members: list[MemberOut]
     entered_by: str | None = Field(description="the committee member who typed a paper registration in")
+    inspection: InspectionOut | None = Field(None, description="the ward's inspection team and times, once recorded")
     available_triggers: list[str] = Field(description="what this caller may fire now")
     blocked_triggers: list[BlockedTrigger] = Field(description="what this caller could fire but a rule refuses")
 
@@ -992,6 +1071,7 @@ class ObjectionOut(Out):
     id: int
     text: str
     filed_at: datetime
+    resident_name: str | None = None
 
 
 class AnswerOut(Out):
@@ -1028,6 +1108,11 @@ class MeetingVoteOut(Out):
     votes_for: int
 
 
+class PersonOut(Out):
+    name: str
+    role: str | None
+
+
 class GroupMeetingOut(Out):
     id: int
     unit_id: int
@@ -1038,6 +1123,31 @@ class GroupMeetingOut(Out):
     chaired_by: str
     note: str
     votes: list[MeetingVoteOut]
+    started_at: str | None = Field(description="HH:MM, Vietnam's time")
+    ended_at: str | None = Field(description="HH:MM, Vietnam's time")
+    place: str | None
+    secretary: str | None
+    participants: list[PersonOut]
+    vote_method: str | None = Field(description="show_of_hands | secret_ballot")
+    opinions: str | None
+
+
+class ProposalItemOut(Out):
+    dossier_id: int
+    subject_name: str
+    title: str
+    votes_for: int
+    attendees: int
+    objections: int = Field(description="objections residents made on public notice")
+    upheld: int = Field(description="of them, those found right")
+    state: str
+
+
+class ProposalOut(Out):
+    unit_id: int
+    campaign_id: int
+    meeting_id: int | None = Field(description="the group's review meeting; null when not recorded yet")
+    items: list[ProposalItemOut] = Field(description="the dossiers the meeting passed (the summary list)")
 
 
 class MovedOut(Out):

@@ -73,8 +73,17 @@ def dossier_json(d: Dossier, available: list[str], blocked: list[dict] | None = 
         "disqualifiers": list(d.disqualifiers_found or []), "decision_id": d.decision_id,
         "members": [{"name": m.name, "personal_id": m.personal_id, "relation": m.relation} for m in d.members],
         "entered_by": d.entered_by.username if d.entered_by else None,
+        "inspection": inspection_json(d),
         "available_triggers": available, "blocked_triggers": blocked or [],
     }
+
+
+def inspection_json(d: Dossier) -> dict | None:
+    """The ward's inspection team and times, once recorded."""
+    if d.inspection_team is None and d.inspection_started_at is None and d.inspection_ended_at is None:
+        return None
+    return {"team": list(d.inspection_team or []), "started_at": clock_text(d.inspection_started_at),
+            "ended_at": clock_text(d.inspection_ended_at)}
 
 
 def dossier_list_item(d: Dossier, full: bool = True) -> dict:
@@ -89,7 +98,8 @@ def dossier_list_item(d: Dossier, full: bool = True) -> dict:
 # What a neighbour who sees a dossier only on public notice does not see (scope.sees_in_full): the fields keep
 # their names and types, emptied.
 PRIVATE = {"subject_ref": "", "subject_address": "", "note": "", "recommendation": None,
-           "council_recommended": None, "disqualifiers": [], "members": [], "entered_by": None}
+           "council_recommended": None, "disqualifiers": [], "members": [], "entered_by": None,
+           "inspection": None}
 
 
 def public_dossier_json(d: Dossier, available: list[str]) -> dict:
@@ -115,7 +125,15 @@ def meeting_json(m) -> dict:
     """A group's review meeting (GroupMeeting) and each dossier's votes in favour."""
     return {"id": m.id, "unit_id": m.unit_id, "campaign_id": m.campaign_id, "held_on": m.held_on.isoformat(),
             "invited": m.invited, "attendees": m.attendees, "chaired_by": m.chaired_by, "note": m.note,
-            "votes": [{"dossier_id": v.dossier_id, "votes_for": v.votes_for} for v in m.votes]}
+            "votes": [{"dossier_id": v.dossier_id, "votes_for": v.votes_for} for v in m.votes],
+            "started_at": clock_text(m.started_at), "ended_at": clock_text(m.ended_at), "place": m.place,
+            "secretary": m.secretary, "participants": list(m.participants or []), "vote_method": m.vote_method,
+            "opinions": m.opinions}
+
+
+def clock_text(value) -> str | None:
+    """A time of day as the API writes it: "HH:MM"."""
+    return f"{value:%H:%M}" if value is not None else None
 
 
 def delegation_json(d) -> dict:

@@ -67,6 +67,8 @@ class VoteForm(Form):
 class ObjectionForm(Form):
     text = TextAreaField(_l("Nội dung phản ánh của người dân"),
                          validators=[DataRequired(_l("Nhập nội dung phản ánh")), Length(max=limits.OBJECTION)])
+    resident_name = StringField(_l("Người phản ánh (khi ghi lại ý kiến người dân gửi bằng giấy hoặc nói trực tiếp)"),
+                                validators=[Optional(), Length(max=limits.NAME)])
 
 
 class AnswerForm(Form):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from models import Campaign, Dossier, Unit
-from states.enums import Action, State, Title, Trigger, UnitKind
+from states.enums import Action, State, TeamRole, Title, Trigger, UnitKind
 from states.guards import evaluate, group_meeting_approval, group_meeting_quorum, group_meeting_recorded
 from states.machine import mermaid
 from workflow.diagram import workflow_svg
@@ -289,7 +289,8 @@ def _item_errors(error: ServiceError, items: list[dict]) -> dict[str, str]:
             code = items[index]["criterion"] if index < len(items) else key
             placed[code] = translated(message)
         else:
-            placed[key.removeprefix("meeting.")] = translated(message)
+            name = key.removeprefix("meeting.").split("[")[0]  # team[1].name: beside the team's inputs
+            placed[name] = f"{placed[name]}; {translated(message)}" if name in placed else translated(message)
     return placed
 
 
@@ -343,6 +344,15 @@ def _inspection_payload(dossier: Dossier) -> tuple[list[dict], dict]:
     payload = {"items": items}
     if request.form.get("recommendation"):
         payload["recommendation"] = request.form["recommendation"]
+    # The team: its head, then a member per line; the times as typed (the service reads and checks them).
+    head = request.form.get("team-head", "").strip()
+    members = [line.strip() for line in request.form.get("team-members", "").splitlines() if line.strip()]
+    payload["team"] = ([{"name": head, "role": TeamRole.HEAD.value}] if head else []) + [
+        {"name": name, "role": TeamRole.MEMBER.value} for name in members]
+    if members and not head:
+        payload["team"].insert(0, {"name": "", "role": TeamRole.HEAD.value})  # refused: "the head is required"
+    payload["started_at"] = request.form.get("started_at", "").strip() or None
+    payload["ended_at"] = request.form.get("ended_at", "").strip() or None
     return items, payload
 
 
@@ -386,7 +396,7 @@ def objection(dossier_id: int):
     form = ObjectionForm()
     if form.validate_on_submit():
         try:
-            records.record_objection(current_user, dossier, form.text.data)
+            records.record_objection(current_user, dossier, form.text.data, resident_name=form.resident_name.data)
         except ServiceError as error:
             refusal_to_form(error, form)
             return _detail(get_dossier_for(current_user, dossier_id), error.status, objection_form=form)

@@ -17,10 +17,10 @@ from workflow import clock
 from workflow.extensions import db
 from workflow.filters import translated
 from workflow.forms import parse_id
-from workflow.meetings import bp
-from workflow.meetings.forms import MeetingForm
+from workflow.meetings import bp, groups_bp
+from workflow.meetings.forms import MeetingForm, people_lines, people_text
 from workflow.papers import paper
-from workflow.services import meetings, permissions
+from workflow.services import meetings, permissions, proposals
 from workflow.services.criteria import Score
 from workflow.services.errors import NotFound, ServiceError
 from workflow.services.facts import assessment_score
@@ -122,7 +122,11 @@ def meeting(unit_id: int, campaign_id: int):
             try:
                 saved = meetings.record_meeting(current_user, unit.id, campaign.id, {
                     "held_on": form.held_on.data, "invited": form.invited.data, "attendees": form.attendees.data,
-                    "chaired_by": form.chaired_by.data or "", "note": form.note.data or "", "votes": votes})
+                    "chaired_by": form.chaired_by.data or "", "note": form.note.data or "", "votes": votes,
+                    "started_at": form.started_at.data or None, "ended_at": form.ended_at.data or None,
+                    "place": form.place.data or "", "secretary": form.secretary.data or "",
+                    "participants": people_lines(form.participants.data), "vote_method": form.vote_method.data or None,
+                    "opinions": form.opinions.data or ""})
             except ServiceError as error:
                 unplaced = refusal_to_form(error, form)
                 row_errors = _row_errors(unplaced, order)
@@ -137,7 +141,12 @@ def meeting(unit_id: int, campaign_id: int):
     current = meetings.meeting_of(unit.id, campaign.id)
     if request.method == "GET" and current is not None:
         form = MeetingForm(formdata=None, held_on=current.held_on.isoformat(), invited=current.invited,
-                           attendees=current.attendees, chaired_by=current.chaired_by, note=current.note)
+                           attendees=current.attendees, chaired_by=current.chaired_by, note=current.note,
+                           started_at=f"{current.started_at:%H:%M}" if current.started_at else "",
+                           ended_at=f"{current.ended_at:%H:%M}" if current.ended_at else "",
+                           place=current.place or "", secretary=current.secretary or "",
+                           participants=people_text(current.participants), vote_method=current.vote_method or "",
+                           opinions=current.opinions or "")
     rows = _rows(unit, campaign, current)
     passing = [r for r in rows
                if r.outcome is not None and r.outcome.passed and r.dossier.state == State.SELF_ASSESSMENT]
@@ -192,3 +201,15 @@ def minutes(meeting_id: int):
     rows = [r for r in _rows(found.unit, found.campaign, found) if r.votes_for is not None]
     return paper("meetings/minutes.html", f"bien-ban-hop-binh-xet-{found.unit.code}-{found.campaign.year}",
                  meeting=found, rows=rows, campaign=found.campaign, ward=found.unit.parent)
+
+
+@groups_bp.get("/<int:unit_id>/proposals/<int:campaign_id>")
+@login_required
+def proposal(unit_id: int, campaign_id: int):
+    """The group's proposal to the ward (văn bản đề nghị) with its summary list: page, print and PDF."""
+    try:
+        found = proposals.proposal_for(current_user, unit_id, campaign_id)
+    except NotFound as error:
+        return error_page(404, translated(error.message))
+    return paper("meetings/proposal.html", f"van-ban-de-nghi-{found.unit.code}-{found.campaign.year}",
+                 proposal=found)

@@ -5,10 +5,10 @@ dated at. The papers are Vietnamese only (administrative documents); the page ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from models import AuditEvent, Campaign, Dossier, GroupMeeting, MeetingVote, Objection, Unit, User
-from states.enums import Action, Recommendation, Title, Trigger, UnitKind
+from states.enums import Action, Recommendation, TeamRole, Title, Trigger, UnitKind
 from states.labels import EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TITLE_LABELS, TRIGGER_LABELS, VOTE_LABELS
 from states.policy import VIETNAM, local_day
 from states.text import T
@@ -157,12 +157,27 @@ class InspectionMinutes:
     score: Score
     passed: bool  # the recommendation: pass
     comment: str
+    head: str = ""  # the team's head (trưởng đoàn), when the team is recorded
+    members: tuple[str, ...] = ()
+    started_at: time | None = None  # Vietnam's time, as the inspector recorded it
+    ended_at: time | None = None
 
     @property
-    def at_text(self) -> str:
-        """'09 giờ 30 phút, ngày 20/11/2025' in Vietnam's time, as minutes open."""
-        local = self.at.astimezone(VIETNAM)
-        return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}"
+    def day_text(self) -> str:
+        return f"{self.at.astimezone(VIETNAM):%d/%m/%Y}"
+
+    @property
+    def start_text(self) -> str:
+        """'08 giờ 30 phút, ngày 20/11/2025' as minutes open; blanks for a time not recorded (never the end's)."""
+        return f"{_clock_text(self.started_at)}, ngày {self.day_text}"
+
+    @property
+    def end_text(self) -> str:
+        return f"{_clock_text(self.ended_at)} cùng ngày"
+
+
+def _clock_text(value: time | None) -> str:
+    return f"{value:%H} giờ {value:%M} phút" if value is not None else "…… giờ …… phút"
 
 
 def inspection_minutes(user: User, dossier_id: int) -> InspectionMinutes:
@@ -175,12 +190,16 @@ def inspection_minutes(user: User, dossier_id: int) -> InspectionMinutes:
         raise NotFound(T("Hồ sơ chưa có kết quả kiểm tra."))
     ward = ward_of(dossier.unit) or dossier.campaign.unit
     recommendation = (done.data or {}).get("recommendation") if isinstance(done.data, dict) else None
+    team = [p for p in dossier.inspection_team or [] if isinstance(p, dict)]
     return InspectionMinutes(
         dossier=dossier, title=title_of(dossier), ward=ward, at=done.at,
         place_and_date=place_and_date(dossier.unit, local_day(done.at)),
         inspector=_actor(events, done), role=_vi(ROLE_LABELS, done.role),
         rows=dossier_view.criteria_rows(dossier), score=inspection_score(dossier),
-        passed=(recommendation or dossier.recommendation) == Recommendation.PASS, comment=done.comment or "")
+        passed=(recommendation or dossier.recommendation) == Recommendation.PASS, comment=done.comment or "",
+        head=next((p["name"] for p in team if p.get("role") == TeamRole.HEAD), ""),
+        members=tuple(p["name"] for p in team if p.get("role") != TeamRole.HEAD),
+        started_at=dossier.inspection_started_at, ended_at=dossier.inspection_ended_at)
 
 
 # --- the whole dossier for the archive ---------------------------------------------------------------------------

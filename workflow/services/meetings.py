@@ -12,7 +12,7 @@ goes through the same rules, its own event carrying the meeting."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from models import Campaign, Dossier, GroupMeeting, MeetingVote, Unit, User
-from states.enums import Action, EventName, State, UnitKind
+from states.enums import Action, EventName, State, UnitKind, VoteMethod
 from states.guards import meets_share
 from states.labels import STATE_LABELS
 from states.policy import Verdict, local_day
@@ -39,6 +39,10 @@ FIGURES = ("held_on", "invited", "attendees")  # what the guards read: changing 
 GROUP_KINDS = (UnitKind.GROUP.value, UnitKind.AGENCY.value)
 
 
+MINUTES = ("chaired_by", "note", "started_at", "ended_at", "place", "secretary", "participants", "vote_method",
+           "opinions")  # the minutes' own record: no dossier's guard reads them
+
+
 @dataclass
 class Figures:
     held_on: date
@@ -46,6 +50,13 @@ class Figures:
     attendees: int
     chaired_by: str = ""
     note: str = ""
+    started_at: time | None = None
+    ended_at: time | None = None
+    place: str | None = None
+    secretary: str | None = None
+    participants: list[dict] | None = None
+    vote_method: str | None = None
+    opinions: str | None = None
 
 
 @dataclass
@@ -163,9 +174,47 @@ def parse_figures(fields: Fields, now: datetime, campaign: Campaign, *, prefix: 
     if invited is not None and attendees is not None and attendees > invited:
         fields.error("attendees", T("số dự họp (%(attendees)s) không thể lớn hơn số được mời (%(invited)s)",
                                     attendees=attendees, invited=invited))
+    started_at, ended_at = fields.clock_time("started_at"), fields.clock_time("ended_at")
+    if started_at is not None and ended_at is not None and ended_at < started_at:
+        fields.error("ended_at", T("giờ kết thúc (%(end)s) không thể trước giờ bắt đầu (%(start)s)",
+                                   end=f"{ended_at:%H:%M}", start=f"{started_at:%H:%M}"))
+    place = fields.text("place", max_length=limits.PLACE)
+    secretary = fields.text("secretary", max_length=limits.NAME)
+    participants = parse_people(fields, "participants", fields.payload.get("participants"),
+                                limits.PARTICIPANTS_MAX)
+    vote_method = fields.choice("vote_method", VoteMethod, T("chọn giơ tay biểu quyết hoặc bỏ phiếu kín"))
+    opinions = fields.text("opinions", max_length=limits.MINUTES)
     if None in (held_on, invited, attendees):
         return None
-    return Figures(held_on, invited, attendees, chaired_by, note)
+    return Figures(held_on, invited, attendees, chaired_by, note, started_at, ended_at, place or None,
+                   secretary or None, participants or None, vote_method, opinions or None)
+
+
+def parse_people(fields: Fields, name: str, raw: Any, most: int, roles: Any = None) -> list[dict]:
+    """A list of people [{name, role}]: each named; `roles`, when given, the only roles allowed (else free text)."""
+    if raw is None or raw == []:
+        return []
+    if not isinstance(raw, list) or len(raw) > most:
+        fields.error(name, T("danh sách tối đa %(n)s người {name, role}", n=most))
+        return []
+    people = []
+    for index, item in enumerate(raw):
+        key = f"{name}[{index}]"
+        if not isinstance(item, dict):
+            fields.error(key, T("phải là đối tượng {name, role}"))
+            continue
+        sub = Fields(item)
+        person = sub.text("name", required=True, max_length=limits.NAME)
+        if roles is None:
+            role = sub.text("role", max_length=limits.PERSON_ROLE)
+        else:
+            role = sub.choice("role", roles, T("phải là %(roles)s", roles=" hoặc ".join(str(r) for r in roles)),
+                              required=True)
+        for part, message in sub.errors.items():
+            fields.error(f"{key}.{part}", T("người thứ %(n)s: %(why)s", n=index + 1, why=message))
+        if not sub.errors:
+            people.append({"name": person, "role": role})
+    return people
 
 
 def parse_votes(fields: Fields, raw: Any, attendees: int | None) -> list[VoteLine]:
@@ -291,9 +340,9 @@ def apply_meeting(actor: User, unit: Unit, campaign: Campaign, figures: Figures,
     if meeting is None:
         meeting = GroupMeeting(unit_id=unit.id, campaign_id=campaign.id)
         db.session.add(meeting)
-    before = {name: getattr(meeting, name) for name in ("held_on", "invited", "attendees", "chaired_by", "note")}
-    meeting.held_on, meeting.invited, meeting.attendees = figures.held_on, figures.invited, figures.attendees
-    meeting.chaired_by, meeting.note = figures.chaired_by, figures.note
+    before = {name: getattr(meeting, name) for name in (*FIGURES, *MINUTES)}
+    for name in before:
+        setattr(meeting, name, getattr(figures, name))
     meeting.recorded_by_id, meeting.updated_at = actor.id, now
     try:
         db.session.flush()
@@ -319,10 +368,15 @@ def apply_meeting(actor: User, unit: Unit, campaign: Campaign, figures: Figures,
     if quiet is None and (before != after or affected):  # the group's page or PUT: the minutes' own history
         audit.record(stream=f"meeting:{meeting.id}", unit_id=unit.id, trigger=EventName.MEETING_RECORDED,
                      actor=actor, role=allowed_at.role, at=now,
-                     data={"campaign_id": campaign.id, **{k: v for k, v in after.items()},
+                     data={"campaign_id": campaign.id, **{k: _plain(v) for k, v in after.items()},
                            "votes": [{"dossier_id": i, "votes_for": dossiers[i].meeting_vote.votes_for}
                                      for i in affected]})
     return meeting
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit's JSON holds it: a time as "HH:MM"."""
+    return f"{value:%H:%M}" if isinstance(value, time) else value
 
 
 def record_for_dossier(actor: User, dossier: Dossier, figures: Figures, votes_for: int, now: datetime) -> None:
@@ -330,7 +384,8 @@ def record_for_dossier(actor: User, dossier: Dossier, figures: Figures, votes_fo
     votes, through the same rules; the assessment's own event carries it. The chair and minutes stay."""
     meeting = meeting_of(dossier.unit_id, dossier.campaign_id)
     if meeting is not None:
-        figures.chaired_by, figures.note = meeting.chaired_by, meeting.note
+        for name in MINUTES:
+            setattr(figures, name, getattr(meeting, name))
     apply_meeting(actor, dossier.unit, dossier.campaign, figures, [VoteLine(dossier.id, votes_for, None, "meeting")],
                   now, quiet=dossier.id)
 

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import AssessmentItem, Dossier, InspectionItem, Objection, User, Vote
-from states.enums import Action, EventName, Recommendation, VoteChoice
+from states.enums import Action, EventName, Recommendation, TeamRole, VoteChoice
 from states.policy import Verdict
 from states.text import T
 from workflow import clock, limits
@@ -177,9 +177,19 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
                                        or recommendation not in set(Recommendation)):
         fields.error("recommendation", T("phải là pass hoặc fail"))
     disqualifiers = _parse_disqualifiers(dossier, payload.get("disqualifiers"), fields)
+    team = _parse_team(fields, payload)
+    started_at, ended_at = fields.clock_time("started_at"), fields.clock_time("ended_at")
+    started_at = started_at if "started_at" in payload else dossier.inspection_started_at
+    ended_at = ended_at if "ended_at" in payload else dossier.inspection_ended_at
+    if started_at is not None and ended_at is not None and ended_at < started_at and "ended_at" not in fields.errors:
+        fields.error("ended_at", T("giờ kết thúc (%(end)s) không thể trước giờ bắt đầu (%(start)s)",
+                                   end=f"{ended_at:%H:%M}", start=f"{started_at:%H:%M}"))
     fields.done(T("Kết quả kiểm tra chưa hợp lệ."))
 
     _save_items(dossier, "inspection_items", InspectionItem, items)
+    if team is not None:
+        dossier.inspection_team = team or None
+    dossier.inspection_started_at, dossier.inspection_ended_at = started_at, ended_at
     if recommendation is not None:
         dossier.recommendation = recommendation
     if disqualifiers is not None:
@@ -188,8 +198,22 @@ def save_inspection(actor: User, dossier: Dossier, payload: Any, now: datetime |
     record_step(dossier, EventName.INSPECTION_SAVED, actor, allowed, now,
                 {"items": [{"criterion": c, "met": i["met"], "points": i["points"], "note": i["note"]}
                                  for c, i in items.items()],
-                       "recommendation": dossier.recommendation, "disqualifiers": dossier.disqualifiers_found})
+                       "recommendation": dossier.recommendation, "disqualifiers": dossier.disqualifiers_found,
+                       "team": dossier.inspection_team,
+                       "started_at": f"{started_at:%H:%M}" if started_at else None,
+                       "ended_at": f"{ended_at:%H:%M}" if ended_at else None})
     return dossier
+
+
+def _parse_team(fields: Fields, payload: dict) -> list[dict] | None:
+    """The inspection team (Đoàn kiểm tra): one head and its members; None when not sent (the team stays)."""
+    if "team" not in payload or payload["team"] is None:
+        return None
+    team = meetings.parse_people(fields, "team", payload["team"], limits.TEAM_MAX, roles=list(TeamRole))
+    heads = sum(1 for person in team if person["role"] == TeamRole.HEAD)
+    if team and heads != 1 and "team" not in fields.errors:
+        fields.error("team", T("đoàn kiểm tra cần đúng một trưởng đoàn (đang có %(n)s)", n=heads))
+    return team
 
 
 def _text(value: Any, name: str, message: str, max_length: int) -> str:
@@ -224,18 +248,25 @@ def cast_vote(actor: User, dossier: Dossier, choice: Any, comment: Any = "", now
     return vote
 
 
-def record_objection(actor: User, dossier: Dossier, text: Any, now: datetime | None = None) -> Objection:
-    """An objection during the public notice: filed by a resident of the unit, or written down by the ward
-    inspector from what a resident said."""
+def record_objection(actor: User, dossier: Dossier, text: Any, now: datetime | None = None, *,
+                     resident_name: Any = None) -> Objection:
+    """An objection during the public notice: filed by a resident of the unit, or written down by the group's
+    committee or the ward inspector from what a resident said on paper or in person (`resident_name`)."""
     now = now or clock.now()
     audit.lock_stream(dossier.id)
     allowed = _check_step(actor, dossier, Action.OBJECTION, now=now)
-    text = _text(text, "text", T("Nội dung phản ánh là bắt buộc."), limits.OBJECTION)
-    objection = Objection(dossier_id=dossier.id, text=text, filed_by_id=actor.id, filed_at=now)
+    fields = Fields({"text": text, "resident_name": resident_name})
+    text = fields.text("text", required=True, max_length=limits.OBJECTION)
+    resident_name = fields.text("resident_name", max_length=limits.NAME)
+    if "text" in fields.errors:
+        fields.done(T("Nội dung phản ánh là bắt buộc."))
+    fields.done()
+    objection = Objection(dossier_id=dossier.id, text=text, filed_by_id=actor.id, filed_at=now,
+                          resident_name=resident_name or None)
     db.session.add(objection)
     db.session.flush()
     record_step(dossier, EventName.OBJECTION_RECORDED, actor, allowed, now,
-                {"objection_id": objection.id, "text": objection.text})
+                {"objection_id": objection.id, "text": objection.text, "resident_name": objection.resident_name})
     return objection
 
 
