@@ -155,3 +155,31 @@ def test_a_revocation_signed_before_the_recognition_is_refused(world):
                          {"decision_number": "70/QĐ-UBND", "signed_on": clock.now().date().isoformat()})
     assert "Quyết định công nhận" in str(refused.value)
     db.session.rollback()
+
+
+def test_two_decisions_at_once_wait_for_each_other_and_never_share_a_number(world):
+    """The counter row is locked by the first taker until its transaction ends: a second taker meanwhile waits (here
+    it gives up after 300 ms), and once the first commits it reads on from the first's last number."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the database itself serialises the takers")
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    ward = world.campaign.unit_id
+    db.session.commit()
+    other = db.engine.connect()
+    try:
+        with other.begin():
+            first = other.execute(text(
+                "INSERT INTO certificate_registers (ward_id, year, last_number) VALUES (:w, 2033, 3) "
+                "ON CONFLICT (ward_id, year) DO UPDATE SET last_number = certificate_registers.last_number + 3 "
+                "RETURNING last_number"), {"w": ward}).scalar_one()
+            assert first == 3
+            db.session.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                take_numbers(ward, 2033, 2)  # waits on the other's row: it may not read 3 and give 1-2 again
+            db.session.rollback()
+        assert take_numbers(ward, 2033, 2) == 4  # after the other committed: 4 and 5
+        db.session.commit()
+    finally:
+        other.close()
