@@ -141,7 +141,7 @@ def decision(app, sender: Sender, usernames: dict[str, str], token: str, size: i
     stamp = time.strftime("%H%M%S")
 
     def body(chunk: list[int], number: int) -> dict:
-        return {"number": f"{number:02d}-B{stamp}/QĐ-UBND", "signed_on": signed_on, "outcome": "recognize",
+        return {"number": f"{number:02d}/QĐ-B{stamp}", "signed_on": signed_on, "outcome": "recognize",
                 "dossier_ids": chunk, "comment": "Công nhận (bench/batch.py)"}
 
     figures = {"asked": size, **send_all(sender, "/api/v1/decisions", body, ids, limits.DOSSIER_IDS_MAX, token)}

@@ -65,7 +65,8 @@ COLUMNS = {
                   "council_quorum", "council_approval", "pass_points", "secret_ballot", "notice_working_days",
                   "decision_days", "publication_days", "grounds", "created_at"],
     "decisions": ["id", "unit_id", "number", "signed_on", "outcome", "comment", "created_by_id",
-                  "on_behalf_of_id", "published_on", "published_by_id", "created_at"],
+                  "on_behalf_of_id", "published_on", "published_by_id", "created_at", "number_year", "number_symbol",
+                  "number_serial"],
     "group_meetings": ["id", "unit_id", "campaign_id", "held_on", "invited", "attendees", "chaired_by", "note",
                        "recorded_by_id", "updated_at"],
     "dossiers": ["id", "tracking_code", "title", "campaign_id", "unit_id", "criteria_set_id", "subject_name",
@@ -401,7 +402,8 @@ class Generator:
                             "outcome": outcome}
                 chairman = users["chairman"][0]
                 self.add("decisions", (decision["id"], ward_id, decision["number"], signed_on, outcome, "",
-                                       chairman, None, None, None, self.local_noon(signed_on)))
+                                       chairman, None, None, None, self.local_noon(signed_on), signed_on.year,
+                                       "QĐ-UBND", k))
                 ward.decisions[outcome] = decision
             committee = users["group_committee"][0]
             for unit in [*groups, agency]:

@@ -29,7 +29,7 @@ def main(count: int) -> None:
 
         world = build_world()
         started = time.perf_counter()
-        ids = [world.dossier(SPREAD[n % len(SPREAD)], decision_number=f"{n}/QĐ").id for n in range(count)]
+        ids = [world.dossier(SPREAD[n % len(SPREAD)], decision_number=f"{n + 1}/QĐ").id for n in range(count)]
         meeting = f"/meetings/{world.units['G1'].id}/{world.campaign.id}"
         print(f"built {count} dossiers in {time.perf_counter() - started:.1f} s")
         db.session.remove()

@@ -31,7 +31,7 @@ def main(count: int) -> None:
         world = build_world()
         started = time.perf_counter()
         for number in range(count):
-            world.dossier(State.RECOGNIZED, decision_number=f"{number}/QĐ-UBND")
+            world.dossier(State.RECOGNIZED, decision_number=f"{number + 1}/QĐ-UBND")
         walked = time.perf_counter() - started
         events = db.session.query(AuditEvent).count()
         print(f"walked {count} dossiers to recognized: {walked:.2f} s, {events} events, "

@@ -8,6 +8,7 @@ from models.criteria import CriteriaSet, Criterion, Disqualifier, Standard
 from models.dossiers import (
     AssessmentItem,
     Attachment,
+    CertificateRegister,
     Decision,
     Dossier,
     DossierMember,
@@ -25,7 +26,7 @@ from models.users import ApiToken, Delegation, LoginFailure, RoleAssignment, Use
 
 __all__ = [
     "ApiToken", "AssessmentItem", "Attachment", "AuditEvent", "AuditSeal", "AuditSealHead", "AuditVerification",
-    "Base", "CalendarDay", "Campaign", "CriteriaSet",
+    "Base", "CalendarDay", "Campaign", "CertificateRegister", "CriteriaSet",
     "Criterion",
     "Decision", "Delegation", "Delivery", "Disqualifier", "Dossier", "DossierMember",
     "GroupMeeting", "InspectionItem", "MeetingVote", "LoginFailure", "Notification", "Objection", "PaperJob",

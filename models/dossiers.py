@@ -30,7 +30,11 @@ class Dossier(Base):
                       Index("ix_dossiers_campaign_state", "campaign_id", "state"),
                       # Overdue and due soon, per ward (the province's leaders read across wards).
                       Index("ix_dossiers_ward_due", "ward_id", "due_on"),
-                      Index("ix_dossiers_due", "due_on"))
+                      Index("ix_dossiers_due", "due_on"),
+                      Index("ix_dossiers_revoked_by_decision_id", "revoked_by_decision_id"),
+                      # The ward's register of certificates: a number once per ward and year.
+                      Index("uq_dossiers_certificate_register", "ward_id", "certificate_year", "certificate_number",
+                            unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -74,6 +78,15 @@ class Dossier(Base):
     certificate_code: Mapped[str | None] = mapped_column(
         String(20), unique=True, comment="printed on the certificate and its QR; set when recognized"
     )
+    certificate_year: Mapped[int | None] = mapped_column(
+        Integer, comment="the year of the ward's register of certificates it was entered in (the decision's year)"
+    )
+    certificate_number: Mapped[int | None] = mapped_column(
+        Integer, comment="Số vào sổ: 1, 2, 3… per ward and year in the order issued; kept when revoked"
+    )
+    revoked_by_decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decisions.id"), comment="the numbered decision that took the title back (Quyết định thu hồi)"
+    )
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -87,7 +100,8 @@ class Dossier(Base):
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     members: Mapped[list[DossierMember]] = relationship(cascade="all, delete-orphan", order_by="DossierMember.id",
                                                         lazy="selectin")
-    decision: Mapped[Decision | None] = relationship(back_populates="dossiers")
+    decision: Mapped[Decision | None] = relationship(back_populates="dossiers", foreign_keys=[decision_id])
+    revoked_by: Mapped[Decision | None] = relationship(back_populates="revoked", foreign_keys=[revoked_by_decision_id])
     assessment_items: Mapped[list[AssessmentItem]] = relationship(cascade="all, delete-orphan")
     inspection_items: Mapped[list[InspectionItem]] = relationship(cascade="all, delete-orphan")
     meeting_vote: Mapped[MeetingVote | None] = relationship(cascade="all, delete-orphan", back_populates="dossier")
@@ -241,13 +255,19 @@ class Decision(Base):
     """The chairman's signed decision; one decision usually lists many dossiers."""
 
     __tablename__ = "decisions"
-    __table_args__ = (UniqueConstraint("unit_id", "number"),)
+    # A number of the ward's outgoing register is used once a year per symbol (workflow/numbers.py).
+    __table_args__ = (UniqueConstraint("unit_id", "number_year", "number_symbol", "number_serial"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), comment="the ward that decides")
-    number: Mapped[str] = mapped_column(String(60))
+    number: Mapped[str] = mapped_column(String(60))  # as printed: "135/QĐ-UBND"
+    number_year: Mapped[int | None] = mapped_column(Integer, comment="the register's year: the year it was signed")
+    number_symbol: Mapped[str | None] = mapped_column(String(40), comment="QĐ-UBND, TB-UBND (upper case)")
+    number_serial: Mapped[int | None] = mapped_column(
+        Integer, comment="135 (leading zeros dropped); null for an older number that is not serial/symbol"
+    )
     signed_on: Mapped[date] = mapped_column(Date)
-    outcome: Mapped[str] = mapped_column(String(10), comment="Outcome value")
+    outcome: Mapped[str] = mapped_column(String(10), comment="Outcome value")  # recognize, refuse, revoke
     comment: Mapped[str] = mapped_column(Text, default="")
     reasons: Mapped[dict | None] = mapped_column(
         JSON, comment="a refusal notice: each dossier's reasons, {dossier_id: text}")
@@ -263,8 +283,25 @@ class Decision(Base):
 
     signed_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id], lazy="joined")
-    dossiers: Mapped[list[Dossier]] = relationship(back_populates="decision")
+    dossiers: Mapped[list[Dossier]] = relationship(back_populates="decision", foreign_keys="Dossier.decision_id")
+    revoked: Mapped[list[Dossier]] = relationship(back_populates="revoked_by",
+                                                  foreign_keys="Dossier.revoked_by_decision_id")
 
+    @property
+    def listed(self) -> list[Dossier]:
+        """The dossiers it decides: those it recognizes or refuses, or those whose title it takes back."""
+        return self.revoked if self.outcome == "revoke" else self.dossiers
+
+
+class CertificateRegister(Base):
+    """The ward's register of certificates for a year (sổ vào sổ): the last number given. Numbers are taken by
+    one UPDATE … RETURNING on this row, so two decisions at once never get the same one, and never reused."""
+
+    __tablename__ = "certificate_registers"
+
+    ward_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, comment="the last Số vào sổ given this year")
 
 
 class Attachment(Base):

@@ -9,6 +9,9 @@ from typing import Any
 
 from states.enums import Trigger, VoteChoice
 from states.guards import GuardContext, local_date, meets_share
+from states.inputs import InputRejected
+from states.labels import N_
+from states.text import Text
 
 Effect = Callable[[GuardContext], dict[str, Any]]
 
@@ -52,12 +55,33 @@ def new_certificate_code(year: int) -> str:
 
 
 def recognize(step: GuardContext) -> dict[str, Any]:
-    """Attach the dossier to the decision and give it the code its certificate and QR carry."""
+    """Attach the dossier to the decision, give it the code its certificate and QR carry, and enter the
+    certificate in the ward's register of the decision's year (its Số vào sổ)."""
     data = link_decision(step)
-    if step.dossier.certificate_code is None:
-        step.dossier.certificate_code = new_certificate_code(step.campaign.year)
-    data["certificate_code"] = step.dossier.certificate_code
+    dossier = step.dossier
+    if dossier.certificate_code is None:
+        dossier.certificate_code = new_certificate_code(step.campaign.year)
+    data["certificate_code"] = dossier.certificate_code
+    if dossier.certificate_number is None:
+        signed_on = data.get("signed_on")
+        dossier.certificate_year = signed_on.year if signed_on is not None else local_date(step.now).year
+        dossier.certificate_number = step.facts.enter_certificate(dossier.certificate_year)
+    if dossier.certificate_number is not None:  # a set's numbers are given together when it is written
+        data["certificate_number"] = dossier.certificate_number
     return data
+
+
+def revoke(step: GuardContext) -> dict[str, Any]:
+    """Take the title back by a numbered decision of the ward (found or made by its number), recorded on the
+    dossier; the certificate keeps its code and its Số vào sổ."""
+    recognized = step.dossier.decision
+    if recognized is not None and step.inputs["signed_on"] < recognized.signed_on:
+        raise InputRejected({"signed_on": Text(N_("không thể trước ngày ký quyết định công nhận (%(day)s)"),
+                                               day=recognized.signed_on.strftime("%d/%m/%Y"))})
+    decision = step.facts.decision_for(step)
+    step.dossier.revoked_by_decision_id = decision.id
+    return {"revoked_by_decision_id": decision.id, "decision_number": decision.number,
+            "signed_on": decision.signed_on}
 
 
 def clear_votes(step: GuardContext) -> dict[str, Any]:

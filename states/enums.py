@@ -148,6 +148,11 @@ class Recommendation(StrEnum):
 class Outcome(StrEnum):
     RECOGNIZE = "recognize"
     REFUSE = "refuse"
+    REVOKE = "revoke"  # a decision taking titles back (Quyết định thu hồi): its dossiers by revoked_by_decision_id
+
+
+# The decision a step records, by the step.
+OUTCOME_OF = {Trigger.RECOGNIZE: Outcome.RECOGNIZE, Trigger.REFUSE: Outcome.REFUSE, Trigger.REVOKE: Outcome.REVOKE}
 
 
 TERMINAL_STATES = frozenset(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, 
 from states.labels import N_
 from states.text import Text
 from workflow import limits
+from workflow.numbers import parse_number
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.DECISION_NUMBER)]
 Long = Annotated[str, StringConstraints(strip_whitespace=True, max_length=limits.MINUTES)]
@@ -43,12 +44,25 @@ def _not_future(value: date | None, info: ValidationInfo) -> date | None:
     return value
 
 
+def _paper_number(value: str | None) -> str | None:
+    """A number of the ward's register, as printed ("135/QĐ-UBND"), or ValueError."""
+    if not value:
+        return value
+    number = parse_number(value)
+    if number is None:
+        raise ValueError("number")
+    return number.text
+
+
 class DecisionInput(StepInput):
+    """A numbered decision: the one that recognizes, or the one that takes the title back (revoke)."""
+
     decision_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                        max_length=limits.DECISION_NUMBER)]
     signed_on: date
 
     _signed_not_future = field_validator("signed_on")(_not_future)
+    _number_shape = field_validator("decision_number")(_paper_number)
 
 
 def is_notice_number(number: str) -> bool:
@@ -68,7 +82,7 @@ class OptionalDecisionInput(StepInput):
     @field_validator("decision_number")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
-        return value or None
+        return _paper_number(value or None)
 
     def model_post_init(self, _context: Any) -> None:
         if bool(self.decision_number) != bool(self.signed_on):
@@ -106,6 +120,7 @@ MESSAGES = {
     "value_error": N_("ngày không thể ở tương lai"),
 }
 FIELD_MESSAGES = {("signed_on", "value_error"): N_("ngày ký không thể ở tương lai"),
+                  ("decision_number", "value_error"): N_("số văn bản phải có dạng số/ký hiệu, ví dụ 135/QĐ-UBND"),
                   ("meeting_date", "value_error"): N_("ngày họp không thể ở tương lai")}
 
 

@@ -60,7 +60,8 @@ TABLE: tuple[Rule, ...] = (
          inputs=i.OptionalDecisionInput, effect=fx.link_decision),
     Rule(T.SEND_BACK, (S.AWAITING_DECISION,), S.COUNCIL_REVIEW, frozenset({R.CHAIRMAN}), comment_required=True,
          effect=fx.clear_votes),
-    Rule(T.REVOKE, (S.RECOGNIZED,), S.REVOKED, frozenset({R.CHAIRMAN}), comment_required=True, exceptional=True),
+    Rule(T.REVOKE, (S.RECOGNIZED,), S.REVOKED, frozenset({R.CHAIRMAN}), comment_required=True, exceptional=True,
+         inputs=i.DecisionInput, effect=fx.revoke),
     Rule(T.WITHDRAW, (S.DRAFT, S.REGISTERED, S.SELF_ASSESSMENT, S.PUBLIC_NOTICE), S.WITHDRAWN,
          frozenset({R.APPLICANT}), parties=P.APPLICANT_ONLY, delegable=False, exceptional=True),
 )

@@ -104,6 +104,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "dossiers.attach": (A.ATTACH,),
     "dossiers.attachment": (),  # reading in scope
     "dossiers.certificate": (),  # reading in full (scope loader's 404): a recognized dossier's certificate
+    "dossiers.revocation": (),  # reading in full (scope loader's 404): the decision that took the title back
     "dossiers.decision_certificates": (),  # reading in scope (decision_for's 404): a decision's certificates
     "dossiers.decision_certificates_again": (),  # reading in scope: a failed PDF of them queued again
     "dossiers.registration": (),  # reading in scope (in full): the Mẫu 01 registration form, page or PDF

@@ -6,7 +6,7 @@ an objection the group's committee or the inspector writes down names the reside
 new column is nullable: existing rows migrate as "not recorded".
 
 Revision ID: e16a00000002
-Revises: e15a00000009
+Revises: e16a00000001
 Create Date: 2026-12-07 22:45:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e16a00000002'
-down_revision = 'e15a00000009'
+down_revision = 'e16a00000001'
 branch_labels = None
 depends_on = None
 

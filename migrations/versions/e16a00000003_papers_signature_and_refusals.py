@@ -6,7 +6,7 @@ the People's Committee's as a body (TM. ỦY BAN NHÂN DÂN), and whether the ch
 (default: calendar days, as Decree 86/2023 gives them). A refusal is a notice with each household's reasons.
 
 Revision ID: e16a00000003
-Revises: e15a00000009
+Revises: e16a00000002
 Create Date: 2026-12-07 22:40:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e16a00000003'
-down_revision = 'e15a00000009'
+down_revision = 'e16a00000002'
 branch_labels = None
 depends_on = None
 

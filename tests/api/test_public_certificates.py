@@ -10,7 +10,7 @@ from workflow.extensions import db
 from workflow.services import decisions
 
 FIELDS = {"certificate_code", "title", "subject_name", "year", "unit_name", "decision_number", "signed_on",
-          "status", "revoked_on"}
+          "status", "revoked_on", "certificate_number", "revoked_by"}
 REASON = "Phát hiện thành viên hộ vi phạm pháp luật sau khi công nhận"
 
 
@@ -31,13 +31,16 @@ def test_valid_then_revoked_after_the_chairmans_revoke(api, world):
     assert response.json == {
         "certificate_code": dossier.certificate_code, "title": "model_family", "subject_name": "Hộ ông Lê Văn Hùng",
         "year": world.campaign.year, "unit_name": "Tổ dân phố 1", "decision_number": "312/QĐ-UBND",
-        "signed_on": decision.signed_on.isoformat(), "status": "valid", "revoked_on": None}
+        "signed_on": decision.signed_on.isoformat(), "status": "valid", "revoked_on": None,
+        "certificate_number": 1, "revoked_by": None}
 
-    fire(api.as_("chairman"), dossier.id, "revoke", REASON)
+    fire(api.as_("chairman"), dossier.id, "revoke", REASON,
+         {"decision_number": "313/QĐ-UBND", "signed_on": clock.now().date().isoformat()})
     response = api.get(f"/public/certificates/{dossier.certificate_code}")
     assert response.status_code == 200 and set(response.json) == FIELDS
     assert response.json["status"] == "revoked"
     assert response.json["revoked_on"] == clock.now().date().isoformat()
+    assert response.json["revoked_by"] == "313/QĐ-UBND" and response.json["certificate_number"] == 1
     assert response.json["decision_number"] == "312/QĐ-UBND"
     text = response.get_data(as_text=True)
     for private in ("038085001111", "Hoa Sữa", "vi phạm", "chairman"):

@@ -69,7 +69,9 @@ def test_valid_until_the_chairman_revokes_then_revoked_from_that_day(world, froz
     assert certificates.certificate_of(family).revoked is False
 
     frozen_clock.advance(days=3, hours=15)  # 01:00 the next day in Vietnam, still the day before in UTC
-    apply_transition(world.users["chairman"], family, "revoke", family.version, "Vi phạm sau khi công nhận")
+    ward_today = (clock.now() + timedelta(hours=7)).date().isoformat()
+    apply_transition(world.users["chairman"], family, "revoke", family.version, "Vi phạm sau khi công nhận",
+                     {"decision_number": "30/QĐ-UBND", "signed_on": ward_today})
     db.session.commit()
     found = verify(family.certificate_code)
     assert found.status == "revoked"
@@ -83,7 +85,8 @@ def test_only_the_chairman_revokes(world):
     _, (family,) = recognized(world, "Hộ ông Lê Văn Hùng")
     for other in ("auditor", "ward_inspector", "applicant"):
         with pytest.raises(ServiceError):
-            apply_transition(world.users[other], family, "revoke", family.version, "Thu hồi")
+            apply_transition(world.users[other], family, "revoke", family.version, "Thu hồi",
+                             {"decision_number": "30/QĐ-UBND", "signed_on": clock.now().date().isoformat()})
         db.session.rollback()
     assert verify(family.certificate_code).status == "valid"
 
@@ -106,7 +109,8 @@ def test_a_decision_prints_its_standing_certificates_by_group_then_name(world):
     assert [c.subject for c in found] == ["Hộ gia đình bà Lê Thị A", "Hộ gia đình ông Trần Văn C",
                                           "Hộ gia đình ông Đỗ Văn B"]
     assert [c.group for c in found][-1] == "Tổ dân phố 2, phường Thử" and revoked == 0
-    apply_transition(world.users["chairman"], listed[0], "revoke", listed[0].version, "Vi phạm")
+    apply_transition(world.users["chairman"], listed[0], "revoke", listed[0].version, "Vi phạm",
+                     {"decision_number": "30/QĐ-UBND", "signed_on": clock.now().date().isoformat()})
     db.session.commit()
     found, revoked = certificates.certificates_of(decision)
     assert [c.subject for c in found] == ["Hộ gia đình bà Lê Thị A", "Hộ gia đình ông Đỗ Văn B"] and revoked == 1

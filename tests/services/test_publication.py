@@ -212,7 +212,8 @@ def test_the_deadline_waits_on_the_chairmans_work_list_until_posted(ward, world,
 
 def test_a_revoked_title_leaves_the_list(ward, world):
     dossier = ward.recognized[0]
-    step(world.users["chairman"], dossier, Trigger.REVOKE, clock.now(), "Vi phạm cam kết")
+    step(world.users["chairman"], dossier, Trigger.REVOKE, clock.now(), "Vi phạm cam kết",
+         {"decision_number": "90/QĐ-UBND", "signed_on": clock.now().date().isoformat()})
     db.session.commit()
     names = {i.subject_name for i in publication.recognized_list(world.campaign.id)}
     assert dossier.subject_name not in names and len(names) == len(ward.recognized) - 1

@@ -134,10 +134,14 @@ def test_a_set_walks_every_step_and_one_decision_writes_one_link_per_dossier(wor
             State.RECOGNIZED, "recognize", "awaiting_decision", "recognized", "chairman", "chairman")
         number = "8/QĐ-UBND" if dossier in dossiers[:8] else "9/QĐ-UBND"
         assert last.data == {"decision_number": number, "signed_on": today.isoformat(),
-                             "decision_id": dossier.decision_id, "certificate_code": dossier.certificate_code}
+                             "decision_id": dossier.decision_id, "certificate_code": dossier.certificate_code,
+                             "certificate_number": dossier.certificate_number}
         assert [e.seq for e in events_of(dossier)] == list(range(1, len(events_of(dossier)) + 1))
         codes.add(dossier.certificate_code)
     assert len(codes) == 40 and sorted(d.id for d in decision.dossiers) == sorted(ids[8:])
+    # The ward's register of certificates, in the order issued: the first decision's eight, then the next 32.
+    assert [d.certificate_number for d in sorted(dossiers, key=lambda d: (d not in dossiers[:8], d.id))] == list(
+        range(1, 41))
     told = db.session.scalars(select(Notification.dossier_id).where(Notification.text.contains("Chúc mừng")))
     assert sorted(told) == sorted(d.id for d in dossiers)  # the applicant of each, through the outbox
     report = seals.verify_all()

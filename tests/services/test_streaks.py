@@ -50,7 +50,9 @@ def recognize(world, year: int, subject_ref: str, *, title: Title = Title.MODEL_
     drive(dossier, State.RECOGNIZED if target == State.REVOKED else target, cast, timeline,
           decision_number=f"{number:02d}/QĐ-UBND")
     if target == State.REVOKED:
-        step(cast.chairman, dossier, Trigger.REVOKE, timeline.next(), "Gia đình vi phạm cam kết")
+        when = timeline.next()
+        step(cast.chairman, dossier, Trigger.REVOKE, when, "Gia đình vi phạm cam kết",
+             {"decision_number": f"{number + 500:02d}/QĐ-UBND", "signed_on": when.date().isoformat()})
     db.session.commit()
     return dossier
 

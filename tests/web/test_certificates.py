@@ -36,8 +36,12 @@ def signed(world, count: int = 2, number: str = "135/QĐ-UBND", outcome: str = "
     return decision, listed
 
 
-def revoke(world, dossier) -> None:
-    apply_transition(world.users["chairman"], dossier, "revoke", dossier.version, REVOKE_REASON)
+REVOCATION = "150/QĐ-UBND"
+
+
+def revoke(world, dossier, number: str = REVOCATION) -> None:
+    apply_transition(world.users["chairman"], dossier, "revoke", dossier.version, REVOKE_REASON,
+                     {"decision_number": number, "signed_on": clock.now().date().isoformat()})
     db.session.commit()
 
 
@@ -58,12 +62,14 @@ def test_a_recognized_familys_certificate_reads_as_one(client, auth, world):
     assert response.status_code == 200
     page = html(response)
     year = world.campaign.year
-    for part in ("ỦY BAN NHÂN DÂN", "PHƯỜNG THỬ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                 "Độc lập - Tự do - Hạnh phúc", "GIẤY CÔNG NHẬN", f"Danh hiệu “Gia đình kiểu mẫu” năm {year}",
+    assert (family.certificate_number, family.certificate_year) == (1, decision.signed_on.year)  # first of the year
+    for part in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                 "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG THỬ", '<h1 class="cert-title">CÔNG NHẬN</h1>',
+                 f"Đạt danh hiệu “Gia đình kiểu mẫu” năm {year}", "Số vào sổ: <strong>1</strong>",
                  "Hộ gia đình ông Trần Văn Bình", "Tổ dân phố 1, phường Thử",
                  f"Theo Quyết định số 135/QĐ-UBND {official_date(decision.signed_on)} của Chủ tịch Ủy ban nhân dân "
                  "phường Thử", f"Thử, {official_date(decision.signed_on)}", "<strong>CHỦ TỊCH</strong>",
-                 world.users["chairman"].full_name, f"Số: <strong>{family.certificate_code}</strong>"):
+                 world.users["chairman"].full_name, f"Mã: <strong>{family.certificate_code}</strong>"):
         assert part in page, part
     assert re.fullmatch(rf"{year}-[A-Z2-9]{{8}}", family.certificate_code)
     assert "ĐÃ THU HỒI" not in page and "Lê Thị Hoa" not in page  # one certificate, the other family's is apart
@@ -142,7 +148,7 @@ def test_the_certificate_as_pdf_is_one_landscape_sheet_with_the_name_and_code(cl
     box = reader.pages[0].mediabox
     assert round(float(box.width) / 72 * 25.4) == 297 and round(float(box.height) / 72 * 25.4) == 210
     text = pdf_text(response.data)
-    for part in ("GIẤY CÔNG NHẬN", "Hộ gia đình ông Trần Văn Bình", family.certificate_code, "135/QĐ-UBND",
+    for part in ("CÔNG NHẬN", "Hộ gia đình ông Trần Văn Bình", family.certificate_code, "135/QĐ-UBND", "Số vào sổ: 1",
                  "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", world.users["chairman"].full_name):
         assert in_pdf_text(part, text), part
     assert "Tải PDF" not in text and "Về hồ sơ" not in text  # no app chrome, no buttons
@@ -171,7 +177,8 @@ def test_a_decisions_certificates_print_at_once_one_per_sheet(client, auth, worl
     batch = html(response)
     assert batch.count('<section class="cert-sheet') == 3
     for dossier in listed:
-        assert f"Số: <strong>{dossier.certificate_code}</strong>" in batch
+        assert f"Mã: <strong>{dossier.certificate_code}</strong>" in batch
+        assert f"Số vào sổ: <strong>{dossier.certificate_number}</strong>" in batch
         assert str(certificates.qr_svg(f"http://localhost/public/certificates/{dossier.certificate_code}")) in batch
     assert "Nguyễn Thị Mai" in batch  # a citizen's name as it is, not made a household
 
@@ -222,7 +229,7 @@ def test_a_group_title_names_the_group_once(client, auth, world):
     db.session.commit()
     auth.login("chairman")
     page = html(client.get(f"/dossiers/{group.id}/certificate"))
-    assert "Danh hiệu “Tổ dân phố kiểu mẫu”" in page
+    assert "Đạt danh hiệu “Tổ dân phố kiểu mẫu”" in page
     assert '<p class="cert-subject">Tổ dân phố 1</p>' in page and '<p class="cert-group">phường Thử</p>' in page
 
 
@@ -236,10 +243,11 @@ def test_the_public_check_says_valid_then_revoked_in_plain_words(api, client, wo
         assert part in text, part
     assert "038085001111" not in text and "Hoa Sữa" not in text and "thu hồi" not in text
 
-    fire(api.as_("chairman"), dossier.id, "revoke", REVOKE_REASON)
+    fire(api.as_("chairman"), dossier.id, "revoke", REVOKE_REASON,
+         {"decision_number": REVOCATION, "signed_on": clock.now().date().isoformat()})
     text = client.get(f"/public/certificates/{dossier.certificate_code}").get_data(as_text=True)
     assert "Danh hiệu đã bị thu hồi" in text and "Giấy công nhận hợp lệ" not in text
-    assert f"thu hồi ngày {clock.now().strftime('%d/%m/%Y')}" in text
+    assert f"thu hồi theo Quyết định số {REVOCATION} ngày {clock.now().strftime('%d/%m/%Y')}" in text
     assert REVOKE_REASON not in text and "038085001111" not in text
 
 

@@ -579,8 +579,8 @@ def _clean_data(value: Any) -> dict:
 
 
 StepData = Annotated[dict[str, Any], BeforeValidator(_clean_data),
-                     WithJsonSchema({"type": "object", "description": "the trigger's own inputs, e.g. recognize: "
-                                     "{decision_number, signed_on}; close_review: {meeting_date, minutes}"})]
+                     WithJsonSchema({"type": "object", "description": "the trigger's own inputs, e.g. recognize and "
+                                     "revoke: {decision_number, signed_on}; close_review: {meeting_date, minutes}"})]
 
 
 class DisqualifierIn(Body):
@@ -709,7 +709,7 @@ class DecisionIn(Body):
     refusal: ClassVar[str] = "Quyết định chưa hợp lệ."
     number: String(limits.DECISION_NUMBER, required=True)
     signed_on: Day
-    outcome: Choice(Outcome, "phải là recognize hoặc refuse")
+    outcome: Choice((Outcome.RECOGNIZE, Outcome.REFUSE), "phải là recognize hoặc refuse")
     dossier_ids: Annotated[list[Id], Field(min_length=1, max_length=limits.DOSSIER_IDS_MAX,
                                            json_schema_extra={"uniqueItems": True}), AfterValidator(_unique)]
     reasons: dict[Annotated[str, StringConstraints(pattern=r"^[0-9]{1,9}$")], Comment] | None = Field(
@@ -1053,6 +1053,9 @@ class DossierOut(DossierListItemOut):
     council_recommended: bool | None
     disqualifiers: list[str]
     decision_id: int | None
+    certificate_number: int | None = Field(description="Số vào sổ: the certificate's number in the ward's register "
+                                                       "of the year of its decision, in the order issued")
+    revoked_by_decision_id: int | None = Field(description="the decision that revoked the title (outcome revoke)")
     members: list[MemberOut]
     entered_by: str | None = Field(description="the committee member who typed a paper registration in")
     inspection: InspectionOut | None = Field(None, description="the ward's inspection team and times, once recorded")
@@ -1469,7 +1472,11 @@ class CertificateOut(Out):
     signed_on: date | None = Field(description="the recognizing decision's signing day")
     status: str = Field(description="valid: the title stands; revoked: it was withdrawn",
                         json_schema_extra={"enum": ["valid", "revoked"]})
-    revoked_on: date | None = Field(description="the day (Vietnam's) the title was revoked; null while valid")
+    revoked_on: date | None = Field(description="the day the title was revoked (its revocation decision's signing "
+                                                "day); null while valid")
+    certificate_number: int | None = Field(description="Số vào sổ: the certificate's number in the ward's register "
+                                                       "of the year, in the order issued")
+    revoked_by: str | None = Field(description="the number of the decision that revoked it; null while valid")
 
 
 # --- the public check of a signed paper (issue 16) ---------------------------------------------------------------

@@ -71,6 +71,7 @@ def dossier_json(d: Dossier, available: list[str], blocked: list[dict] | None = 
         "criteria_set": {"code": d.criteria_set.code, "version": d.criteria_set.version},
         "recommendation": d.recommendation, "council_recommended": d.council_recommended,
         "disqualifiers": list(d.disqualifiers_found or []), "decision_id": d.decision_id,
+        "certificate_number": d.certificate_number, "revoked_by_decision_id": d.revoked_by_decision_id,
         "members": [{"name": m.name, "personal_id": m.personal_id, "relation": m.relation} for m in d.members],
         "entered_by": d.entered_by.username if d.entered_by else None,
         "inspection": inspection_json(d),
@@ -117,7 +118,7 @@ def event_json(e: AuditEvent) -> dict:
 
 def decision_json(d: Decision) -> dict:
     return {"id": d.id, "number": d.number, "signed_on": d.signed_on.isoformat(), "outcome": d.outcome,
-            "comment": d.comment, "dossier_ids": sorted(x.id for x in d.dossiers), "signed_by": d.signed_by.username,
+            "comment": d.comment, "dossier_ids": sorted(x.id for x in d.listed), "signed_by": d.signed_by.username,
             "on_behalf_of": d.on_behalf_of.username if d.on_behalf_of else None}
 
 

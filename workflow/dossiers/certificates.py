@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from workflow.dossiers import bp
 from workflow.papers import KEY_UNREADABLE, paper, signature_context, wants_pdf
-from workflow.services import certificates, paper_jobs
+from workflow.services import certificates, documents, paper_jobs
 from workflow.services.decisions import decision_for
 from workflow.services.scope import get_dossier_in_full
 from workflow.web import error_page
@@ -29,6 +29,18 @@ def certificate(dossier_id: int):
             "Hồ sơ chưa được công nhận nên chưa có giấy công nhận."))
     return paper("dossiers/certificate.html", f"giay-cong-nhan-{found.code}", certificate=found,
                  qr=certificates.qr_of(found), signed=True)
+
+
+@bp.get("/dossiers/<int:dossier_id>/revocation")
+@login_required
+def revocation(dossier_id: int):
+    """The decision that took a dossier's title back (Quyết định thu hồi); whoever sees the dossier in full."""
+    dossier = get_dossier_in_full(current_user, dossier_id)
+    doc = documents.revocation_document(dossier)
+    if doc is None:
+        return error_page(404, _("Danh hiệu của hồ sơ này chưa bị thu hồi bằng quyết định nào."))
+    return paper("dossiers/revocation.html", f"quyet-dinh-thu-hoi-{dossier.tracking_code}", doc=doc,
+                 decision=doc.decision, dossier=dossier, signed=True)
 
 
 @bp.get("/decisions/<int:decision_id>/certificates")

@@ -164,7 +164,9 @@ def batch():
 def decisions():
     in_scope = dossier_query(current_user, {}).with_only_columns(Dossier.decision_id).where(
         Dossier.decision_id.is_not(None))
-    rows = db.session.scalars(select(Decision).where(Decision.id.in_(in_scope))
+    revoking = dossier_query(current_user, {}).with_only_columns(Dossier.revoked_by_decision_id).where(
+        Dossier.revoked_by_decision_id.is_not(None))
+    rows = db.session.scalars(select(Decision).where(or_(Decision.id.in_(in_scope), Decision.id.in_(revoking)))
                               .order_by(Decision.signed_on.desc(), Decision.id.desc()))
     return render_template("review/decisions.html", decisions=list(rows))
 
@@ -365,6 +367,8 @@ def decision_document(decision_id: int):
     found = decision_for(current_user, decision_id)
     if found is None:
         return error_page(404, _("Không tìm thấy quyết định."))
+    if found.outcome == Outcome.REVOKE and found.listed:  # a revocation is printed from its dossier
+        return redirect(url_for("dossiers.revocation", dossier_id=found.listed[0].id, **request.args))
 
     return paper("review/decision_document.html", f"quyet-dinh-{found.number}", doc=build(found), decision=found,
                  signed=True)

@@ -68,6 +68,10 @@ class Certificate:
     decision_line: str  # "Theo Quyết định số 312/QĐ-UBND ngày 18 tháng 12 năm 2025 của Chủ tịch UBND phường …"
     place_and_date: str  # "Tân Dân, ngày 18 tháng 12 năm 2025"
     revoked_on: date | None  # the Vietnam day the title was revoked, if it was
+    number: int | None = None  # Số vào sổ in the ward's register of certificates
+    revoked_by: Decision | None = None  # the decision that took it back (Quyết định thu hồi)
+    authority: str = ""  # "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG TÂN DÂN"
+    address: str = ""  # the subject's address, as on the dossier
 
     @property
     def revoked(self) -> bool:
@@ -89,9 +93,12 @@ def subject_line(dossier: Dossier) -> str:
 
 
 def revoked_on(dossier: Dossier) -> date | None:
-    """The day (Vietnam's) of the revocation, read from the dossier's audit history; None while it stands."""
+    """The day the title was taken back: its revocation decision's, or (revoked before revocations were numbered
+    decisions) the Vietnam day of the step in the dossier's audit history; None while it stands."""
     if dossier.state != State.REVOKED:
         return None
+    if dossier.revoked_by is not None:
+        return dossier.revoked_by.signed_on
     at = db.session.scalars(select(AuditEvent.at).where(AuditEvent.dossier_id == dossier.id,
                                                         AuditEvent.trigger == Trigger.REVOKE.value)
                             .order_by(AuditEvent.seq.desc()).limit(1)).first()
@@ -117,7 +124,10 @@ def certificate_of(dossier: Dossier) -> Certificate | None:
         title=TITLE_LABELS.get(dossier.title, dossier.title), year=dossier.campaign.year, subject=subject,
         group=group, decision=decision, decision_line=decision_line,
         place_and_date=f"{place}, {official_date(day)}" if day is not None else "",
-        revoked_on=revoked_on(dossier))
+        revoked_on=revoked_on(dossier), number=dossier.certificate_number, revoked_by=dossier.revoked_by,
+        authority=(signature_of(decision).authority if decision is not None
+                   else f"CHỦ TỊCH ỦY BAN NHÂN DÂN {ward_name.upper()}"),
+        address=" ".join(dossier.subject_address.split()))
 
 
 def certificates_of(decision: Decision) -> tuple[list[Certificate], int]:
@@ -173,12 +183,15 @@ class Verification:
     signed_on: date | None
     status: str  # "valid" | "revoked"
     revoked_on: date | None
+    certificate_number: int | None = None  # Số vào sổ
+    revoked_by: str | None = None  # the number of the decision that took it back
 
     def json(self) -> dict:
         return {"certificate_code": self.certificate_code, "title": self.title, "subject_name": self.subject_name,
                 "year": self.year, "unit_name": self.unit_name, "decision_number": self.decision_number,
                 "signed_on": self.signed_on.isoformat() if self.signed_on else None, "status": self.status,
-                "revoked_on": self.revoked_on.isoformat() if self.revoked_on else None}
+                "revoked_on": self.revoked_on.isoformat() if self.revoked_on else None,
+                "certificate_number": self.certificate_number, "revoked_by": self.revoked_by}
 
 
 def normalize_code(raw: str | None) -> str:
@@ -205,4 +218,6 @@ def verify(raw_code: str | None) -> Verification | None:
         certificate_code=code, title=dossier.title, subject_name=dossier.subject_name, year=dossier.campaign.year,
         unit_name=dossier.unit.name, decision_number=decision.number if decision else None,
         signed_on=decision.signed_on if decision else None,
-        status="revoked" if dossier.state == State.REVOKED else "valid", revoked_on=revoked_on(dossier))
+        status="revoked" if dossier.state == State.REVOKED else "valid", revoked_on=revoked_on(dossier),
+        certificate_number=dossier.certificate_number,
+        revoked_by=dossier.revoked_by.number if dossier.revoked_by is not None else None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from models import Decision, Dossier, User
 from states.enums import Outcome, Trigger
@@ -15,9 +15,10 @@ from states.policy import local_day
 from states.text import T
 from workflow import clock, limits
 from workflow.extensions import db
-from workflow.services import permissions
+from workflow.numbers import parse_number
+from workflow.services import permissions, register
 from workflow.services.batch import BatchBlocked, move_all
-from workflow.services.errors import Conflict, NotFound, ValidationFailed
+from workflow.services.errors import NotFound, ValidationFailed
 from workflow.services.scope import visible_dossiers
 from workflow.services.step_sets import find_locked
 from workflow.services.validate import Fields
@@ -27,14 +28,17 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
     """One signed decision that recognizes (or refuses) every listed dossier, in one transaction."""
     now = now or clock.now()
     fields = Fields(payload)
-    number = fields.text("number", required=True, max_length=limits.DECISION_NUMBER)
+    number_text = fields.text("number", required=True, max_length=limits.DECISION_NUMBER)
+    number = parse_number(number_text)
+    if number_text and number is None:
+        fields.error("number", T("số văn bản phải có dạng số/ký hiệu, ví dụ 135/QĐ-UBND"))
     signed_on = fields.day("signed_on")
     outcome = fields.text("outcome", required=True, max_length=20)
-    if outcome and outcome not in set(Outcome):
+    if outcome and outcome not in (Outcome.RECOGNIZE, Outcome.REFUSE):  # a revocation is the revoke step
         fields.error("outcome", T("phải là recognize hoặc refuse"))
     comment = fields.text("comment", max_length=limits.COMMENT)
     reasons = _reasons(fields, outcome, comment)
-    if outcome == Outcome.REFUSE and number and not is_notice_number(number):
+    if outcome == Outcome.REFUSE and number and not is_notice_number(number.text):
         fields.error("number", T("không công nhận được báo bằng thông báo: số mang ký hiệu TB, ví dụ 12/TB-UBND"))
     if signed_on is not None and signed_on > local_day(now):  # the ward's today, not UTC's
         fields.error("signed_on", T("ngày ký không thể ở tương lai"))
@@ -62,20 +66,22 @@ def record_decision(actor: User, payload: Any, now: datetime | None = None) -> D
     if len(wards) != 1:
         raise ValidationFailed(T("Một quyết định chỉ gồm hồ sơ của một phường."), {"dossier_ids": T("khác phường")})
     ward_id = wards.pop()
-    if db.session.scalars(select(Decision).where(Decision.unit_id == ward_id, Decision.number == number)).first():
-        raise Conflict(T("Số quyết định %(number)s đã được dùng.", number=number), {"number": T("đã tồn tại")})
+    earlier = register.same_number(ward_id, number, signed_on)
+    if earlier is not None:
+        raise register.number_taken(earlier, number, "number")
     trigger = Trigger.RECOGNIZE if outcome == Outcome.RECOGNIZE else Trigger.REFUSE
     # Who signs, and for whom (KT. CHỦ TỊCH): the policy's answer for the batch's first dossier.
     signer = permissions.verdict(actor, trigger, found[min(found)], now, check_state=False, check_guards=False)
-    decision = Decision(unit_id=ward_id, number=number, signed_on=signed_on, outcome=outcome, comment=comment,
-                        created_by_id=actor.id, created_at=now,
-                        on_behalf_of_id=signer.on_behalf_of.id if signer.on_behalf_of is not None else None,
-                        reasons={str(i): reasons.get(i, comment) for i in ids} if outcome == Outcome.REFUSE else None)
+    decision = register.numbered(
+        Decision(unit_id=ward_id, signed_on=signed_on, outcome=outcome, comment=comment, created_by_id=actor.id,
+                 created_at=now, on_behalf_of_id=signer.on_behalf_of.id if signer.on_behalf_of is not None else None,
+                 reasons={str(i): reasons.get(i, comment) for i in ids} if outcome == Outcome.REFUSE else None),
+        number)
     db.session.add(decision)
-    db.session.flush()
+    register.flush_numbered(number, "number")
     # Every dossier through the same step as alone, at its current version: all move, or none does.
     move_all(actor, trigger, {i: found[i].version if i in found else 0 for i in ids}, found, comment,
-             {"decision_number": number, "signed_on": signed_on.isoformat()}, now, decision,
+             {"decision_number": number.text, "signed_on": signed_on.isoformat()}, now, decision,
              comments=reasons or None)  # a refused household's event carries its own reason
     return decision
 
@@ -120,7 +126,8 @@ def decision_for(actor: User, decision_id: int) -> Decision | None:
         seen = select(func.count()).select_from(visible_dossiers(actor).where(Dossier.decision_id == decision_id)
                                                 .subquery())
         return decision if db.session.scalar(seen) == db.session.scalar(named) > 0 else None
-    visible = db.session.scalars(visible_dossiers(actor).where(Dossier.decision_id == decision_id).limit(1)).first()
+    visible = db.session.scalars(visible_dossiers(actor).where(
+        or_(Dossier.decision_id == decision_id, Dossier.revoked_by_decision_id == decision_id)).limit(1)).first()
     return decision if visible is not None else None
 
 

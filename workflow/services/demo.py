@@ -285,7 +285,8 @@ class Year:
             when = yield at(working_after(self.decision_day, 57), 10)
             if dossier.state == State.RECOGNIZED:
                 _step(_user("chairman"), dossier, Trigger.REVOKE, when,
-                      "Thành viên gia đình bị xử phạt vi phạm hành chính về trật tự công cộng sau khi công nhận")
+                      "Thành viên gia đình bị xử phạt vi phạm hành chính về trật tự công cộng sau khi công nhận",
+                      {"decision_number": "12/QĐ-UBND", "signed_on": when.astimezone(VIETNAM).date().isoformat()})
 
     def meeting(self, code: str) -> Generator[datetime, datetime, None]:
         """The group's one review meeting of the year, an evening: it votes on every dossier ready for it."""

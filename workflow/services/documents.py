@@ -10,8 +10,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models import Campaign, Decision, Dossier, Unit
-from states.enums import Outcome, Title
+from models import AuditEvent, Campaign, Decision, Dossier, Unit
+from states.enums import Outcome, Title, Trigger
 from states.labels import TITLE_LABELS
 from workflow.extensions import db
 
@@ -238,3 +238,57 @@ def letter_of(dossier: Dossier, decision: Decision) -> Letter:
         titles=f"“{TITLE_LABELS.get(dossier.title, dossier.title)}”", year=dossier.campaign.year,
         addressee=subject_line(dossier), address=dossier.subject_address or "", group=dossier.unit.name,
         reason=(decision.reasons or {}).get(str(dossier.id)) or decision.comment, signature=signature_of(decision))
+
+
+@dataclass(frozen=True)
+class RevocationDocument:
+    """The decision that takes one title back (Quyết định thu hồi), as printed for one dossier."""
+
+    decision: Decision  # the revocation
+    recognized_by: Decision | None  # the decision the certificate cites
+    dossier: Dossier
+    ward: str
+    ward_in_text: str
+    place_and_date: str
+    title: str  # "“Gia đình kiểu mẫu”"
+    year: int
+    subject: str  # "Hộ gia đình ông Lê Văn Hùng"
+    group: str  # "Tổ dân phố 1"
+    certificate_number: int | None
+    certificate_code: str | None
+    reason: str
+    grounds: tuple[str, ...]
+
+
+def revocation_document(dossier: Dossier) -> RevocationDocument | None:
+    """What the printed revocation of a dossier's title says, or None when no numbered decision took it back."""
+    from workflow.services.certificates import subject_line
+
+    decision = dossier.revoked_by
+    if decision is None:
+        return None
+    ward = db.session.get(Unit, decision.unit_id)
+    ward_name = ward.name if ward is not None else ""
+    place = place_of(ward_name)
+    title = f"“{TITLE_LABELS.get(dossier.title, dossier.title)}”"
+    recognized = dossier.decision
+    grounds = [line for line in grounds_of(dossier.campaign) if not line.startswith(("Xét ", "Theo đề nghị"))]
+    if recognized is not None:
+        grounds.append(f"Căn cứ Quyết định số {recognized.number} {official_date(recognized.signed_on)} của "
+                       f"{signature_of(recognized).issuer} về việc công nhận danh hiệu {title} năm "
+                       f"{dossier.campaign.year};")
+    grounds.append("Theo đề nghị của Hội đồng Thi đua - Khen thưởng phường.")
+    return RevocationDocument(
+        decision=decision, recognized_by=recognized, dossier=dossier, ward=ward_name.upper(),
+        ward_in_text=in_text(ward_name), place_and_date=f"{place}, {official_date(decision.signed_on)}",
+        title=title, year=dossier.campaign.year, subject=subject_line(dossier), group=dossier.unit.name,
+        certificate_number=dossier.certificate_number, certificate_code=dossier.certificate_code,
+        reason=_revocation_reason(dossier) or decision.comment.strip(), grounds=tuple(grounds))
+
+
+def _revocation_reason(dossier: Dossier) -> str:
+    """The reason the chairman gave when taking this dossier's title back (the revoke step's comment)."""
+    comment = db.session.scalars(select(AuditEvent.comment).where(
+        AuditEvent.dossier_id == dossier.id, AuditEvent.trigger == Trigger.REVOKE.value)
+        .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    return (comment or "").strip()

@@ -20,10 +20,9 @@ from states.table import RULES, Rule
 from states.text import T
 from workflow import clock, limits
 from workflow.extensions import db
-from workflow.services import audit, permissions
+from workflow.services import audit, permissions, register
 from workflow.services.criteria import current_set
 from workflow.services.errors import (
-    Conflict,
     GuardRefused,
     InvalidTransition,
     ValidationFailed,
@@ -322,21 +321,21 @@ def step_event(dossier: Dossier, trigger: str, actor: User, allowed: Verdict, no
 
 
 def find_or_create_decision(step: GuardContext, dossier: Dossier, outcome: Outcome) -> Decision:
-    """The ward's decision with this number: the same one when dossiers are decided one by one under one
-    number, a conflict when the number was used for another date or outcome."""
-    number, signed_on = step.inputs["decision_number"], step.inputs["signed_on"]
+    """The ward's decision with this number (serial and symbol, in the year it is signed): the same one when
+    dossiers are decided one by one under one number, a conflict naming the earlier paper when the number was used
+    for another date or outcome."""
+    number = register.read_number(step.inputs["decision_number"], "decision_number")
+    signed_on = step.inputs["signed_on"]
     ward_id = dossier.campaign.unit_id
-    existing = db.session.scalars(
-        select(Decision).where(Decision.unit_id == ward_id, Decision.number == number)
-    ).first()
+    existing = register.same_number(ward_id, number, signed_on)
     if existing is not None:
         if existing.signed_on != signed_on or existing.outcome != outcome:
-            raise Conflict(T("Số quyết định %(number)s đã dùng cho một quyết định khác.", number=number),
-                           {"decision_number": T("đã tồn tại với ngày ký hoặc nội dung khác")})
+            raise register.number_taken(existing, number, "decision_number")
         return existing
-    decision = Decision(unit_id=ward_id, number=number, signed_on=signed_on, outcome=outcome.value,
-                        comment=step.comment, created_by_id=step.actor.id,
-                        on_behalf_of_id=step.on_behalf_of.id if step.on_behalf_of else None, created_at=step.now)
+    decision = register.numbered(Decision(unit_id=ward_id, signed_on=signed_on, outcome=outcome.value,
+                                          comment=step.comment, created_by_id=step.actor.id,
+                                          on_behalf_of_id=step.on_behalf_of.id if step.on_behalf_of else None,
+                                          created_at=step.now), number)
     db.session.add(decision)
-    db.session.flush()
+    register.flush_numbered(number, "decision_number")
     return decision

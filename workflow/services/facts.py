@@ -9,7 +9,7 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, Campaign, CriteriaSet, Dossier, Objection, RoleAssignment, Unit, User
-from states.enums import TERMINAL_STATES, EventName, Outcome, Role, State, Trigger, VoteChoice
+from states.enums import OUTCOME_OF, TERMINAL_STATES, EventName, Role, State, Trigger, VoteChoice
 from states.guards import GuardContext
 from workflow import clock
 from workflow.extensions import db
@@ -143,8 +143,13 @@ class DossierFacts:
             return None
         from workflow.services.dossiers import find_or_create_decision
 
-        outcome = Outcome.RECOGNIZE if step.trigger == Trigger.RECOGNIZE else Outcome.REFUSE
-        return find_or_create_decision(step, self.dossier, outcome)
+        return find_or_create_decision(step, self.dossier, OUTCOME_OF[step.trigger])
+
+    def enter_certificate(self, year: int) -> int | None:
+        """The certificate's Số vào sổ in the ward's register of `year`, taken now."""
+        from workflow.services.register import take_numbers
+
+        return take_numbers(self.dossier.campaign.unit_id, year, 1)
 
 
 def council_size(campaign: Campaign) -> int:

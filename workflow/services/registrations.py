@@ -49,7 +49,8 @@ COLUMNS = frozenset({
     "tracking_code", "title", "campaign_id", "unit_id", "ward_id", "due_on", "criteria_set_id", "subject_name",
     "subject_ref", "subject_address", "note", "search_text", "state", "version", "created_by_id", "entered_by_id",
     "recommendation", "council_recommended", "disqualifiers_found", "decision_id", "notice_ends_on",
-    "certificate_code", "state_changed_at", "created_at", "updated_at"})
+    "certificate_code", "certificate_year", "certificate_number", "revoked_by_decision_id", "state_changed_at",
+    "created_at", "updated_at"})
 NOT_LIVE = frozenset(s.value for s in TERMINAL_STATES | {State.DRAFT})  # as DossierFacts.live_duplicates
 
 
@@ -128,7 +129,8 @@ def register_on_behalf(actor: User, allowed: Verdict, campaign: Campaign, unit: 
             criteria_set_id=target.id, **values, search_text=dossier.search_text, state=State.REGISTERED.value,
             version=1, created_by_id=applicant, entered_by_id=actor.id, recommendation=None,
             council_recommended=None, disqualifiers_found=[], decision_id=None, notice_ends_on=None,
-            certificate_code=None, state_changed_at=now, created_at=now, updated_at=now))
+            certificate_code=None, certificate_year=None, certificate_number=None, revoked_by_decision_id=None,
+            state_changed_at=now, created_at=now, updated_at=now))
         entries.append({"title": title, "campaign_id": campaign.id, "criteria_set": target.version,
                         "members": len(members), **event_data[index], "on_behalf": True,
                         "entered_by": actor.username})

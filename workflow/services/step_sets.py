@@ -23,12 +23,12 @@ from sqlalchemy.orm.attributes import get_history, set_committed_value
 
 from models import AuditEvent, Campaign, Decision, Dossier, Objection, User
 from states import effects
-from states.enums import TERMINAL_STATES, Outcome, State, Trigger
+from states.enums import OUTCOME_OF, TERMINAL_STATES, State, Trigger
 from states.guards import GuardContext
 from states.policy import Verdict
 from states.text import T
 from workflow.extensions import db
-from workflow.services import audit, bulk, certificates, permissions
+from workflow.services import audit, bulk, certificates, permissions, register
 from workflow.services.dossiers import (
     check_version,
     find_or_create_decision,
@@ -115,9 +115,13 @@ def _write(steps: list[tuple[Dossier, GuardContext, State, Verdict]], actor: Use
     """Every moved dossier's row in one statement, then its event — one link of its chain — in one more."""
     drawn = [d for d, *_rest in steps if get_history(d, "certificate_code").added]  # by the recognize effect
     redrawn = certificates.redraw_taken_codes(drawn)
+    # Entered in the ward's register in the set's order (lowest id first): one block per ward and year.
+    entered = register.enter_all([d for d, *_rest in steps if d.certificate_year and d.certificate_number is None])
     for dossier, step, *_rest in steps:
         if dossier.id in redrawn:
             step.effects["certificate_code"] = redrawn[dossier.id]
+        if dossier.id in entered:
+            step.effects["certificate_number"] = entered[dossier.id]
         dossier.updated_at = now
     write_rows([dossier for dossier, *_rest in steps])
     audit.record_many([
@@ -262,7 +266,7 @@ class SetFacts:
     def decision(self, step: GuardContext, dossier: Dossier) -> Decision:
         """The decision of this number, found or made once for the set's dossiers of one ward (a refusal is
         asked again by each, as alone)."""
-        outcome = Outcome.RECOGNIZE if step.trigger == Trigger.RECOGNIZE else Outcome.REFUSE
+        outcome = OUTCOME_OF[step.trigger]
         key = (dossier.campaign.unit_id, step.inputs["decision_number"], step.inputs["signed_on"], outcome)
         if key not in self._decisions:
             self._decisions[key] = find_or_create_decision(step, dossier, outcome)
@@ -322,3 +326,7 @@ class MemberFacts(DossierFacts):
         if step.decision is not None or not step.inputs.get("decision_number"):
             return super().decision_for(step)
         return self.known.decision(step, self.dossier)
+
+    def enter_certificate(self, year: int) -> int | None:
+        """None for now: the set's certificates are numbered together, in its order, when it is written."""
+        return None

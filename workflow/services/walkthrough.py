@@ -139,6 +139,8 @@ def drive(dossier: Dossier, target: State, cast: Cast, timeline: Timeline, *, ap
     step(cast.chairman, dossier, Trigger.RECOGNIZE, when, "",
          {"decision_number": decision_number, "signed_on": when.date().isoformat()})
     if target == State.REVOKED:
-        step(cast.chairman, dossier, Trigger.REVOKE, timeline.next(timedelta(days=3)),
-             "Phát hiện thành viên gia đình vi phạm trật tự công cộng sau khi công nhận")
+        when = timeline.next(timedelta(days=3))
+        step(cast.chairman, dossier, Trigger.REVOKE, when,
+             "Phát hiện thành viên gia đình vi phạm trật tự công cộng sau khi công nhận",
+             {"decision_number": f"{9000 + dossier.id}/QĐ-UBND", "signed_on": when.date().isoformat()})
     return dossier
