@@ -268,7 +268,10 @@ class Year:
         failing = plan.fate == "not_recognized"
         records.save_inspection(inspector, dossier, {
             "version": dossier.version, "items": _items(dossier, plan.score - 2, failing=failing),
-            "recommendation": (Recommendation.FAIL if failing else Recommendation.PASS).value}, now=when)
+            "recommendation": (Recommendation.FAIL if failing else Recommendation.PASS).value,
+            "team": [{"name": "Lê Văn Đức", "role": "head"}, {"name": "Hoàng Văn Nam", "role": "member"},
+                     {"name": "Trịnh Thị Nga", "role": "member"}],
+            "started_at": f"{8 + n % 6:02d}:15", "ended_at": f"{9 + n % 6:02d}:00"}, now=when)
         when = yield when + timedelta(minutes=20)
         _step(inspector, dossier, Trigger.COMPLETE_INSPECTION, when)
         voted_on = working_after(inspected_on)
@@ -299,7 +302,14 @@ class Year:
         if votes:
             meetings.record_meeting(_user(committee), _unit(code).id, self.campaign.id, {
                 "held_on": day.isoformat(), "invited": invited, "attendees": attendees, "chaired_by": chair,
-                "note": f"Họp bình xét tại nhà văn hóa {_unit(code).name} lúc 19 giờ 30.", "votes": votes},
+                "note": f"Họp bình xét tại nhà văn hóa {_unit(code).name} lúc 19 giờ 30.", "votes": votes,
+                "started_at": "19:30", "ended_at": "20:45", "place": f"Nhà văn hóa {_unit(code).name}",
+                "secretary": "Đinh Thị Yến", "vote_method": "show_of_hands",
+                "participants": [{"name": "Nguyễn Văn Quang", "role": "Bí thư chi bộ"},
+                                 {"name": "Trịnh Thị Nga", "role": "Trưởng ban công tác Mặt trận"},
+                                 {"name": "Phan Văn Hải", "role": "Chi hội trưởng Hội Cựu chiến binh"},
+                                 {"name": "Lý Thị Hạnh", "role": "Chi hội trưởng Hội Liên hiệp Phụ nữ"}],
+                "opinions": "Các hộ dự họp thống nhất với danh sách đề nghị; không có ý kiến khác."},
                 now=when)
 
     def decision(self) -> Generator[datetime, datetime, None]:
