@@ -117,7 +117,7 @@ def test_certificates_are_entered_in_the_order_issued_and_keep_their_numbers(wor
     today = clock.now().date()
     _, batch = decide(world, "60/QĐ-UBND", today, count=3)  # the set's path: one block for the three
     assert [d.certificate_number for d in batch] == [1, 2, 3]
-    refused, (not_recognized,) = decide(world, "61/QĐ-UBND", today, outcome="refuse", comment="Chưa đạt")
+    refused, (not_recognized,) = decide(world, "61/TB-UBND", today, outcome="refuse", comment="Chưa đạt")
     assert not_recognized.certificate_number is None
     alone = world.dossier(State.RECOGNIZED, decision_number="62/QĐ-UBND")  # one by one: the next number
     assert alone.certificate_number == 4

@@ -391,7 +391,9 @@ class Bench:
             today = clock.now().date().isoformat()
             response = client.post(f"{base}/transitions", json={
                 "trigger": action, "version": version, "comment": COMMENT,
-                "data": {"decision_number": "99/QĐ-UBND", "signed_on": today}})
+                # a refusal is told by a notice (TB), a recognition or revocation by a decision (QĐ)
+                "data": {"decision_number": "99/TB-UBND" if action == Trigger.REFUSE else "99/QĐ-UBND",
+                         "signed_on": today}})
         elif action == Action.EDIT:
             response = client.patch(base, json={"version": version, "note": EDITED_NOTE})
         elif action == Action.ASSESSMENT:

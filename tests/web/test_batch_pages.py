@@ -237,7 +237,7 @@ def test_the_minutes_print_the_whole_meeting(client, auth, world):
     page = html(client.get(f"/meetings/{meeting.id}/minutes"))
     assert "BIÊN BẢN HỌP BÌNH XÉT" in page and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page
     assert "PHƯỜNG THỬ" in page and "TỔ DÂN PHỐ 1" in page
-    assert "số người được mời 40; số người có mặt 30 (75%)" in page
+    assert "Số người được mời 40; số người có mặt 30 (75%)" in page
     assert all(d.subject_name in page for d in dossiers)
     assert "12/30" in page and "40%" in page and "Không đạt" in page
     assert "THƯ KÝ" in page and "CHỦ TRÌ" in page and "Nguyễn Văn Hùng" in page
