@@ -121,6 +121,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "groups.proposal": (A.READ_PROPOSAL,),  # the group's proposal to the ward: its committee, the ward's reviewers
     "api.get_proposal": (A.READ_PROPOSAL,),
     "review.decisions": (),  # reading in scope
+    "review.certificates_register": (),  # reading in scope: the certificates' register (sổ vào sổ) of a year
     "review.decision": (),  # reading in scope
     "review.decision_document": (),  # reading in scope: the decision as an A4 paper
     "review.publish": (A.PUBLISH,),  # the chairman records the day the list was posted

@@ -494,6 +494,10 @@ GET_FORMS: dict[str, FormSpec] = {
                      "campaign_id": numbers(*ctx.campaign_ids()), "q": hostile(),
                      "overdue": one_of_or_hostile("true", "1", ""), "sort": one_of_or_hostile("updated", "subject"),
                      "page": numbers(1, 2), "format": one_of_or_hostile("csv", "xlsx", "pdf")}),
+    "review.certificates_register": FormSpec(
+        [("chairman", "recognized"), ("applicant", "recognized")], lambda ctx: "/review/certificates-register",
+        lambda ctx: {"year": one_of_or_hostile("2026", "0", "99999"), "after": one_of_or_hostile("1-1", "x-", "9-")},
+        examples=10),
     "stats.index": FormSpec(
         [("chairman", None), ("auditor", None)], lambda ctx: "/stats",
         lambda ctx: {"campaign_id": numbers(*ctx.campaign_ids()), "unit_id": numbers(*ctx.unit_ids()),

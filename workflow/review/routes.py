@@ -171,6 +171,18 @@ def decisions():
     return render_template("review/decisions.html", decisions=list(rows))
 
 
+@bp.get("/certificates-register")
+@login_required
+def certificates_register():
+    """The ward's register of certificates (sổ vào sổ) for a year, among the dossiers the reader sees."""
+    from workflow.services.certificates import register_page
+
+    year = request.args.get("year", "")
+    found = register_page(current_user, int(year) if year.isdigit() and len(year) == 4 else None,
+                          request.args.get("after"))
+    return render_template("review/certificates_register.html", page=found)
+
+
 @bp.get("/decisions/<int:decision_id>")
 @login_required
 def decision(decision_id: int):

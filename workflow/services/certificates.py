@@ -221,3 +221,53 @@ def verify(raw_code: str | None) -> Verification | None:
         status="revoked" if dossier.state == State.REVOKED else "valid", revoked_on=revoked_on(dossier),
         certificate_number=dossier.certificate_number,
         revoked_by=dossier.revoked_by.number if dossier.revoked_by is not None else None)
+
+
+# --- the ward's register of certificates (sổ vào sổ) ----------------------------------------------------------
+
+REGISTER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    """A page of the certificates' register, as the ward's clerk keeps it: by ward, then Số vào sổ."""
+
+    years: list[int]  # the years the reader's register has entries for, newest first
+    year: int | None
+    rows: list[Dossier]
+    next_after: str | None  # "<ward_id>-<number>" of the last row, when more follow
+
+
+def register_page(actor, year: int | None, after: str | None) -> RegisterPage:
+    """The certificates entered in the register in `year` (default: the newest), among the dossiers the reader
+    sees, `REGISTER_PAGE` at a time after `after`; paged by key over the register's own index."""
+    from sqlalchemy import tuple_
+    from sqlalchemy.orm import joinedload
+
+    from workflow.services.scope import visible_dossiers
+
+    entered = visible_dossiers(actor).where(Dossier.certificate_number.is_not(None))
+    years = sorted({y for y in db.session.scalars(entered.with_only_columns(Dossier.certificate_year).distinct())
+                    if y is not None}, reverse=True)
+    if year is None or year not in years:
+        year = years[0] if years else None
+    if year is None:
+        return RegisterPage(years, None, [], None)
+    query = entered.where(Dossier.certificate_year == year)
+    ward_id, number = _key(after)
+    if ward_id is not None:
+        query = query.where(tuple_(Dossier.ward_id, Dossier.certificate_number) > tuple_(ward_id, number))
+    rows = list(db.session.scalars(query.options(joinedload(Dossier.decision))
+                                   .order_by(Dossier.ward_id, Dossier.certificate_number)
+                                   .limit(REGISTER_PAGE + 1)).unique())
+    more = len(rows) > REGISTER_PAGE
+    rows = rows[:REGISTER_PAGE]
+    last = rows[-1] if more else None
+    return RegisterPage(years, year, rows, f"{last.ward_id}-{last.certificate_number}" if last else None)
+
+
+def _key(after: str | None) -> tuple[int | None, int | None]:
+    parts = (after or "").split("-")
+    if len(parts) == 2 and all(p.isdigit() and len(p) < 10 for p in parts):
+        return int(parts[0]), int(parts[1])
+    return None, None
