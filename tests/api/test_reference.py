@@ -47,7 +47,8 @@ def test_admin_creates_one_campaign_per_ward_and_year(api, world):
     assert created.json["settings"] == {"group_quorum": 0.6, "group_approval": 0.6, "notice_days": 10,
                                         "council_quorum": 2 / 3, "council_approval": 0.7, "pass_points": 90,
                                         "secret_ballot": False, "notice_working_days": False,
-                                        "decision_days": 10, "publication_days": 15}
+                                        "decision_days": 10, "publication_days": 15,
+                                        "decision_working_days": False, "decision_authority": "chairman"}
     again = api.as_("admin").post("/campaigns", json=campaign_body(world))
     assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
     assert api.as_("chairman").post("/campaigns", json=campaign_body(world, 2032)).status_code == 403

@@ -27,7 +27,7 @@ def build(world):
         "withdrawn": world.dossier(State.REGISTERED),
     }
     apply_transition(world.users["chairman"], made["refused"], Trigger.REFUSE, made["refused"].version,
-                     "Hội đồng không đề nghị", {"decision_number": "09/QĐ-UBND",
+                     "Hội đồng không đề nghị", {"decision_number": "09/TB-UBND",
                                                   "signed_on": clock.now().date().isoformat()})
     apply_transition(world.users["applicant"], made["withdrawn"], Trigger.WITHDRAW, made["withdrawn"].version,
                      "Gia đình chuyển đi")

@@ -39,7 +39,7 @@ def test_the_chairman_prints_last_years_certificates(person, browser, live_serve
     link.click()
     sheets = page.locator("section.cert-sheet")
     expect(sheets).to_have_count(count)
-    expect(sheets.first).to_contain_text("GIẤY CÔNG NHẬN")
+    expect(sheets.first.locator(".cert-title")).to_have_text("CÔNG NHẬN")
     expect(page.locator(".cert-stamp")).to_have_count(0)  # a revoked title is not printed to be handed out
     expect(page.locator(".cert-revoked-note")).to_contain_text("Không in 1 giấy")
     chairman.shot("certificates-batch-1280")
@@ -63,11 +63,12 @@ def test_a_familys_certificate_on_screen_on_paper_and_on_a_phone(person, browser
     expect(sheet).to_contain_text("ỦY BAN NHÂN DÂN")
     expect(sheet).to_contain_text("PHƯỜNG TÂN DÂN")
     expect(sheet).to_contain_text("Độc lập - Tự do - Hạnh phúc")
-    expect(page.locator(".cert-honour")).to_have_text(re.compile(r"^Danh hiệu “Gia đình kiểu mẫu” năm \d{4}$"))
+    expect(page.locator(".cert-authority")).to_have_text("CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG TÂN DÂN")
+    expect(page.locator(".cert-honour")).to_have_text(re.compile(r"^Đạt danh hiệu “Gia đình kiểu mẫu” năm \d{4}$"))
     expect(page.locator(".cert-subject")).to_have_text("Hộ gia đình ông Lê Văn Hùng")
     expect(page.locator(".cert-group")).to_contain_text("Tổ dân phố 1")
     expect(page.locator(".cert-basis")).to_contain_text("Theo Quyết định số 312/QĐ-UBND")
-    expect(page.locator(".cert-sign")).to_contain_text("TM. ỦY BAN NHÂN DÂN")
+    expect(page.locator(".cert-sign .sign-role")).to_have_text("CHỦ TỊCH")  # the chairman's own power
     code = page.locator(".cert-code strong").inner_text()
     assert re.fullmatch(r"\d{4}-[A-Z2-9]{8}", code)
     box = sheet.bounding_box()
@@ -89,8 +90,8 @@ def test_a_familys_certificate_on_screen_on_paper_and_on_a_phone(person, browser
     phone = person("chairman", width=360)
     page = phone.open(certificate)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    head = page.locator(".cert-head > div")
-    assert head.nth(0).bounding_box()["y"] < head.nth(1).bounding_box()["y"]  # one column: issuer, then nation
+    nation, authority = page.locator(".cert-nation"), page.locator(".cert-authority")
+    assert nation.bounding_box()["y"] < authority.bounding_box()["y"]  # the nation first, then who recognizes
     phone.shot("certificate-360")
 
     # The QR code, read off the desktop screen, opens the public check for anyone, signed in or not.
@@ -123,7 +124,8 @@ def test_a_revoked_title_is_stamped_and_the_check_says_so(person, browser, live_
         check = resident.new_page()
         check.goto(url)
         expect(check.locator("#verdict")).to_contain_text("Danh hiệu đã bị thu hồi")
-        expect(check.locator(".cert-verdict")).to_contain_text(re.compile(r"thu hồi ngày \d\d/\d\d/\d{4}"))
+        expect(check.locator(".cert-verdict")).to_contain_text(
+            re.compile(r"thu hồi theo Quyết định số \S+ ngày \d\d/\d\d/\d{4}"))
         check.screenshot(path=str(ARTIFACTS / "certificate-check-revoked-1280.png"), full_page=True)
     finally:
         resident.close()

@@ -50,7 +50,7 @@ COLUMNS = frozenset({
     "subject_ref", "subject_address", "note", "search_text", "state", "version", "created_by_id", "entered_by_id",
     "recommendation", "council_recommended", "disqualifiers_found", "decision_id", "notice_ends_on",
     "certificate_code", "certificate_year", "certificate_number", "revoked_by_decision_id", "state_changed_at",
-    "created_at", "updated_at"})
+    "inspection_team", "inspection_started_at", "inspection_ended_at", "created_at", "updated_at"})
 NOT_LIVE = frozenset(s.value for s in TERMINAL_STATES | {State.DRAFT})  # as DossierFacts.live_duplicates
 
 
@@ -130,6 +130,7 @@ def register_on_behalf(actor: User, allowed: Verdict, campaign: Campaign, unit: 
             version=1, created_by_id=applicant, entered_by_id=actor.id, recommendation=None,
             council_recommended=None, disqualifiers_found=[], decision_id=None, notice_ends_on=None,
             certificate_code=None, certificate_year=None, certificate_number=None, revoked_by_decision_id=None,
+            inspection_team=None, inspection_started_at=None, inspection_ended_at=None,
             state_changed_at=now, created_at=now, updated_at=now))
         entries.append({"title": title, "campaign_id": campaign.id, "criteria_set": target.version,
                         "members": len(members), **event_data[index], "on_behalf": True,
