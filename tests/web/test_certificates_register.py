@@ -12,7 +12,7 @@ def test_the_register_lists_certificates_by_number_and_keeps_a_revoked_ones(clie
     revoke(world, listed[0])
     auth.login("chairman")
     page = html(client.get("/review/certificates-register"))
-    assert f"Sổ vào sổ giấy công nhận {listed[0].certificate_year}" in page
+    assert f"Sổ cấp giấy công nhận {listed[0].certificate_year}" in page
     rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
     assert [row.split("<td>", 2)[1].split("</td>", 1)[0] for row in rows] == ["1", "2", "3"]
     first = next(row for row in rows if listed[0].certificate_code in row)
