@@ -162,13 +162,9 @@ def batch():
 @bp.get("/decisions")
 @login_required
 def decisions():
-    in_scope = dossier_query(current_user, {}).with_only_columns(Dossier.decision_id).where(
-        Dossier.decision_id.is_not(None))
-    revoking = dossier_query(current_user, {}).with_only_columns(Dossier.revoked_by_decision_id).where(
-        Dossier.revoked_by_decision_id.is_not(None))
-    rows = db.session.scalars(select(Decision).where(or_(Decision.id.in_(in_scope), Decision.id.in_(revoking)))
-                              .order_by(Decision.signed_on.desc(), Decision.id.desc()))
-    return render_template("review/decisions.html", decisions=list(rows))
+    from workflow.services.decisions import decisions_page
+
+    return render_template("review/decisions.html", page=decisions_page(current_user, request.args.get("after")))
 
 
 @bp.get("/certificates-register")
@@ -193,7 +189,10 @@ def decision(decision_id: int):
 
 
 def _decision_page(found: Decision, form: PublishForm, status: int = 200):
+    from workflow.services.decisions import listed_page
+
     return render_template("review/decision.html", decision=found, form=form, today=local_today(),
+                           listed=listed_page(found, request.args.get("after")),
                            posting=publication.posting(current_user, found)), status
 
 

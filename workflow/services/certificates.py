@@ -19,7 +19,7 @@ from flask import current_app, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
-from models import AuditEvent, Decision, Dossier
+from models import AuditEvent, CertificateRegister, Decision, Dossier
 from states.effects import new_certificate_code
 from states.enums import Outcome, State, Title, Trigger
 from states.labels import TITLE_LABELS
@@ -247,8 +247,12 @@ def register_page(actor, year: int | None, after: str | None) -> RegisterPage:
     from workflow.services.scope import visible_dossiers
 
     entered = visible_dossiers(actor).where(Dossier.certificate_number.is_not(None))
-    years = sorted({y for y in db.session.scalars(entered.with_only_columns(Dossier.certificate_year).distinct())
-                    if y is not None}, reverse=True)
+    # The years come from the registers' own rows (a few per ward), each kept when the reader sees one entry of
+    # it: never a DISTINCT over every certificate of a province.
+    every_year = list(db.session.scalars(select(CertificateRegister.year).distinct()
+                                         .order_by(CertificateRegister.year.desc())))
+    years = [y for y in every_year
+             if db.session.scalar(select(entered.where(Dossier.certificate_year == y).exists()))]
     if year is None or year not in years:
         year = years[0] if years else None
     if year is None:

@@ -3,10 +3,12 @@ core, batch.move_all) or none does."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy.orm import joinedload
 
 from models import Decision, Dossier, User
 from states.enums import Outcome, Trigger
@@ -141,3 +143,73 @@ def refusal_letter(actor: User, dossier_id: int) -> tuple[Dossier, Decision]:
     if decision is None or decision.outcome != Outcome.REFUSE:
         raise NotFound(T("Hồ sơ này không có thông báo không công nhận."))
     return dossier, decision
+
+
+DECISIONS_PAGE = 50  # decisions a page of the list shows
+LISTED_PAGE = 200  # dossiers a decision's page shows at a time
+
+
+@dataclass
+class DecisionsPage:
+    """A page of the decisions the reader may read, newest first, each with how many dossiers it lists."""
+
+    rows: list[tuple[Decision, int]]
+    next_after: str | None  # "<signed_on>.<id>" of the last row, when more follow
+
+
+def decisions_page(actor: User, after: str | None) -> DecisionsPage:
+    """The decisions listing at least one dossier the actor sees, newest first, `DECISIONS_PAGE` at a time after
+    `after`. Each decision is kept by an EXISTS over the dossiers' decision index, so the cost follows the page,
+    not the province."""
+    scope = visible_dossiers(actor)
+    query = select(Decision).where(or_(scope.where(Dossier.decision_id == Decision.id).exists(),
+                                       scope.where(Dossier.revoked_by_decision_id == Decision.id).exists()))
+    key = _decision_key(after)
+    if key is not None:
+        query = query.where(tuple_(Decision.signed_on, Decision.id) < tuple_(*key))
+    found = list(db.session.scalars(query.order_by(Decision.signed_on.desc(), Decision.id.desc())
+                                    .limit(DECISIONS_PAGE + 1)))
+    more, found = len(found) > DECISIONS_PAGE, found[:DECISIONS_PAGE]
+    counts = _listed_counts([d.id for d in found])
+    last = found[-1] if more else None
+    return DecisionsPage([(d, counts.get(d.id, 0)) for d in found],
+                         f"{last.signed_on.isoformat()}.{last.id}" if last else None)
+
+
+def _listed_counts(ids: list[int]) -> dict[int, int]:
+    """How many dossiers each decision lists (decided, or taken back by it): two grouped counts over the page."""
+    counts: dict[int, int] = {}
+    for column in (Dossier.decision_id, Dossier.revoked_by_decision_id):
+        for decision_id, count in db.session.execute(select(column, func.count()).where(column.in_(ids))
+                                                     .group_by(column)):
+            counts[decision_id] = counts.get(decision_id, 0) + count
+    return counts
+
+
+def _decision_key(after: str | None) -> tuple[date, int] | None:
+    day, _, ident = (after or "").partition(".")
+    try:
+        return date.fromisoformat(day), int(ident)
+    except ValueError:
+        return None
+
+
+@dataclass
+class ListedPage:
+    """A page of the dossiers one decision lists, by id."""
+
+    rows: list[Dossier]
+    total: int
+    next_after: int | None
+
+
+def listed_page(decision: Decision, after: str | None) -> ListedPage:
+    """The dossiers `decision` lists, `LISTED_PAGE` at a time after the id `after`, with their units."""
+    column = Dossier.revoked_by_decision_id if decision.outcome == Outcome.REVOKE else Dossier.decision_id
+    query = select(Dossier).where(column == decision.id).options(joinedload(Dossier.unit))
+    if after and after.isdigit() and len(after) < 12:
+        query = query.where(Dossier.id > int(after))
+    rows = list(db.session.scalars(query.order_by(Dossier.id).limit(LISTED_PAGE + 1)))
+    more, rows = len(rows) > LISTED_PAGE, rows[:LISTED_PAGE]
+    total = db.session.scalar(select(func.count()).select_from(Dossier).where(column == decision.id))
+    return ListedPage(rows, total or 0, rows[-1].id if more else None)
