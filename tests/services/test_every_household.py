@@ -220,3 +220,19 @@ def test_unknown_campaign_or_group_is_not_found(world, group):
     with pytest.raises(ServiceError) as unknown:
         households.start(world.users["group_committee"], 10**6, world.units["G1"].id, "cultured_family")
     assert unknown.value.status == 404
+
+
+def test_next_year_a_household_title_renews_after_the_window_only_when_assessed_for_every_household(world):
+    from tests.services.test_renew import next_year_campaign
+    from workflow.services import renew
+
+    cultured = world.dossier(State.RECOGNIZED, title=Title.CULTURED_FAMILY, subject_ref=HEAD_A)
+    family = world.dossier(State.RECOGNIZED, subject_ref=HEAD_A, decision_number="02/QĐ-UBND")
+    later = next_year_campaign(world, opens_in=-60, closes_in=-1)  # its registration closed yesterday
+    assert renew.next_campaign(cultured).id == later.id and renew.next_campaign(family) is None
+    new = renew.renew(world.users["group_committee"], cultured.id, later.id)
+    db.session.commit()
+    assert (new.campaign_id, new.state, new.title) == (later.id, State.REGISTERED, "cultured_family")
+    with pytest.raises(Conflict) as closed:
+        renew.renew(world.users["group_committee"], family.id, later.id)
+    assert "nhận đăng ký từ" in closed.value.message
