@@ -110,6 +110,14 @@ class Title(StrEnum):
     MODEL_FAMILY = "model_family"
     MODEL_GROUP = "model_group"
     MODEL_AGENCY = "model_agency"
+    CULTURED_FAMILY = "cultured_family"  # Gia đình văn hóa (Decree 86/2023): every household, no registration
+
+
+class RegistrationKind(StrEnum):
+    """How a title's dossiers begin (states/titles.py says which title is which)."""
+
+    VOLUNTEER = "volunteer"  # a household or person registers in the campaign's window (or signs a paper form)
+    EVERY_HOUSEHOLD = "every_household"  # assessed for every household: the committee starts the dossiers
 
 
 class UnitKind(StrEnum):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from states.labels import N_
 from states.text import Text
+from states.titles import every_household, registration_window
 
 
 class Facts(Protocol):
@@ -79,12 +80,19 @@ def percent(share: float) -> str:
 
 
 def in_registration_window(ctx: GuardContext) -> str | None:
+    """Inside the campaign's registration window; a title assessed for every household (Decree 86/2023) has no
+    registration, so its dossiers may enter from the window's opening until the group's assessment deadline."""
     today = local_date(ctx.now)
-    opens, closes = ctx.campaign.registration_opens, ctx.campaign.registration_closes
-    if today < opens or today > closes:
-        return Reason(N_("ngoài thời gian đăng ký: từ %(opens)s đến %(closes)s, hôm nay %(today)s"),
+    opens, closes = registration_window(ctx.campaign, ctx.dossier.title)
+    if opens <= today <= closes:
+        return None
+    if every_household(ctx.dossier.title):
+        return Reason(N_("ngoài thời gian lập hồ sơ: danh hiệu này xét cho mọi hộ gia đình, không cần đăng ký, nên "
+                         "hồ sơ được lập từ ngày mở đăng ký %(opens)s đến hạn bình xét của tổ %(closes)s; hôm nay "
+                         "%(today)s"),
                       opens=f"{opens:%d/%m/%Y}", closes=f"{closes:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
-    return None
+    return Reason(N_("ngoài thời gian đăng ký: từ %(opens)s đến %(closes)s, hôm nay %(today)s"),
+                  opens=f"{opens:%d/%m/%Y}", closes=f"{closes:%d/%m/%Y}", today=f"{today:%d/%m/%Y}")
 
 
 def required_fields(ctx: GuardContext) -> str | None:

@@ -56,6 +56,7 @@ TITLE_LABELS: dict[Title, str] = {
     Title.MODEL_FAMILY: N_("Gia đình kiểu mẫu"),
     Title.MODEL_GROUP: N_("Tổ dân phố kiểu mẫu"),
     Title.MODEL_AGENCY: N_("Cơ quan, đơn vị kiểu mẫu"),
+    Title.CULTURED_FAMILY: N_("Gia đình văn hóa"),
 }
 
 EVENT_LABELS: dict[str, str] = {

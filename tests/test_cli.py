@@ -55,6 +55,15 @@ def test_the_demo_ward_keeps_the_real_calendar(runner, frozen_clock):
     for user in db.session.scalars(select(User)):
         if user.personal_id and user.personal_id[3] == "0":  # a man born in the 1900s
             assert " Thị " not in f" {user.full_name} "
+    # “Gia đình văn hóa” is assessed for every household: two groups' committees started a dossier for each of
+    # their households in one step, after the registration had closed, and they went on as any other.
+    cultured = db.session.scalars(select(Dossier).where(Dossier.title == "cultured_family")).all()
+    assert len(cultured) >= 4 and {d.unit.code for d in cultured} == {"TDP-3", "TDP-4"}
+    assert State.PUBLIC_NOTICE in {d.state for d in cultured}
+    started = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.dossier_id.in_([d.id for d in cultured]), AuditEvent.trigger == "created")).all()
+    assert all(e.data["every_household"] and e.at.date() > cultured[0].campaign.registration_closes
+               for e in started)
     # Loaded on another day of the year, the demo is a true snapshot of that day: nothing in the future.
     assert db.session.scalar(select(func.max(AuditEvent.at))) <= frozen_clock.current
 

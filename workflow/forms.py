@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from flask_babel import gettext as _
 from wtforms import SelectChoice
@@ -23,10 +24,18 @@ def parse_id(raw: str | None) -> int | None:
     return int(raw) if 0 < int(raw) <= limits.ID_MAX else None
 
 
-def open_campaign_choices(campaigns: Iterable) -> list[SelectChoice]:
-    """The campaigns taking registrations, each with the day it stops taking them."""
-    return [SelectChoice(c.id, _("%(name)s (nhận đăng ký đến %(closes)s)", name=c.name,
-                                 closes=local_date(c.registration_closes))) for c in campaigns]
+def open_campaign_choices(campaigns: Iterable, today: date | None = None) -> list[SelectChoice]:
+    """The campaigns taking registrations, each with the day it stops taking them; one whose window has closed
+    still takes dossiers of the titles assessed for every household, until its assessment deadline."""
+    choices = []
+    for c in campaigns:
+        if today is not None and today > c.registration_closes:
+            label = _("%(name)s (hết hạn đăng ký; danh hiệu xét cho mọi hộ gia đình lập hồ sơ đến %(due)s)",
+                      name=c.name, due=local_date(c.assessment_due))
+        else:
+            label = _("%(name)s (nhận đăng ký đến %(closes)s)", name=c.name, closes=local_date(c.registration_closes))
+        choices.append(SelectChoice(c.id, label))
+    return choices
 
 
 def as_number(raw: str | None) -> int | str | None:

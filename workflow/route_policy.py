@@ -95,6 +95,7 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "dossiers.withdraw": (T.WITHDRAW,),  # the confirmation page, then the step
     "dossiers.renew_one": (A.RENEW, A.REGISTER_ON_BEHALF),  # "Đăng ký lại năm …": its applicant, or the committee
     "dossiers.renew_group": (A.RENEW, A.REGISTER_ON_BEHALF),  # the committee renews a group's list at once
+    "dossiers.every_household": (A.REGISTER_ON_BEHALF,),  # the committee starts every household's dossier at once
     "dossiers.assessment": (A.ASSESSMENT,),
     "dossiers.inspection": (A.INSPECTION,),
     "dossiers.vote": (A.VOTE,),

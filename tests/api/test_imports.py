@@ -39,7 +39,7 @@ def mixed(world) -> bytes:
     return xlsx([*GOOD,
                  (3, "Hộ bà Trùng Lặp", taken.subject_ref, "", "Gia đình kiểu mẫu"),  # already registered
                  (4, "Hộ ông Sai Số", "12345", "", "Gia đình kiểu mẫu"),  # bad personal number
-                 (5, "Hộ ông Không Rõ", "001085011111", "", "Gia đình văn hóa"),  # unknown title
+                 (5, "Hộ ông Không Rõ", "001085011111", "", "Gia đình hiếu học"),  # unknown title
                  (None, None, None, None, None),  # an empty row in the middle
                  (7, "Hộ ông Phạm Văn Bình", "001085012345", "", "Gia đình kiểu mẫu"),  # twice in the file
                  (8, "Nguyễn Văn Số", 1085077777, "", "Công dân kiểu mẫu")])  # a number cell lost its 0
@@ -60,7 +60,7 @@ def test_the_preview_names_each_row_and_writes_nothing(api, world):
         "create", "create", "duplicate", "error", "error", "error", "duplicate", "create"]
     assert "đã đăng ký" in by_row[4]["reason"]
     assert "12 chữ số" in by_row[5]["reason"]
-    assert "Gia đình văn hóa" in by_row[6]["reason"]
+    assert "Gia đình hiếu học" in by_row[6]["reason"]
     assert by_row[7]["reason"] == "dòng trống"
     assert "dòng 2" in by_row[8]["reason"]
     assert body["created"] == 0 and all(r["dossier_id"] is None for r in body["rows"])

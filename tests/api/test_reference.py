@@ -32,6 +32,14 @@ def test_titles_carry_their_criteria_sets(api, world):
     assert citizen["shape"] == "checklist" and citizen["pass_points"] is None
     assert all(c["max_points"] is None for c in citizen["criteria"])
     assert all(t["criteria_set"]["disqualifiers"] for t in titles.values())
+    # Decree 86/2023's household title is assessed for every household, without registration; the others are
+    # volunteered for.
+    assert {code: t["registration"] for code, t in titles.items()} == {
+        "model_citizen": "volunteer", "model_family": "volunteer", "model_group": "volunteer",
+        "model_agency": "volunteer", "cultured_family": "every_household"}
+    cultured = titles["cultured_family"]
+    assert cultured["name"] == "Gia đình văn hóa" and cultured["subject_kind"] == "household"
+    assert cultured["criteria_set"]["version"] == "NĐ 86/2023" and cultured["criteria_set"]["shape"] == "checklist"
 
 
 def campaign_body(world, year=2031, **over):

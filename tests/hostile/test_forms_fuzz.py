@@ -32,6 +32,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from states.enums import AttachmentKind, Role, State, Title, Trigger, UnitKind, VoteChoice
 from tests.conftest import Auth, csrf_from
@@ -224,6 +225,16 @@ class FormSpec:
     dossiers: list[str] = field(default_factory=list)  # more of the world's dossiers it needs
 
 
+def household_digest(ctx: Context) -> str:
+    """The fingerprint the page's preview of group 1's households carries (a confirmation that matches it)."""
+    from models import Campaign, Unit
+    from workflow.services import households
+
+    unit = db.session.scalars(select(Unit).where(Unit.code == "G1")).one()
+    campaign = db.session.scalars(select(Campaign).where(Campaign.unit_id == unit.parent_id)).first()
+    return households.plan(ctx.hostile.users["group_committee"], campaign.id, unit.id, "cultured_family").digest
+
+
 def dossier_url(suffix: str = "") -> Callable[[Context], str]:
     return lambda ctx: f"/dossiers/{ctx.dossier_id}{suffix}"
 
@@ -356,6 +367,11 @@ FORMS: dict[str, FormSpec] = {
                      "confirmed": one_of_or_hostile("yes", "")},
         query=lambda ctx: {"unit_id": numbers(*ctx.unit_ids()), "campaign_id": numbers(*ctx.campaign_ids())},
         dossiers=["not_recognized"]),
+    "dossiers.every_household": FormSpec(
+        [("group_committee", "recognized"), ("applicant", "recognized")], lambda ctx: "/dossiers/every-household",
+        lambda ctx: {"unit_id": numbers(*ctx.unit_ids()), "campaign_id": numbers(*ctx.campaign_ids()),
+                     "title": one_of_or_hostile(*[t.value for t in Title]),
+                     "seen": one_of_or_hostile(household_digest(ctx), "")}),
     "dossiers.assessment": FormSpec([("group_committee", "self_assessment"),
                                      ("group_committee", "self_assessment_citizen")],
                                     dossier_url("/assessment"), criteria_fields(points=True, meeting=True)),
@@ -555,6 +571,10 @@ GET_FORMS: dict[str, FormSpec] = {
     "review.batch": FORMS["review.batch"],
     "review.batch_step": FORMS["review.batch_step"],
     "dossiers.renew_group": FORMS["dossiers.renew_group"],
+    "dossiers.every_household": FormSpec(
+        [("group_committee", "recognized")], lambda ctx: "/dossiers/every-household",
+        lambda ctx: {"unit_id": numbers(*ctx.unit_ids()), "campaign_id": numbers(*ctx.campaign_ids()),
+                     "title": one_of_or_hostile(*[t.value for t in Title])}, examples=12),
     "admin.calendar": FormSpec([("admin", None)], lambda ctx: "/admin/calendar",
                                lambda ctx: {"year": numbers(2026, 2027, 2100)}, examples=12),
     "review.streaks": FormSpec([("chairman", None)], lambda ctx: "/review/streaks",

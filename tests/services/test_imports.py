@@ -58,7 +58,7 @@ def mixed(world) -> bytes:
         (4, "Hộ bà Nháp", "001077088888", "", "Gia đình kiểu mẫu"),  # a draft of the same subject
         (5, "Hộ ông Bị Từ Chối", "001077077777", "", "Gia đình kiểu mẫu"),  # rejected before: may register again
         (6, "Hộ ông Sai Số", "12345", "", "Gia đình kiểu mẫu"),  # bad personal number
-        (7, "Hộ ông Không Rõ", "001085011111", "", "Gia đình văn hóa"),  # unknown title
+        (7, "Hộ ông Không Rõ", "001085011111", "", "Gia đình hiếu học"),  # unknown title
         (None, None, None, None, None),  # an empty row in the middle
         (9, "Hộ ông Phạm Văn Bình", "001085012345", "", "Gia đình kiểu mẫu"),  # twice in the file
         (10, "Nguyễn Văn Số", 1085077777, "", "Công dân kiểu mẫu"),  # a number cell lost its 0

@@ -26,7 +26,7 @@ def test_upload_preview_then_create(client, auth, world):
     assert preview.status_code == 200
     shown = html(preview)
     assert "3 dòng sẽ được tạo" in shown and "2 dòng trùng" in shown and "3 dòng lỗi" in shown
-    assert "dòng trống" in shown and "Gia đình văn hóa" in shown and "Tạo 3 hồ sơ" in shown
+    assert "dòng trống" in shown and "Gia đình hiếu học" in shown and "Tạo 3 hồ sơ" in shown
     assert db.session.scalar(select(func.count(Dossier.id))) == before  # nothing yet
     done = client.post("/imports/registrations/confirm", data={
         "csrf_token": csrf_from(shown), "unit_id": world.units["G1"].id, "campaign_id": world.campaign.id,
@@ -56,10 +56,27 @@ def test_outside_registration_the_page_says_when_the_next_campaign_opens(client,
 
     from workflow.services.listing import local_today
 
-    world.campaign.registration_closes = local_today() - timedelta(days=1)
+    # Closed for every title: the registration window, and the assessment deadline that ends the days of the
+    # titles assessed for every household.
+    world.campaign.registration_closes = local_today() - timedelta(days=10)
+    world.campaign.assessment_due = local_today() - timedelta(days=1)
     db.session.commit()
     auth.login("group_committee")
     page = html(client.get("/imports/registrations"))
     assert "Hiện không có đợt thi đua nào đang nhận đăng ký" in page
     assert "Phường chưa công bố đợt thi đua tiếp theo" in page
     assert 'type="file"' not in page  # no form whose campaign list is empty
+
+
+def test_after_registration_closes_the_campaign_still_takes_every_household_titles(client, auth, world):
+    from datetime import timedelta
+
+    from workflow.services.listing import local_today
+
+    world.campaign.registration_closes = local_today() - timedelta(days=1)
+    db.session.commit()
+    auth.login("group_committee")
+    page = html(client.get("/imports/registrations"))
+    assert 'type="file"' in page and world.campaign.name in page
+    assert "hết hạn đăng ký; danh hiệu xét cho mọi hộ gia đình lập hồ sơ đến" in page
+    assert "/dossiers/every-household" in page

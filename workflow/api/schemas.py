@@ -997,6 +997,10 @@ class TitleOut(Out):
     code: str
     name: str
     subject_kind: str
+    registration: Literal["volunteer", "every_household"] = Field(
+        description="volunteer: households or people register in the campaign's window; every_household: every "
+                    "household of a group is assessed without registration (Decree 86/2023), the group's committee "
+                    "starts the dossiers (registration import or on_behalf) until the assessment deadline")
     criteria_set: CriteriaSetOut | None
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from models import Attachment, AuditEvent, Campaign, CriteriaSet, Decision, Dossier, Unit, User
 from states.enums import State, Title
 from states.labels import STATE_LABELS, TITLE_LABELS
+from states.titles import registration_of
 from workflow.services.calendar import Period
 from workflow.services.criteria import SUBJECT_KINDS, current_set
 from workflow.services.listing import due_at, due_date, notice_ends_on
@@ -49,7 +50,7 @@ def criteria_set_json(s: CriteriaSet | None) -> dict | None:
 
 def title_json(title: Title) -> dict:
     return {"code": title.value, "name": TITLE_LABELS[title], "subject_kind": SUBJECT_KINDS[title],
-            "criteria_set": criteria_set_json(current_set(title))}
+            "registration": registration_of(title).value, "criteria_set": criteria_set_json(current_set(title))}
 
 
 def day(value: date | None) -> str | None:

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("dossiers", __name__)
 
-from workflow.dossiers import certificates, exports, imports, prints, renew, routes  # noqa: E402,F401
+from workflow.dossiers import certificates, exports, households, imports, prints, renew, routes  # noqa: E402,F401

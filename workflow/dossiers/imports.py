@@ -54,7 +54,7 @@ def _choices(form: UploadForm) -> Registration:
     form.unit_id.choices = [SelectChoice(u.id, f"{u.name} ({u.code})") for u in units]
     form.unit_id.label.text = _("Tổ dân phố")
     registration = registration_campaigns(units)
-    form.campaign_id.choices = open_campaign_choices(registration.open)
+    form.campaign_id.choices = open_campaign_choices(registration.open, local_today())
     form.campaign_id.label.text = _("Đợt thi đua")
     form.file.label.text = _("Tệp danh sách (Excel .xlsx, theo tệp mẫu)")
     return registration

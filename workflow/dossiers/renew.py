@@ -16,6 +16,7 @@ from wtforms.widgets import HiddenInput
 
 from models import Campaign, Dossier, Unit
 from states.enums import Action, UnitKind
+from states.titles import registration_window
 from workflow import clock, limits
 from workflow.dossiers import bp
 from workflow.extensions import db
@@ -89,6 +90,7 @@ def renew_one(dossier_id: int):
         return done
     dossier = get_dossier_for(current_user, dossier_id)
     return render_template("dossiers/renew.html", dossier=dossier, campaign=campaign, form=form,
+                           closes=registration_window(campaign, dossier.title)[1],
                            on_behalf=renew.on_behalf(allowed), unit=renew.successor(dossier.unit, local_today()),
                            existing=renew.already_registered(dossier, campaign)), status
 

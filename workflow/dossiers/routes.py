@@ -12,6 +12,7 @@ from models import Campaign, Dossier, Unit
 from states.enums import Action, State, TeamRole, Title, Trigger, UnitKind
 from states.guards import evaluate, group_meeting_approval, group_meeting_quorum, group_meeting_recorded
 from states.machine import mermaid
+from states.titles import EVERY_HOUSEHOLD_TITLES, VOLUNTEER_TITLES, registration_window
 from workflow.diagram import workflow_svg
 from workflow.dossiers import bp
 from workflow.dossiers.forms import (
@@ -53,7 +54,11 @@ SORTS = {name: paging.Order(name, column, Dossier.id, descending) for name, colu
 @bp.get("/")
 @login_required
 def home():
-    return render_template("home.html", sections=my_work(current_user), oversight=oversight(current_user))
+    # The committee starts the dossiers of a title assessed for every household from here (dossiers/households.py).
+    household_titles = list(EVERY_HOUSEHOLD_TITLES) if permissions.may_somewhere(
+        current_user, Action.REGISTER_ON_BEHALF) else []
+    return render_template("home.html", sections=my_work(current_user), oversight=oversight(current_user),
+                           household_titles=household_titles)
 
 
 @bp.get("/dossiers")
@@ -96,13 +101,16 @@ def _unit_choices() -> list[SelectChoice]:
 def new():
     form = DossierForm()
     form.unit_id.choices = _unit_choices()
-    # Only the campaigns taking registrations today are offered; the newest is chosen unless another is.
+    may_register_for = permissions.may_somewhere(current_user, Action.REGISTER_ON_BEHALF)
+    # Only the campaigns taking registrations today are offered; the newest is chosen unless another is. A resident
+    # registers herself in the window; the committee also starts the dossiers of a title assessed for every
+    # household until the assessment deadline.
     registration = registration_campaigns(list(db.session.scalars(
-        select(Unit).where(Unit.id.in_([c.value for c in form.unit_id.choices])))))
-    form.campaign_id.choices = open_campaign_choices(registration.open)
+        select(Unit).where(Unit.id.in_([c.value for c in form.unit_id.choices])))),
+        titles=None if may_register_for else VOLUNTEER_TITLES)
+    form.campaign_id.choices = open_campaign_choices(registration.open, local_today())
     if request.method == "GET" and registration.open:
         form.campaign_id.data = registration.open[0].id
-    may_register_for = permissions.may_somewhere(current_user, Action.REGISTER_ON_BEHALF)
     if not may_register_for:
         del form.on_behalf
     if not form.unit_id.choices:
@@ -255,9 +263,9 @@ def withdraw(dossier_id: int):
         return done
     dossier = get_dossier_for(current_user, dossier_id)
     campaign = dossier.campaign
+    opens, closes = registration_window(campaign, dossier.title)
     return render_template("dossiers/withdraw.html", dossier=dossier, form=form, campaign=campaign,
-                           registration_open=campaign.registration_opens <= local_today()
-                           <= campaign.registration_closes), status
+                           registration_open=opens <= local_today() <= closes, registration_closes=closes), status
 
 
 # --- the group's self-assessment and the ward's inspection -----------------------------------------------------

@@ -12,6 +12,7 @@ from states.enums import Action, Recommendation, TeamRole, Title, Trigger, UnitK
 from states.labels import EVENT_LABELS, ROLE_LABELS, STATE_LABELS, TITLE_LABELS, TRIGGER_LABELS, VOTE_LABELS
 from states.policy import VIETNAM, local_day
 from states.text import T
+from states.titles import every_household, household
 from workflow import clock
 from workflow.services import audit, dossier_view, meetings, permissions
 from workflow.services.criteria import Score
@@ -76,6 +77,8 @@ _ADDRESSEES = {
     Title.MODEL_FAMILY: ("Ban công tác Mặt trận {unit}", "Ban vận động xây dựng các danh hiệu kiểu mẫu {unit}"),
     Title.MODEL_GROUP: ("Ban chỉ đạo xây dựng các danh hiệu kiểu mẫu {ward}",),
     Title.MODEL_AGENCY: ("Ban chỉ đạo xây dựng các danh hiệu kiểu mẫu {ward}",),
+    # Decree 86/2023: the group's head and its Front work committee review every household of the group.
+    Title.CULTURED_FAMILY: ("Ban công tác Mặt trận {unit}", "Trưởng {unit}"),
 }
 # Who signs, per title.
 _SIGNERS = {
@@ -83,6 +86,7 @@ _SIGNERS = {
     Title.MODEL_FAMILY: ("NGƯỜI ĐĂNG KÝ", "(Chủ hộ ký, ghi rõ họ tên)"),
     Title.MODEL_GROUP: ("TM. BAN VẬN ĐỘNG\nTRƯỞNG BAN", "(Ký, ghi rõ họ tên)"),
     Title.MODEL_AGENCY: ("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ", "(Ký, ghi rõ họ tên, đóng dấu)"),
+    Title.CULTURED_FAMILY: ("ĐẠI DIỆN HỘ GIA ĐÌNH", "(Chủ hộ ký, ghi rõ họ tên)"),
 }
 
 
@@ -100,11 +104,16 @@ class Registration:
 
     @property
     def family(self) -> bool:
-        return self.dossier.title == Title.MODEL_FAMILY
+        return household(self.dossier.title)
 
     @property
     def person(self) -> bool:
-        return self.dossier.title in (Title.MODEL_CITIZEN, Title.MODEL_FAMILY)
+        return self.dossier.title == Title.MODEL_CITIZEN or self.family
+
+    @property
+    def every_household(self) -> bool:
+        """A title assessed for every household: the household registers nothing, the group lists it."""
+        return every_household(self.dossier.title)
 
 
 def applicant_name(dossier: Dossier) -> str:
@@ -112,7 +121,7 @@ def applicant_name(dossier: Dossier) -> str:
     listed), the person herself, or nobody by name for a group or an agency."""
     if dossier.title == Title.MODEL_CITIZEN:
         return dossier.subject_name
-    if dossier.title != Title.MODEL_FAMILY:
+    if not household(dossier.title):
         return ""
     head = next((m.name for m in dossier.members if fold(m.relation) == "chu ho"), None)
     if head:

@@ -21,9 +21,10 @@ from sqlalchemy import select
 
 from models import AuditEvent, CertificateRegister, Decision, Dossier
 from states.effects import new_certificate_code
-from states.enums import Outcome, State, Title, Trigger
+from states.enums import Outcome, State, Trigger
 from states.labels import TITLE_LABELS
 from states.policy import local_day
+from states.titles import household
 from workflow.extensions import db
 from workflow.services.documents import in_text, official_date, place_of, signature_of
 
@@ -82,7 +83,7 @@ def subject_line(dossier: Dossier) -> str:
     """How the certificate names whom it recognizes: a family as a household ("Hộ gia đình ông …"), anyone
     else by the name on the dossier."""
     name = " ".join(unicodedata.normalize("NFC", dossier.subject_name).split())
-    if dossier.title != Title.MODEL_FAMILY:
+    if not household(dossier.title):
         return name
     folded = name.casefold()
     if folded.startswith("hộ gia đình"):

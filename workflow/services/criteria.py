@@ -12,16 +12,12 @@ from sqlalchemy import select
 from models import CriteriaSet, Criterion, Disqualifier, Standard
 from states.enums import Title
 from states.text import T
+from states.titles import FACTS
 from workflow.extensions import db
 from workflow.services.errors import Conflict, ValidationFailed
 from workflow.services.validate import has_surrogate
 
-SUBJECT_KINDS = {
-    Title.MODEL_CITIZEN: "person",
-    Title.MODEL_FAMILY: "household",
-    Title.MODEL_GROUP: "residential_group",
-    Title.MODEL_AGENCY: "agency",
-}
+SUBJECT_KINDS = {title: facts.subject_kind for title, facts in FACTS.items()}  # states/titles.py
 
 
 def current_set(title: Title) -> CriteriaSet | None:

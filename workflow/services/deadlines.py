@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import CalendarDay, Campaign, Dossier
 from states.enums import State
+from states.titles import EVERY_HOUSEHOLD_TITLES, every_household
 from workflow.extensions import db
 from workflow.services import calendar
 
@@ -35,9 +36,18 @@ DUE_FIELD = {
 CAMPAIGN_FIELDS = frozenset(DUE_FIELD.values()) | {"decision_days", "decision_working_days"}
 
 
-def compute(state: str, campaign: Campaign, state_changed_at: datetime | None) -> date | None:
+def due_field(state: str, title: str | None = None) -> str | None:
+    """The campaign date a dossier of `title` in `state` is due by: a draft of a title assessed for every household
+    may be sent until the assessment deadline (states/titles.registration_window), not the registration's close."""
+    if State(state) == State.DRAFT and title is not None and every_household(title):
+        return "assessment_due"
+    return DUE_FIELD.get(State(state))
+
+
+def compute(state: str, campaign: Campaign, state_changed_at: datetime | None,
+            title: str | None = None) -> date | None:
     """The last day (Vietnam's date) of the stage `state` in `campaign`, entered at `state_changed_at`."""
-    field = DUE_FIELD.get(State(state))
+    field = due_field(state, title)
     if field is None:
         return None
     deadline = getattr(campaign, field)
@@ -64,7 +74,7 @@ def _store_deadlines(session: Session, _context, _instances) -> None:
         if isinstance(obj, Dossier) and _changed(session, obj, ("state", "campaign_id", "state_changed_at")):
             campaign = obj.campaign or session.get(Campaign, obj.campaign_id)
             obj.ward_id = campaign.unit_id  # a campaign is always a ward's
-            obj.due_on = compute(obj.state, campaign, obj.state_changed_at)
+            obj.due_on = compute(obj.state, campaign, obj.state_changed_at, obj.title)
         elif isinstance(obj, Campaign) and obj not in session.new and _changed(session, obj, CAMPAIGN_FIELDS):
             session.info.setdefault("deadlines_campaigns", set()).add(obj.id)
 
@@ -81,17 +91,24 @@ def _refresh_moved_deadlines(session: Session, _context) -> None:
 
 
 def refresh_campaign(campaign: Campaign, session: Session | None = None) -> int:
-    """Recompute the stored deadline of the campaign's open dossiers: one UPDATE per state, and one statement for
-    those awaiting the decision (grouped by completion day). Returns how many rows were written."""
+    """Recompute the stored deadline of the campaign's open dossiers: one UPDATE per state (drafts: and per title
+    assessed for every household), and one statement for those awaiting the decision (grouped by completion day).
+    Returns how many rows were written."""
     session = session or db.session
     table = Dossier.__table__
     written = 0
     for state in DUE_FIELD:
         if state == State.AWAITING_DECISION and campaign.decision_days:
             continue
+        where = [table.c.campaign_id == campaign.id, table.c.state == state.value]
+        if state == State.DRAFT:  # a draft of a title assessed for every household is due later (due_field)
+            for title in EVERY_HOUSEHOLD_TITLES:
+                written += session.connection().execute(
+                    update(table).where(*where, table.c.title == title.value)
+                    .values(due_on=getattr(campaign, due_field(state, title)))).rowcount or 0
+            where.append(table.c.title.not_in([title.value for title in EVERY_HOUSEHOLD_TITLES]))
         written += session.connection().execute(
-            update(table).where(table.c.campaign_id == campaign.id, table.c.state == state.value)
-            .values(due_on=getattr(campaign, DUE_FIELD[state]))).rowcount or 0
+            update(table).where(*where).values(due_on=getattr(campaign, DUE_FIELD[state]))).rowcount or 0
     if campaign.decision_days:
         waiting = select(table.c.id, table.c.state_changed_at, table.c.campaign_id).where(
             table.c.campaign_id == campaign.id, table.c.state == State.AWAITING_DECISION.value)

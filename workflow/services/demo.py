@@ -23,7 +23,7 @@ from models import Campaign, Dossier, Unit, User
 from states.enums import Recommendation, State, Title, Trigger, UnitKind, VoteChoice
 from workflow import clock
 from workflow.extensions import db
-from workflow.services import calendar, decisions, meetings, records
+from workflow.services import calendar, decisions, households, meetings, records
 from workflow.services.accounts import create_user
 from workflow.services.campaigns import create_campaign
 from workflow.services.criteria import load_criteria_dir
@@ -87,6 +87,7 @@ class Plan:
     by: str = ""  # the applicant's username when she registered herself; else the committee typed her paper form
     delay: int = 0  # working days the inspection waits after the notice closes, beyond the usual two
     dossier: Dossier | None = field(default=None, repr=False)
+    started_on: date | None = None  # started by the committee for every household (no registration) on this day
 
 
 def _family(group: str, head: str, ref: str, **kw) -> Plan:
@@ -145,6 +146,12 @@ def last_year_plans() -> list[Plan]:
     ]
 
 
+# Decree 86/2023's “Gia đình văn hóa” is assessed for every household, without registration: in March, after the
+# registration has closed, these groups' committees start a dossier for each household the records know, in one
+# step; how far each goes, in the order the step lists them (by name).
+EVERY_HOUSEHOLD = {"TDP-3": (3, 3, ("recognized", "weak")), "TDP-4": (3, 4, ("recognized", "recognized"))}
+
+
 # --- the calendar --------------------------------------------------------------------------------------------
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -190,12 +197,29 @@ class Year:
         self.campaign, self.plans, self.decision_day, self.numbers = campaign, plans, decision_day, numbers
         self.y = campaign.year
 
-    def lives(self) -> Iterable[Generator]:
+    def lives(self, agenda: Agenda, every_household: dict | None = None) -> Iterable[Generator]:
+        self.agenda = agenda  # the lives of dossiers started during the year join it
         for n, plan in enumerate(self.plans):
             yield self.dossier_life(plan, n)
-        for code in sorted({p.group for p in self.plans}):
+        for code, (month, day, fates) in sorted((every_household or {}).items()):
+            yield self.every_household(code, date(self.y, month, day), fates)
+        for code in sorted({p.group for p in self.plans} | set(every_household or {})):
             yield self.meeting(code)
         yield self.decision()
+
+    def every_household(self, code: str, day: date, fates: tuple[str, ...]) -> Generator[datetime, datetime, None]:
+        """The committee starts the group's “Gia đình văn hóa” dossiers in one step (services/households.py); each
+        then lives as any registration does from its acceptance on."""
+        when = yield at(working_on_or_after(day), 9, 30)
+        started = households.start(_user(GROUPS[code][0]), self.campaign.id, _unit(code).id,
+                                   Title.CULTURED_FAMILY.value, now=when)
+        for k, registered in enumerate(started):
+            dossier = db.session.get(Dossier, registered.dossier_id)
+            plan = Plan(code, Title.CULTURED_FAMILY, dossier.subject_name, dossier.subject_ref,
+                        fate=fates[k % len(fates)], score=80 if fates[k % len(fates)] == "weak" else 100,
+                        dossier=dossier, started_on=when.astimezone(VIETNAM).date())
+            self.plans.append(plan)
+            self.agenda.add(self.dossier_life(plan, len(self.plans)))
 
     def meeting_day(self, code: str) -> date:
         month, day = GROUPS[code][4]
@@ -205,26 +229,29 @@ class Year:
         y, group = self.y, GROUPS[plan.group]
         committee = _user(group[0])
         unit = _unit(plan.group)
-        registered_on = working_on_or_after(date(y, 1, 6) + timedelta(days=(n * 3) % 20))
-        when = yield at(registered_on, 8 + n % 9, (n * 7) % 60)
-        payload = {"campaign_id": self.campaign.id, "title": plan.title.value, "unit_id": unit.id,
-                   "subject_name": plan.name, "subject_ref": plan.ref,
-                   "subject_address": f"Số {12 + n * 5} đường Tân Dân, {unit.name}, Phường Tân Dân"}
-        applicant = _user(plan.by) if plan.by else committee
-        if not plan.by:
-            payload["on_behalf"] = True  # the resident signed the paper form Mẫu 01; the committee typed it in
-        dossier = plan.dossier = create_dossier(applicant, payload, now=when)
-        if plan.fate == "draft":
-            return
-        if plan.by:
-            when = yield when + timedelta(minutes=20)
-            _step(applicant, dossier, Trigger.SUBMIT, when)
-        if plan.fate == "withdrawn":
-            when = yield at(working_on_or_after(date(y, 4, 8)), 15, 20)
-            _step(applicant, dossier, Trigger.WITHDRAW, when, "Xin rút để tập trung cho hồ sơ gia đình năm nay")
-            return
-        if plan.fate == "registered":
-            return
+        if plan.started_on is not None:  # the committee started it for every household: registered already
+            registered_on, dossier = plan.started_on, plan.dossier
+        else:
+            registered_on = working_on_or_after(date(y, 1, 6) + timedelta(days=(n * 3) % 20))
+            when = yield at(registered_on, 8 + n % 9, (n * 7) % 60)
+            payload = {"campaign_id": self.campaign.id, "title": plan.title.value, "unit_id": unit.id,
+                       "subject_name": plan.name, "subject_ref": plan.ref,
+                       "subject_address": f"Số {12 + n * 5} đường Tân Dân, {unit.name}, Phường Tân Dân"}
+            applicant = _user(plan.by) if plan.by else committee
+            if not plan.by:
+                payload["on_behalf"] = True  # the resident signed the paper form Mẫu 01; the committee typed it in
+            dossier = plan.dossier = create_dossier(applicant, payload, now=when)
+            if plan.fate == "draft":
+                return
+            if plan.by:
+                when = yield when + timedelta(minutes=20)
+                _step(applicant, dossier, Trigger.SUBMIT, when)
+            if plan.fate == "withdrawn":
+                when = yield at(working_on_or_after(date(y, 4, 8)), 15, 20)
+                _step(applicant, dossier, Trigger.WITHDRAW, when, "Xin rút để tập trung cho hồ sơ gia đình năm nay")
+                return
+            if plan.fate == "registered":
+                return
         when = yield at(working_after(registered_on, 5), 14, 30)
         if plan.fate == "registration_rejected":
             _step(committee, dossier, Trigger.REJECT_REGISTRATION, when,
@@ -425,12 +452,12 @@ def load_demo(criteria_dir: str) -> bool:
     this_year = now.astimezone(VIETNAM).year
     announce_tet_2027(now)
     agenda = Agenda(now)
-    for year, plans, day, numbers in (
+    for year, plans, day, numbers, every_household in (
             (this_year - 1, last_year_plans(), working_on_or_after(date(this_year - 1, 12, 18)),
-             ("312/QĐ-UBND", "41/TB-UBND")),
+             ("312/QĐ-UBND", "41/TB-UBND"), None),
             (this_year, this_year_plans(), working_on_or_after(date(this_year, 12, 17)),
-             ("298/QĐ-UBND", "37/TB-UBND"))):
-        for life in Year(demo_campaign(year), plans, day, numbers).lives():
+             ("298/QĐ-UBND", "37/TB-UBND"), EVERY_HOUSEHOLD)):
+        for life in Year(demo_campaign(year), plans, day, numbers).lives(agenda, every_household):
             agenda.add(life)
     agenda.run()
     return True

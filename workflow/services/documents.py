@@ -62,8 +62,10 @@ _NOUNS: dict[str, str] = {
     Title.MODEL_FAMILY: "hộ gia đình",
     Title.MODEL_GROUP: "tổ dân phố",
     Title.MODEL_AGENCY: "cơ quan, đơn vị",
+    Title.CULTURED_FAMILY: "hộ gia đình",
 }
 _SUBJECTS: dict[str, str] = {title: f"các {noun}" for title, noun in _NOUNS.items()}
+assert set(_NOUNS) == set(Title), "every title counts its own kind"
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,10 @@ def counted(dossiers: list[Dossier]) -> str:
     for dossier in dossiers:
         by_title[dossier.title] = by_title.get(dossier.title, 0) + 1
     titles = sorted(by_title, key=lambda t: order.index(t) if t in order else len(order))
-    return ", ".join(f"{by_title[t]:02d} {_NOUNS.get(t, 'đối tượng')}" for t in titles)
+    nouns = [_NOUNS.get(t, "đối tượng") for t in titles]
+    # Two titles of one kind (households: "Gia đình kiểu mẫu", "Gia đình văn hóa") each say which they count.
+    return ", ".join(f"{by_title[t]:02d} {noun}" + (f" ({TITLE_LABELS.get(t, t)})" if nouns.count(noun) > 1 else "")
+                     for t, noun in zip(titles, nouns, strict=True))
 
 
 def place_of(ward_name: str) -> str:
@@ -201,7 +206,8 @@ def decision_document(decision: Decision) -> DecisionDocument:
         recognizes=decision.outcome == Outcome.RECOGNIZE,
         titles=_joined([f"“{TITLE_LABELS.get(t, t)}”" for t in titles]) if titles else "",
         year=_joined(years),
-        subjects=_joined([_SUBJECTS.get(t, "các đối tượng") for t in titles]) if titles else "các đối tượng",
+        subjects=_joined(list(dict.fromkeys(_SUBJECTS.get(t, "các đối tượng") for t in titles)))
+        if titles else "các đối tượng",
         grounds=grounds_of(dossiers[0].campaign if dossiers else None),
         rows=rows,
         counts=counted(dossiers),

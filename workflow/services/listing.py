@@ -35,7 +35,8 @@ def due_date(dossier: Dossier) -> date | None:
     """The last day (Vietnam's date) of the current stage, as stored when the state changed (`deadlines`)."""
     if dossier.due_on is not None or State(dossier.state) not in DUE_FIELD:
         return dossier.due_on
-    return deadlines.compute(dossier.state, dossier.campaign, dossier.state_changed_at)  # not flushed yet
+    return deadlines.compute(dossier.state, dossier.campaign, dossier.state_changed_at,
+                             dossier.title)  # not flushed yet
 
 
 def notice_ends_on(dossier: Dossier) -> date | None:

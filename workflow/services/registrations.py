@@ -4,12 +4,13 @@ judges one resident's form typed in on her behalf, and the good ones written as 
 The phases are create_dossier's, in its order, with its own helpers where they need no database (the payload's
 fields: `parse_registration`; the unit and the title's criteria: `registration_target`, asked once per title; the
 submit guards, evaluated on each row); what create_dossier reads row by row is read once for the set — the
-residents' accounts, the tracking codes already taken, the subjects' live dossiers — and the dossiers and their
-CREATED events (each the first link of its own chain) are inserted in one statement each (bulk.insert_rows,
-audit.record_many). A dossier row gets here what the flush's hook (deadlines) gives a new dossier: its ward and due
-day. When the table's submit guards or the dossier's columns are not the ones this module knows, `set_based()` says
-so and the caller tries each row through create_dossier itself.
-"""
+residents' accounts, the tracking codes already taken, the subjects' live dossiers — and the dossiers, their
+household members and their CREATED events (each the first link of its own chain) are inserted in one statement
+each (bulk.insert_rows, audit.record_many). A dossier row gets here what the flush's hook (deadlines) gives a new
+dossier: its ward and due day. When the table's submit guards or the dossier's columns are not the ones this module
+knows, `set_based()` says so and the caller tries each row through create_dossier itself. The committee's list of an
+Excel file (services/imports.py) and its one step for every household of a group (services/households.py) come
+here."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import String, func, select
 
-from models import Campaign, Dossier, Unit, User
+from models import Campaign, Dossier, DossierMember, Unit, User
 from states import guards
 from states.enums import TERMINAL_STATES, EventName, State, Trigger
 from states.guards import GuardContext, evaluate
@@ -42,7 +43,8 @@ from workflow.services.dossiers import (
 from workflow.services.errors import GuardRefused, ServiceError
 from workflow.services.validate import Fields
 
-# What the submit guards read of a row (its subject fields, the campaign's window, the subject's live dossiers): a
+# What the submit guards read of a row (its title and subject fields, the campaign's window for that title, the
+# subject's live dossiers): a
 # guard the table gains reads what this module does not gather, and the rows then go one by one.
 KNOWN_GUARDS = (guards.in_registration_window, guards.required_fields, guards.one_live_dossier)
 COLUMNS = frozenset({
@@ -51,13 +53,15 @@ COLUMNS = frozenset({
     "recommendation", "council_recommended", "disqualifiers_found", "decision_id", "notice_ends_on",
     "certificate_code", "certificate_year", "certificate_number", "revoked_by_decision_id", "state_changed_at",
     "inspection_team", "inspection_started_at", "inspection_ended_at", "created_at", "updated_at"})
+MEMBER_COLUMNS = frozenset({"dossier_id", "name", "personal_id", "relation"})
 NOT_LIVE = frozenset(s.value for s in TERMINAL_STATES | {State.DRAFT})  # as DossierFacts.live_duplicates
 
 
 def set_based() -> bool:
     """Whether a set of registrations can be judged and written here exactly as create_dossier would, one by one."""
     return (all(g in KNOWN_GUARDS for g in RULES[Trigger.SUBMIT].guards)
-            and {c.name for c in Dossier.__table__.columns} - {"id"} == COLUMNS)
+            and {c.name for c in Dossier.__table__.columns} - {"id"} == COLUMNS
+            and {c.name for c in DossierMember.__table__.columns} - {"id"} == MEMBER_COLUMNS)
 
 
 @dataclass
@@ -111,7 +115,7 @@ def register_on_behalf(actor: User, allowed: Verdict, campaign: Campaign, unit: 
         if isinstance(target, ServiceError):
             outcomes[index] = target
             continue
-        dossier = SimpleNamespace(subject_name=values["subject_name"], subject_ref=values["subject_ref"],
+        dossier = SimpleNamespace(title=title, subject_name=values["subject_name"], subject_ref=values["subject_ref"],
                                   tracking_code=next(codes))
         refresh_search_text(dossier)
         # A paper registration counts as submitted: the same rules as `submit` apply to it (create_dossier).
@@ -125,7 +129,7 @@ def register_on_behalf(actor: User, allowed: Verdict, campaign: Campaign, unit: 
         applicant = applicants.get(values["subject_ref"])
         rows.append(dict(
             tracking_code=dossier.tracking_code, title=title, campaign_id=campaign.id, unit_id=unit.id,
-            ward_id=campaign.unit_id, due_on=deadlines.compute(State.REGISTERED.value, campaign, now),
+            ward_id=campaign.unit_id, due_on=deadlines.compute(State.REGISTERED.value, campaign, now, title),
             criteria_set_id=target.id, **values, search_text=dossier.search_text, state=State.REGISTERED.value,
             version=1, created_by_id=applicant, entered_by_id=actor.id, recommendation=None,
             council_recommended=None, disqualifiers_found=[], decision_id=None, notice_ends_on=None,
@@ -137,6 +141,11 @@ def register_on_behalf(actor: User, allowed: Verdict, campaign: Campaign, unit: 
                         "entered_by": actor.username})
         written.append(index)
     ids = bulk.insert_rows(Dossier.__table__, rows)
+    # The household's members, as create_dossier lists them (a payload names them; an Excel row never does).
+    bulk.insert_rows(DossierMember.__table__, [
+        {"dossier_id": dossier_id, "name": member["name"], "personal_id": member["personal_id"] or None,
+         "relation": member["relation"]}
+        for dossier_id, index in zip(ids, written, strict=True) for member in parsed[index][2]])
     audit.record_many([
         step_event(SimpleNamespace(id=dossier_id, unit_id=unit.id), EventName.CREATED, actor, allowed, now, data,
                    to_state=State.REGISTERED.value)

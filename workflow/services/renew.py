@@ -19,6 +19,7 @@ from states.enums import Action, EventName, Role, State
 from states.labels import STATE_LABELS
 from states.policy import ENDED, LIVE, Verdict, local_day
 from states.text import T
+from states.titles import registration_window, takes_registrations
 from workflow import clock, limits
 from workflow.extensions import db
 from workflow.services import audit, permissions
@@ -48,24 +49,26 @@ def _ward_ids(old: Dossier, today: date) -> set[int]:
     return {ward.id} | ({later.id} if later is not None else set())
 
 
-def _open_on(campaign: Campaign, today: date) -> bool:
-    return campaign.registration_opens <= today <= campaign.registration_closes
+def _open_on(campaign: Campaign, today: date, title: str | None = None) -> bool:
+    """Taking a dossier of `title` today (of any title when None): a title assessed for every household until the
+    assessment deadline (states/titles.registration_window)."""
+    return takes_registrations(campaign, today, None if title is None else [title])
 
 
-def next_campaign_after(campaign: Campaign, today: date | None = None) -> Campaign | None:
-    """The ward's campaign after `campaign` taking registrations today (Vietnam's date): a later year, the
-    earliest first (the ward's successor's, when the ward was merged since)."""
+def next_campaign_after(campaign: Campaign, today: date | None = None, title: str | None = None) -> Campaign | None:
+    """The ward's campaign after `campaign` taking registrations today (Vietnam's date) — for `title`, or for any
+    title: a later year, the earliest first (the ward's successor's, when the ward was merged since)."""
     today = today or local_day(clock.now())
     later = successor(campaign.unit, today)
     wards = {campaign.unit_id} | ({later.id} if later is not None else set())
     campaigns = db.session.scalars(select(Campaign).where(Campaign.unit_id.in_(wards), Campaign.year > campaign.year)
                                    .order_by(Campaign.year, Campaign.id))
-    return next((c for c in campaigns if _open_on(c, today)), None)
+    return next((c for c in campaigns if _open_on(c, today, title)), None)
 
 
 def next_campaign(old: Dossier, today: date | None = None) -> Campaign | None:
-    """Where `old` would be renewed by default: its ward's next campaign taking registrations today."""
-    return next_campaign_after(old.campaign, today)
+    """Where `old` would be renewed by default: its ward's next campaign taking its title's registrations today."""
+    return next_campaign_after(old.campaign, today, old.title)
 
 
 def _target(old: Dossier, campaign_id: int | None, today: date) -> Campaign:
@@ -86,10 +89,11 @@ def _target(old: Dossier, campaign_id: int | None, today: date) -> Campaign:
     if campaign.year <= old.campaign.year:
         raise ValidationFailed(T("Chỉ đăng ký lại vào đợt thi đua của năm sau năm %(year)s.", year=old.campaign.year),
                                {"campaign_id": T("phải là đợt của năm sau năm %(year)s", year=old.campaign.year)})
-    if not _open_on(campaign, today):
+    if not _open_on(campaign, today, old.title):
+        opens, closes = registration_window(campaign, old.title)
         raise Conflict(T("Đợt %(name)s nhận đăng ký từ %(opens)s đến %(closes)s; hôm nay %(today)s.",
-                         name=campaign.name, opens=f"{campaign.registration_opens:%d/%m/%Y}",
-                         closes=f"{campaign.registration_closes:%d/%m/%Y}", today=f"{today:%d/%m/%Y}"),
+                         name=campaign.name, opens=f"{opens:%d/%m/%Y}", closes=f"{closes:%d/%m/%Y}",
+                         today=f"{today:%d/%m/%Y}"),
                        {"campaign_id": T("ngoài thời gian nhận đăng ký")})
     return campaign
 
@@ -205,6 +209,10 @@ def group_dossiers(actor: User, unit: Unit, campaign: Campaign, target: Campaign
         if verdict.status == 403:  # not the actor's to renew at all
             continue
         reasons = list(verdict.reasons) or registration_refused(actor, dossier, verdict, now)
+        if target is not None and not _open_on(target, local_day(now), dossier.title):
+            opens, closes = registration_window(target, dossier.title)
+            reasons.append(T("%(campaign)s nhận đăng ký danh hiệu này từ %(opens)s đến %(closes)s",
+                             campaign=target.name, opens=f"{opens:%d/%m/%Y}", closes=f"{closes:%d/%m/%Y}"))
         if target is not None and (existing := already_registered(dossier, target)) is not None:
             reasons.append(T("đã có hồ sơ %(code)s trong %(campaign)s", code=existing.tracking_code,
                              campaign=target.name))

@@ -16,6 +16,7 @@ from models import AuditEvent, Campaign, Dossier, DossierMember, RoleAssignment,
 from states.enums import Action, Role, State, Trigger
 from states.policy import roles_for, states_for
 from states.table import RULES, TABLE, rules_from
+from states.titles import takes_registrations
 from workflow.extensions import db
 from workflow.services import permissions, publication
 from workflow.services.dossier_view import RETURNS, Due, due, people_of, returns_of
@@ -241,13 +242,14 @@ class Registration:
     upcoming: Campaign | None = None
 
 
-def registration_campaigns(units: list[Unit], today: date | None = None) -> Registration:
-    """Campaigns of the wards over `units` (all wards when none) that take registrations on `today` (Vietnam's
+def registration_campaigns(units: list[Unit], today: date | None = None, titles=None) -> Registration:
+    """Campaigns of the wards over `units` (all wards when none) that take a dossier of one of `titles` (any title
+    when None: a title assessed for every household takes them until the assessment deadline) on `today` (Vietnam's
     date), newest first, and the earliest one that opens later."""
     today = today or local_today()
     campaigns = db.session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc())).all()
     if units:
         campaigns = [c for c in campaigns if any(u.path.startswith(c.unit.path) for u in units)]
-    running = [c for c in campaigns if c.registration_opens <= today <= c.registration_closes]
+    running = [c for c in campaigns if takes_registrations(c, today, titles)]
     later = sorted((c for c in campaigns if c.registration_opens > today), key=lambda c: c.registration_opens)
     return Registration(running, later[0] if later else None)
