@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
@@ -27,6 +27,9 @@ class Unit(Base):
     valid_from: Mapped[date | None] = mapped_column(Date, comment="first day the unit exists (none: always)")
     valid_to: Mapped[date | None] = mapped_column(Date, comment="last day the unit exists (none: still exists)")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), comment="its successor after a merger")
+    blank_layout: Mapped[dict | None] = mapped_column(
+        JSON, comment="a ward's pre-printed certificate blanks: page size and where each text goes "
+                      "(services/blanks.py); none: the defaults")
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
     merged_into: Mapped[Unit | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])

@@ -55,6 +55,7 @@ class EventName(StrEnum):
     CALENDAR_DAY_ADDED = "calendar_day_added"
     CALENDAR_DAY_REMOVED = "calendar_day_removed"
     UNIT_MERGED = "unit_merged"
+    BLANK_LAYOUT_UPDATED = "blank_layout_updated"  # where a ward's pre-printed certificate blanks want each text
     RENEWED = "renewed"  # registered again in a later campaign from this dossier (the new one is CREATED)
     LIST_PUBLISHED = "list_published"  # a decision's list of those recognized was posted publicly
     CHAIN_RESEALED = "chain_resealed"  # unit and actor of older (version-1) events attested: flask audit-reseal

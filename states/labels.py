@@ -85,6 +85,7 @@ EVENT_LABELS: dict[str, str] = {
     "calendar_day_added": N_("Thêm ngày nghỉ / ngày làm bù"),
     "calendar_day_removed": N_("Bỏ ngày nghỉ / ngày làm bù"),
     "unit_merged": N_("Sáp nhập đơn vị"),
+    "blank_layout_updated": N_("Sửa vị trí in trên phôi giấy công nhận"),
     "chain_resealed": N_("Niêm phong lại chuỗi lịch sử cũ"),
     "renewed": N_("Đăng ký lại năm sau"),
     "list_published": N_("Niêm yết danh sách được công nhận"),

@@ -138,6 +138,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "admin.index": (A.ADMINISTER,),
     "admin.units": (A.ADMINISTER,),
     "admin.merge_unit": (A.ADMINISTER,),
+    "admin.blank_layout": (A.ADMINISTER,),  # a ward's positions on its pre-printed certificate blanks
+    "admin.blank_layout_test": (A.ADMINISTER,),  # the test print of those positions (made-up text)
     "admin.users": (A.ADMINISTER,),
     "admin.user": (A.ADMINISTER,),
     "admin.remove_role": (A.ADMINISTER,),

@@ -299,6 +299,18 @@ def role_fields(ctx: Context) -> dict[str, st.SearchStrategy]:
     return {"role": one_of_or_hostile(*[r.value for r in Role]), "unit_id": numbers(*ctx.unit_ids())}
 
 
+def blank_layout_fields(ctx: Context) -> dict[str, st.SearchStrategy]:
+    """Where the ward's certificate blanks want each text: a page size, and per piece a flag and four numbers."""
+    from workflow.services.blanks import PAGES, PIECES
+
+    result = {"page": one_of_or_hostile(*PAGES), "reset": one_of_or_hostile("", "1")}
+    for piece in PIECES:
+        result |= {f"{piece.key}_shown": one_of_or_hostile("y", ""), f"{piece.key}_x": numbers(20, 150),
+                   f"{piece.key}_y": numbers(42, 68), f"{piece.key}_width": one_of_or_hostile("", "120", "42,5", "1e3"),
+                   f"{piece.key}_size": numbers(13, 22)}
+    return result
+
+
 def _dossier(ctx: Context):
     from models import Dossier
 
@@ -448,6 +460,9 @@ FORMS: dict[str, FormSpec] = {
         [("admin", None)], lambda ctx: "/admin/units/merge",
         lambda ctx: {"unit_id": numbers(*ctx.unit_ids()), "into_id": numbers(*ctx.unit_ids()),
                      "effective_on": dates()}),
+    "admin.blank_layout": FormSpec(
+        [("admin", None)], lambda ctx: f"/admin/units/{ctx.hostile.world.units['WARD'].id}/blank-layout",
+        blank_layout_fields),
     "admin.users": FormSpec(
         [("admin", None)], lambda ctx: "/admin/users",
         lambda ctx: {"username": one_of_or_hostile("newbie", "chairman"), "full_name": one_of_or_hostile("Người mới"),
@@ -577,6 +592,14 @@ GET_FORMS: dict[str, FormSpec] = {
                      "title": one_of_or_hostile(*[t.value for t in Title])}, examples=12),
     "admin.calendar": FormSpec([("admin", None)], lambda ctx: "/admin/calendar",
                                lambda ctx: {"year": numbers(2026, 2027, 2100)}, examples=12),
+    "admin.blank_layout_test": FormSpec(
+        [("admin", None)], lambda ctx: f"/admin/units/{ctx.hostile.world.units['WARD'].id}/blank-layout/test",
+        lambda ctx: {"format": one_of_or_hostile("html", "", "pdf", "docx")}, examples=6),
+    "dossiers.decision_certificates": FormSpec(
+        [("chairman", "recognized"), ("applicant", "recognized")],
+        lambda ctx: f"/decisions/{_dossier(ctx).decision_id}/certificates",
+        lambda ctx: {"blank": one_of_or_hostile("1", "0", "true", ""), "format": one_of_or_hostile("html", "pdf")},
+        examples=6),
     "review.streaks": FormSpec([("chairman", None)], lambda ctx: "/review/streaks",
                                lambda ctx: {"unit_id": numbers(*ctx.unit_ids())}, examples=12,
                                dossiers=["recognized"]),

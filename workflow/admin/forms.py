@@ -18,6 +18,7 @@ from states.enums import Role, UnitKind
 from states.labels import ROLE_LABELS
 from workflow import limits
 from workflow.formbase import Form
+from workflow.services.blanks import PAGES, PIECES
 
 UNIT_KIND_LABELS = {UnitKind.PROVINCE: _l("Tỉnh / thành phố"), UnitKind.TOWN: _l("Thị xã / huyện (trước 01/07/2025)"),
                     UnitKind.WARD: _l("Xã / phường / đặc khu"), UnitKind.GROUP: _l("Tổ dân phố / thôn"),
@@ -109,3 +110,21 @@ class CalendarDayForm(Form):
     kind = SelectField(_l("Loại ngày"), choices=[SelectChoice(k, v) for k, v in CALENDAR_KIND_LABELS.items()])
     name = StringField(_l("Tên gọi, căn cứ"),
                        validators=[DataRequired(_l("Nhập tên gọi")), Length(max=limits.NAME)])
+
+
+class BlankLayoutForm(Form):
+    """Where the ward's pre-printed certificate blanks want each text: the page, then per piece whether it prints, x,
+    y, width and font size (fields `<piece>_shown`, `<piece>_x`, …, added below from services/blanks.PIECES). The
+    numbers are plain text here: services/blanks.py reads them (42, 42,5) and checks them against the page."""
+
+    page = SelectField(_l("Khổ giấy của phôi"),
+                       choices=[SelectChoice(key, _l(size.label)) for key, size in PAGES.items()])
+
+
+BLANK_NUMBERS = {"x": _l("Cách lề trái (mm)"), "y": _l("Cách mép trên (mm)"), "width": _l("Độ rộng (mm)"),
+                 "size": _l("Cỡ chữ (pt)")}
+for _piece in PIECES:
+    setattr(BlankLayoutForm, f"{_piece.key}_shown", BooleanField(_l("In dòng này")))
+    for _name, _label in BLANK_NUMBERS.items():
+        setattr(BlankLayoutForm, f"{_piece.key}_{_name}", StringField(_label, render_kw={"inputmode": "decimal",
+                                                                                          "size": 6}))

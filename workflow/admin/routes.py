@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, session, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -18,7 +19,9 @@ from states.enums import Action, Title, UnitKind
 from workflow import limits
 from workflow.admin import bp
 from workflow.admin.forms import (
+    BLANK_NUMBERS,
     UNIT_KIND_LABELS,
+    BlankLayoutForm,
     CalendarDayForm,
     CampaignEditForm,
     CampaignForm,
@@ -30,7 +33,8 @@ from workflow.admin.forms import (
 )
 from workflow.exports import XLSX
 from workflow.extensions import db
-from workflow.services import accounts, criteria_xlsx, permissions
+from workflow.papers import paper
+from workflow.services import accounts, blanks, criteria_xlsx, permissions
 from workflow.services import admin as admin_service
 from workflow.services import calendar as calendar_service
 from workflow.services import campaigns as campaign_service
@@ -94,6 +98,76 @@ def _units_page(form: UnitForm, merge: UnitMergeForm, status: int):
                               if u.exists_on(today) and u.kind in (UnitKind.PROVINCE, UnitKind.WARD)]
     return render_template("admin/units.html", units=units, depth={k: v - base for k, v in depth.items()},
                            form=form, merge=merge, today=today, kind_labels=UNIT_KIND_LABELS), status
+
+
+def _ward_in_scope(unit_id: int) -> Unit:
+    """A ward the user administers; any other unit, or one outside their scope, is 404."""
+    paths = admin_paths()
+    found = db.session.get(Unit, unit_id)
+    if found is None or found.kind != UnitKind.WARD or not found.path.startswith(tuple(paths)):
+        abort(404)
+    return found
+
+
+def _blank_layout_payload(form: BlankLayoutForm) -> dict:
+    return {"page": form.page.data,
+            "pieces": {p.key: {"shown": bool(form[f"{p.key}_shown"].data),
+                               **{name: form[f"{p.key}_{name}"].data for name in BLANK_NUMBERS}}
+                       for p in blanks.PIECES}}
+
+
+def _pieces_beside_fields(action):
+    """The service names a number `subject.x`; the form's field is `subject_x`."""
+    def run():
+        try:
+            return action()
+        except ServiceError as error:
+            error.fields = {name.replace(".", "_", 1) if name != "pieces" else "page": why
+                            for name, why in error.fields.items()}
+            raise
+
+    return run
+
+
+def _number_text(value: float | None) -> str:
+    return "" if value is None else format_decimal(value, format="0.#")
+
+
+@bp.route("/units/<int:unit_id>/blank-layout", methods=["GET", "POST"])
+@login_required
+def blank_layout(unit_id: int):
+    """Vị trí in trên phôi: where the ward's pre-printed certificate blanks want each text, set once per ward."""
+    ward = _ward_in_scope(unit_id)
+    form = BlankLayoutForm(formdata=None if request.method == "GET" else request.form)
+    here = url_for("admin.blank_layout", unit_id=ward.id)
+    if request.method == "POST" and request.form.get("reset"):
+        done, status = submit(form, lambda: blanks.reset_layout(current_user, ward),
+                              lambda _layout: (_("Đã khôi phục vị trí in mặc định."), here), valid=True)
+    else:
+        done, status = submit(
+            form, _pieces_beside_fields(
+                lambda: blanks.save_layout(current_user, ward, _blank_layout_payload(form))),
+            lambda _layout: (_("Đã lưu vị trí in trên phôi. Hãy in thử một tờ để kiểm tra."), here))
+    if done:
+        return done
+    layout = blanks.layout_of(ward)
+    if request.method == "GET":
+        form.page.data = layout.page
+        for p in layout.pieces:
+            form[f"{p.key}_shown"].data = p.shown
+            for name in BLANK_NUMBERS:
+                form[f"{p.key}_{name}"].data = _number_text(getattr(p, name))
+    return render_template("admin/blank_layout.html", ward=ward, form=form, layout=layout, pieces=blanks.PIECES,
+                           numbers=list(BLANK_NUMBERS)), status
+
+
+@bp.get("/units/<int:unit_id>/blank-layout/test")
+@login_required
+def blank_layout_test(unit_id: int):
+    """A test print of the ward's layout with made-up text, a 1 cm grid and each piece's box (page or PDF)."""
+    ward = _ward_in_scope(unit_id)
+    return paper("papers/certificate_blank.html", f"in-thu-phoi-{ward.code}", ward=ward, sample=True,
+                 layout=blanks.layout_of(ward), blank_sheets=[blanks.sample_sheet(ward, local_today())])
 
 
 @bp.post("/units/merge")

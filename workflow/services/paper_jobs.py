@@ -10,7 +10,9 @@ try again).
 
 A job is known by what the paper says (`key`: the decision, and each certificate's dossier, code, version and
 state): asked again, the same file is served; once a title is revoked, the next request makes a new file and the
-old one is removed when the new one is done.
+old one is removed when the new one is done. The print on the ward's pre-printed blanks (`blank`, its own `kind`)
+is the same job over the same certificates, its key holding the ward's layout too: once the admin moves a piece,
+the next request makes a new file.
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ from flask import current_app, render_template
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from models import Decision, Dossier, PaperJob, User
+from models import Decision, Dossier, PaperJob, Unit, User
 from states.enums import Outcome, State
 from workflow import clock
 from workflow.extensions import db
 
 CERTIFICATES = "decision_certificates"
+CERTIFICATES_BLANK = "decision_certificates_blank"  # only the variable text, for the ward's pre-printed blanks
 SHEETS_PER_PART = 50
+BLANK_TEMPLATE = "papers/certificate_blank.html"
 LEASE = timedelta(minutes=10)  # renewed after every part: a part takes seconds
 MAX_ATTEMPTS = 3
 
@@ -58,9 +62,14 @@ def standing_count(decision: Decision) -> int:
         Dossier.state != State.REVOKED.value)) or 0
 
 
-def fingerprint(decision: Decision) -> tuple[str, int]:
+def kind_of(blank: bool) -> str:
+    return CERTIFICATES_BLANK if blank else CERTIFICATES
+
+
+def fingerprint(decision: Decision, blank: bool = False) -> tuple[str, int]:
     """(key, sheets): what the certificates of this decision say, as one hash — the decision's own lines and each
-    certificate's dossier, code, version and state, read in one query — and how many sheets stand."""
+    certificate's dossier, code, version and state, read in one query; on blanks the ward's layout too — and how
+    many sheets stand."""
     rows = db.session.execute(
         select(Dossier.id, Dossier.certificate_code, Dossier.version, Dossier.state)
         .where(Dossier.decision_id == decision.id, Dossier.certificate_code.is_not(None)).order_by(Dossier.id)).all()
@@ -74,22 +83,27 @@ def fingerprint(decision: Decision) -> tuple[str, int]:
     head = [decision.id, decision.number, str(decision.signed_on), signer,
             current_app.config.get("PUBLIC_URL") or current_app.config.get("SITE_URL") or "",
             key.fingerprint if key is not None else "unsigned"]
+    if blank:
+        from workflow.services import blanks
+
+        head.append(blanks.layout_of(db.session.get(Unit, decision.unit_id)).stored())
     text = json.dumps([head, [list(map(str, row)) for row in rows]], separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest(), sum(1 for row in rows if row.state != State.REVOKED.value)
 
 
-def request_certificates(decision: Decision, actor: User | None) -> PaperJob:
-    """The job of this decision's certificates as they stand now: the one already asked for (made, being made or
-    failed), else a new one queued. Two requests at once make one job (the unique key; the loser reads the winner's
-    row)."""
-    key, sheets = fingerprint(decision)
-    found = _job(decision.id, key)
+def request_certificates(decision: Decision, actor: User | None, blank: bool = False) -> PaperJob:
+    """The job of this decision's certificates as they stand now (`blank`: on the ward's pre-printed blanks): the
+    one already asked for (made, being made or failed), else a new one queued. Two requests at once make one job
+    (the unique key; the loser reads the winner's row)."""
+    key, sheets = fingerprint(decision, blank)
+    kind = kind_of(blank)
+    found = _job(decision.id, key, kind)
     if found is not None:
         if found.status == "done" and not (folder() / found.file_name).is_file():
             found.status, found.file_name, found.attempts = "queued", "", 0  # the file is gone: make it again
             db.session.commit()
         return found
-    job = PaperJob(kind=CERTIFICATES, decision_id=decision.id, key=key, sheets=sheets,
+    job = PaperJob(kind=kind, decision_id=decision.id, key=key, sheets=sheets,
                    requested_by_id=actor.id if actor is not None else None, requested_at=clock.now(), status="queued",
                    attempts=0, file_name="", size=0, error="")
     try:
@@ -97,7 +111,7 @@ def request_certificates(decision: Decision, actor: User | None) -> PaperJob:
             db.session.add(job)
     except IntegrityError:
         db.session.expunge(job) if job in db.session else None
-        return _job(decision.id, key)
+        return _job(decision.id, key, kind)
     db.session.commit()
     return job
 
@@ -110,8 +124,8 @@ def retry(job: PaperJob) -> PaperJob:
     return job
 
 
-def _job(decision_id: int, key: str) -> PaperJob | None:
-    return db.session.scalars(select(PaperJob).where(PaperJob.kind == CERTIFICATES,
+def _job(decision_id: int, key: str, kind: str = CERTIFICATES) -> PaperJob | None:
+    return db.session.scalars(select(PaperJob).where(PaperJob.kind == kind,
                                                      PaperJob.decision_id == decision_id,
                                                      PaperJob.key == key)).first()
 
@@ -178,8 +192,9 @@ def make(job: PaperJob, worker: str, jobs: int = 1) -> None:
     target.mkdir(parents=True, exist_ok=True)
     try:
         decision = db.session.get(Decision, job.decision_id)
-        parts = list(_parts(decision))
-        name = f"giay-cong-nhan-{job.decision_id}-{job.key[:16]}.pdf"
+        blank = job.kind == CERTIFICATES_BLANK
+        parts = list(_parts(decision, blank))
+        name = f"giay-cong-nhan-{'phoi-' if blank else ''}{job.decision_id}-{job.key[:16]}.pdf"
         size = _write(parts, target / name, jobs, lambda: _renew(job_id, worker))
     except LeaseLost:
         db.session.rollback()
@@ -221,14 +236,21 @@ def _drop_superseded(job_id: int) -> None:
     db.session.commit()
 
 
-def _parts(decision: Decision) -> Iterator[str]:
+def _parts(decision: Decision, blank: bool = False) -> Iterator[str]:
     """The HTML of the decision's certificates, SHEETS_PER_PART sheets a page, as the page renders them."""
     from workflow.papers import signature_context
-    from workflow.services import certificates
+    from workflow.services import blanks, certificates
 
     found, revoked = certificates.certificates_of(decision)
     if not found:
         raise ValueError("Quyết định này không có giấy công nhận nào để in.")
+    if blank:
+        layout = blanks.layout_of(db.session.get(Unit, decision.unit_id))
+        for start in range(0, len(found), SHEETS_PER_PART):
+            chunk = [blanks.sheet_of(c) for c in found[start:start + SHEETS_PER_PART]]
+            yield render_template(BLANK_TEMPLATE, decision=decision, layout=layout, blank_sheets=chunk,
+                                  revoked=revoked, bare=True, signing=signature_context(pdf=True))
+        return
     for start in range(0, len(found), SHEETS_PER_PART):
         chunk = [(c, certificates.qr_of(c)) for c in found[start:start + SHEETS_PER_PART]]
         yield render_template("review/certificates.html", decision=decision, certificates=chunk, revoked=revoked,
